@@ -1,0 +1,38 @@
+"""Ticket numbers and counters written out in words, per language."""
+
+from __future__ import annotations
+
+from num2words import num2words
+
+# English reads a lone "A" as the article: spell letters by their names.
+_ENGLISH_LETTERS = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "ay bee see dee ee eff gee aitch eye jay kay el em en oh pee cue ar ess tee you vee "
+        "double-you ex why zed".split(),
+        strict=True,
+    )
+)
+
+
+def cardinal(value: int, lang: str) -> str:
+    return str(num2words(value, lang=lang))
+
+
+def letters(prefix: str, lang: str) -> str:
+    if lang == "en":
+        return " ".join(_ENGLISH_LETTERS.get(ch, ch) for ch in prefix.upper())
+    return " ".join(prefix.upper())
+
+
+def ticket_words(number: str, service: str, lang: str) -> str:
+    """'A015' → 'A lima belas' (id), 'ay fifteen' (en)."""
+    prefix, digits = number[: len(service)], number[len(service) :]
+    if not digits.isdigit():
+        return number
+    return f"{letters(prefix, lang)} {cardinal(int(digits), lang)}"
+
+
+def counter_words(counter_id: str, lang: str) -> str:
+    """A counter is read as a cardinal number when it is one, else as written."""
+    return cardinal(int(counter_id), lang) if counter_id.isdigit() else counter_id

@@ -1,0 +1,61 @@
+"""The app factory: wires settings, store, hub and service into Starlette in a lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from server.config import load_sites
+from server.domain.site import Site
+from server.hub import Hub
+from server.service import LoketService
+from server.settings import Settings
+from server.store import open_store
+from server.web import api, pages
+from server.web.errors import HANDLERS
+from server.web.sockets import display_socket
+
+
+def _announce_password(password: str) -> None:
+    print(
+        f"\n  Created the user 'admin' with the password: {password}\n"
+        "  It is shown only this once. Set LOKET_ADMIN_PASSWORD to choose it yourself.\n",
+        flush=True,
+    )
+
+
+def create_app(
+    settings: Settings,
+    sites: tuple[Site, ...] | None = None,
+    on_generated_password: Callable[[str], None] = _announce_password,
+) -> Starlette:
+    chosen_sites = sites if sites is not None else load_sites(settings.config)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service = LoketService(chosen_sites, open_store(settings.store), Hub())
+        await service.start()
+        try:
+            generated = await service.ensure_admin(settings.admin_password)
+            if generated is not None:
+                on_generated_password(generated)
+            app.state.service = service
+            yield
+        finally:
+            await service.stop()
+
+    routes = [
+        *api.ROUTES,
+        *pages.ROUTES,
+        WebSocketRoute("/ws/display/{site}", display_socket),
+        Mount("/static/displays", StaticFiles(packages=[("displays", "assets")])),
+        Mount("/static/counter", StaticFiles(packages=[("counter_client", "assets")])),
+        Mount("/static", StaticFiles(packages=[("static", ".")])),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)  # type: ignore[arg-type]
+    app.state.templates = pages.templates()
+    return app

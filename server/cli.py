@@ -1,0 +1,142 @@
+"""The `loket` command: `serve` (CONTRACT section 1) and `user` administration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from server.config import ConfigError, load_sites
+from server.domain.errors import NotFound
+from server.domain.site import Site
+from server.errors import ServiceError
+from server.hub import Hub
+from server.service import LoketService
+from server.settings import Settings
+from server.store import open_store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loket", description="Queue calling and hall displays.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--config", help="site TOML file (env LOKET_CONFIG; default: demo site)")
+    serve.add_argument("--host", help="address to listen on (env LOKET_HOST; 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env PORT; 8000; 0 picks a free one)")
+    serve.add_argument("--store", help="sqlite:///PATH or redis://HOST:PORT/DB (env LOKET_STORE)")
+
+    user = commands.add_parser("user", help="manage staff users")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="create a user")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["staff", "admin"], default="staff")
+    add.add_argument(
+        "--counter",
+        action="append",
+        metavar="SITE/COUNTER",
+        help="limit the user to this counter (repeat for several; default: every counter)",
+    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    listing = user_commands.add_parser("list", help="list users")
+    for sub in (add, listing):
+        sub.add_argument("--config", help="site TOML file (env LOKET_CONFIG)")
+        sub.add_argument("--store", help="store URL (env LOKET_STORE)")
+    return parser
+
+
+def _urls(host: str, port: int, sites: tuple[Site, ...]) -> str:
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    lines = [f"Loket is ready at {base}/"]
+    for site in sites:
+        lines += [
+            f"  {site.id}: display  {base}/display/{site.id}",
+            f"  {site.id}: kiosk    {base}/kiosk/{site.id}",
+            f"  {site.id}: counter  {base}/counter/{site.id}/{site.counters[0].id}"
+            + (f"  (…/{site.counters[-1].id})" if len(site.counters) > 1 else ""),
+        ]
+    lines.append(f"  admin             {base}/admin")
+    return "\n".join(lines)
+
+
+async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
+    from server.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings, sites),
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,  # tiny frames: compression costs CPU and memory
+        ws_ping_interval=20.0,
+        ws_ping_timeout=30.0,
+        ws_max_size=64 * 1024,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        log_level="info",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        print(_urls(settings.host, port, sites), flush=True)
+    try:
+        await task
+    except SystemExit as failed:  # uvicorn exits this way when it cannot bind
+        return int(failed.code or 1)
+    return 0 if server.started else 1
+
+
+async def _user(args: argparse.Namespace, settings: Settings, sites: tuple[Site, ...]) -> int:
+    service = LoketService(sites, open_store(settings.store), Hub())
+    await service.start()
+    try:
+        if args.user_command == "list":
+            for user in await service.users():
+                limits = "every counter" if user.counters is None else ", ".join(user.counters)
+                print(f"{user.username}\t{user.role.value}\t{limits}")
+            return 0
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"Password for {args.username}: ")
+        user = await service.add_user(args.username, password, args.role, args.counter)
+        print(f"Created {user.role.value} user {user.username!r}.")
+        return 0
+    except (ServiceError, NotFound) as refused:
+        print(f"loket: {refused.message}", file=sys.stderr)
+        return 1
+    finally:
+        await service.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(
+            config=args.config,
+            store=args.store,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+        sites = load_sites(settings.config)
+    except ConfigError as error:
+        print(f"loket: configuration error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"loket: {error}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return asyncio.run(_serve(settings, sites))
+    return asyncio.run(_user(args, settings, sites))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

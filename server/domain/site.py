@@ -1,0 +1,76 @@
+"""A site (one service hall), its services and its counters, as configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from server.domain.errors import NotFound
+
+Names = dict[str, str]
+
+
+def pick_name(names: Names, lang: str, fallback: str) -> str:
+    """The text in `lang`, else in the site's first language, else any."""
+    if lang in names:
+        return names[lang]
+    if fallback in names:
+        return names[fallback]
+    return next(iter(names.values()), "")
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    id: str
+    name: Names
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    id: str
+    name: Names
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    name: Names
+    timezone: str
+    languages: tuple[str, ...]
+    services: tuple[Service, ...]
+    counters: tuple[Counter, ...]
+    ticker: Names = field(default_factory=dict)
+
+    def service(self, service_id: str) -> Service:
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        raise NotFound("service", service_id)
+
+    def counter(self, counter_id: str) -> Counter:
+        for counter in self.counters:
+            if counter.id == counter_id:
+                return counter
+        raise NotFound("counter", counter_id)
+
+    def local_day(self, moment: datetime) -> date:
+        """The calendar day at the site: numbering restarts at its midnight."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def text(self, names: Names, lang: str) -> str:
+        return pick_name(names, lang, self.languages[0])
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": dict(self.name),
+            "timezone": self.timezone,
+            "languages": list(self.languages),
+            "services": [{"id": s.id, "name": dict(s.name)} for s in self.services],
+            "counters": [
+                {"id": c.id, "name": dict(c.name), "services": list(c.services)}
+                for c in self.counters
+            ],
+        }

@@ -1,0 +1,196 @@
+"""The use cases: issue, call next, recall, done, no-show, transfer, log in.
+
+The only module that combines the store, the domain, the hub and announcements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from server.announce import Announcer
+from server.domain.errors import NotFound
+from server.domain.site import Site
+from server.domain.ticket import Status, Ticket
+from server.errors import Conflict, Forbidden, Invalid, Unauthorized
+from server.hub import Hub, Subscription
+from server.passwords import Passwords
+from server.protocol import Event
+from server.store import Result, Snapshot, Store
+from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
+
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoketService:
+    def __init__(
+        self,
+        sites: tuple[Site, ...],
+        store: Store,
+        hub: Hub,
+        announcer: Announcer | None = None,
+        passwords: Passwords | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sites = {site.id: site for site in sites}
+        self.store = store
+        self.hub = hub
+        self.announcer = announcer or Announcer()
+        self.passwords = passwords or Passwords()
+        self.clock = clock
+        self._dummy_hash: str | None = None
+
+    async def start(self) -> None:
+        await self.store.open(tuple(self.sites.values()), self._publish)
+
+    async def stop(self) -> None:
+        await self.store.close()
+
+    def _publish(self, event: Event) -> None:
+        self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))
+
+    @property
+    def epoch(self) -> str:
+        return self.store.epoch
+
+    def site(self, site_id: str) -> Site:
+        site = self.sites.get(site_id)
+        if site is None:
+            raise NotFound("site", site_id)
+        return site
+
+    # -- visitors -----------------------------------------------------------
+
+    async def issue(
+        self, site_id: str, service: str, priority: bool = False, lang: str | None = None
+    ) -> Result:
+        site = self.site(site_id)
+        site.service(service)
+        return await self.store.issue(site.id, service, priority, lang, self.clock())
+
+    async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
+        return await self.store.ticket(ticket_id)
+
+    async def snapshot(self, site_id: str) -> Snapshot:
+        return await self.store.snapshot(self.site(site_id).id)
+
+    async def events_after(self, site_id: str, seq: int) -> list[Event] | None:
+        return await self.store.events_after(self.site(site_id).id, seq)
+
+    @contextmanager
+    def subscribe(self, site_id: str) -> Iterator[Subscription]:
+        with self.hub.subscribe(self.site(site_id).id) as subscription:
+            yield subscription
+
+    # -- counters -------------------------------------------------------------
+
+    def _at_counter(self, user: User, site_id: str, counter_id: str) -> Site:
+        site = self.site(site_id)
+        site.counter(counter_id)
+        if not user.may_act(site.id, counter_id):
+            raise Forbidden(f"{user.username} may not act at counter {counter_id} of {site.id}.")
+        return site
+
+    async def call_next(
+        self, user: User, site_id: str, counter: str, idempotency_key: str | None = None
+    ) -> Result:
+        site = self._at_counter(user, site_id, counter)
+        key = None if idempotency_key is None else (user.username, idempotency_key)
+        return await self.store.call_next(
+            site.id, counter, self.clock(), self.announcer.announcement, key
+        )
+
+    async def recall(self, user: User, site_id: str, counter: str) -> Result:
+        site = self._at_counter(user, site_id, counter)
+        return await self.store.recall(site.id, counter, self.clock(), self.announcer.announcement)
+
+    async def done(self, user: User, site_id: str, counter: str) -> Result:
+        site = self._at_counter(user, site_id, counter)
+        return await self.store.finish(site.id, counter, Status.DONE, self.clock())
+
+    async def no_show(self, user: User, site_id: str, counter: str) -> Result:
+        site = self._at_counter(user, site_id, counter)
+        return await self.store.finish(site.id, counter, Status.NO_SHOW, self.clock())
+
+    async def transfer(self, user: User, site_id: str, counter: str, service: str) -> Result:
+        site = self._at_counter(user, site_id, counter)
+        site.service(service)
+        return await self.store.transfer(site.id, counter, service, self.clock())
+
+    # -- users and sessions -----------------------------------------------------
+
+    async def ensure_admin(self, password: str | None) -> str | None:
+        """Create `admin` on an empty store; returns the password when it was generated."""
+        if await self.store.user_hash("admin") is not None:
+            return None
+        generated = password is None
+        password = password or secrets.token_urlsafe(12)
+        await self._add_user(User("admin", Role.ADMIN), password)
+        return password if generated else None
+
+    async def add_user(
+        self, username: str, password: str, role: str = "staff", counters: list[str] | None = None
+    ) -> User:
+        if not USERNAME.fullmatch(username):
+            raise Invalid(
+                "A username is 1–64 lowercase letters, digits, dots, dashes or underscores.",
+                "invalid_username",
+            )
+        if len(password) < MIN_PASSWORD:
+            raise Invalid(
+                f"A password needs at least {MIN_PASSWORD} characters.", "password_too_short"
+            )
+        try:
+            user_role = Role(role)
+        except ValueError:
+            raise Invalid(f"Unknown role {role!r}: use staff or admin.", "invalid_role") from None
+        if counters is not None:
+            for entry in counters:
+                site_id, _, counter_id = entry.partition("/")
+                self.site(site_id).counter(counter_id)
+        user = User(username, user_role, None if counters is None else tuple(counters))
+        await self._add_user(user, password)
+        return user
+
+    async def _add_user(self, user: User, password: str) -> None:
+        password_hash = await asyncio.to_thread(self.passwords.hash, password)
+        if not await self.store.add_user(user, password_hash, self.clock()):
+            raise Conflict(f"The user {user.username!r} exists already.", "user_exists")
+
+    async def users(self) -> list[User]:
+        return await self.store.users()
+
+    async def login(self, username: str, password: str) -> tuple[str, Session]:
+        found = await self.store.user_hash(username)
+        if found is None:
+            # spend the same time as a real check, so names cannot be probed by timing
+            if self._dummy_hash is None:
+                self._dummy_hash = await asyncio.to_thread(self.passwords.hash, "x" * 16)
+            await asyncio.to_thread(self.passwords.verify, self._dummy_hash, password)
+            raise Unauthorized("Wrong username or password.", "bad_credentials")
+        user, stored = found
+        if not await asyncio.to_thread(self.passwords.verify, stored, password):
+            raise Unauthorized("Wrong username or password.", "bad_credentials")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
+        await self.store.add_session(
+            _token_hash(token), user.username, csrf, self.clock() + SESSION_LIFETIME
+        )
+        return token, Session(user, csrf)
+
+    async def session(self, token: str) -> Session | None:
+        return await self.store.session(_token_hash(token), self.clock())
+
+    async def logout(self, token: str) -> None:
+        await self.store.drop_session(_token_hash(token))

@@ -1,0 +1,35 @@
+"""Settings, read once from flags and the environment into a frozen object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_STORE = "sqlite:///loket.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    config: Path | None = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    store: str = DEFAULT_STORE
+    admin_password: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
+        """Flags win over the environment, which wins over the defaults (CONTRACT section 1)."""
+        given = {key: value for key, value in flags.items() if value is not None}
+        config = given.get("config", env.get("LOKET_CONFIG"))
+        return cls(
+            config=None if config in (None, "") else Path(str(config)),
+            host=str(given.get("host", env.get("LOKET_HOST", DEFAULT_HOST))),
+            port=int(str(given.get("port", env.get("PORT", DEFAULT_PORT)))),
+            store=str(given.get("store", env.get("LOKET_STORE", DEFAULT_STORE))),
+            admin_password=env.get("LOKET_ADMIN_PASSWORD") or None,
+        )

@@ -1,0 +1,100 @@
+"""What every store offers the service: commands, reads, history, users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from server.domain.errors import DomainError
+from server.domain.site import Site
+from server.domain.ticket import Status, Ticket
+from server.protocol import Event
+from server.users import Session, User
+
+Publish = Callable[[Event], None]
+Announce = Callable[[Site, Ticket, str, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The answer to a command: the ticket acted on (as JSON) and its event's seq."""
+
+    ticket: dict[str, Any]
+    seq: int
+    position: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket, "seq": self.seq}
+
+
+class ReplayedError(DomainError):
+    """A refusal given before under the same Idempotency-Key, given again."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    seq: int
+    data: dict[str, Any]
+
+
+class StoreUnavailable(Exception):
+    """The backing store cannot be reached; the API answers 503."""
+
+
+class Store(Protocol):
+    epoch: str
+
+    async def open(self, sites: tuple[Site, ...], publish: Publish) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def issue(
+        self, site: str, service: str, priority: bool, lang: str | None, now: datetime
+    ) -> Result: ...
+
+    async def call_next(
+        self,
+        site: str,
+        counter: str,
+        now: datetime,
+        announce: Announce,
+        idempotency: tuple[str, str] | None = None,
+    ) -> Result: ...
+
+    async def recall(
+        self, site: str, counter: str, now: datetime, announce: Announce
+    ) -> Result: ...
+
+    async def finish(self, site: str, counter: str, status: Status, now: datetime) -> Result: ...
+
+    async def transfer(self, site: str, counter: str, service: str, now: datetime) -> Result: ...
+
+    async def snapshot(self, site: str) -> Snapshot: ...
+
+    async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]: ...
+
+    async def events_after(self, site: str, seq: int) -> list[Event] | None:
+        """Every event after `seq`, in order; None when history no longer reaches back."""
+        ...
+
+    async def add_user(self, user: User, password_hash: str, now: datetime) -> bool:
+        """False when the username is taken."""
+        ...
+
+    async def user_hash(self, username: str) -> tuple[User, str] | None: ...
+
+    async def users(self) -> list[User]: ...
+
+    async def add_session(
+        self, token_hash: str, username: str, csrf: str, expires: datetime
+    ) -> None: ...
+
+    async def session(self, token_hash: str, now: datetime) -> Session | None: ...
+
+    async def drop_session(self, token_hash: str) -> None: ...

@@ -1,0 +1,79 @@
+"""The SQLite schema, versioned by PRAGMA user_version and upgraded step by step."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sites (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+    CREATE TABLE tickets (
+        id TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        number TEXT NOT NULL,
+        service TEXT NOT NULL,
+        status TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        issued_at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        serial INTEGER NOT NULL,
+        lang TEXT,
+        called_at TEXT,
+        counter TEXT,
+        recalls INTEGER NOT NULL DEFAULT 0,
+        finished_at TEXT
+    );
+    CREATE INDEX tickets_live ON tickets (site, status) WHERE status IN ('waiting', 'called');
+    CREATE INDEX tickets_called ON tickets (site, called_at);
+    CREATE TABLE numbers (
+        site TEXT NOT NULL, service TEXT NOT NULL, day TEXT NOT NULL, last INTEGER NOT NULL,
+        PRIMARY KEY (site, service)
+    );
+    CREATE TABLE events (
+        site TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, ts TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (site, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        counters TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE idempotency (
+        username TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (username, key)
+    );
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to the newest version, each step in its own transaction."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the store has schema version {version}, newer than this Loket knows "
+            f"({len(MIGRATIONS)}): upgrade Loket"
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in MIGRATIONS[number - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if number == 1:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('epoch', ?)", (secrets.token_hex(8),)
+                )
+            conn.execute(f"PRAGMA user_version = {number}")

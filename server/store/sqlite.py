@@ -1,0 +1,409 @@
+"""The embedded store: one SQLite file in WAL mode, written by one thread.
+
+Each command is one `BEGIN IMMEDIATE` transaction holding the state change, its
+events and the site's new seq; with synchronous=FULL a command is on disk before
+anyone hears of it. The site queues live in memory on the writer thread, so every
+read that needs them (snapshots, positions) is a job on that thread too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from server.domain import commands
+from server.domain.commands import Outcome
+from server.domain.errors import DomainError, NotFound
+from server.domain.queue import Call, SiteQueue
+from server.domain.site import Site
+from server.domain.ticket import Status, Ticket
+from server.events import event_data, snapshot_data
+from server.protocol import Event, dumps
+from server.store.base import (
+    Announce,
+    Publish,
+    ReplayedError,
+    Result,
+    Snapshot,
+    StoreUnavailable,
+)
+from server.store.rows import TICKET_COLUMNS, ticket_from_row, ticket_row, user_from_row
+from server.store.schema import migrate
+from server.store.writer import Writer
+from server.users import Session, User
+
+T = TypeVar("T")
+
+
+class SqliteStore:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.epoch = ""
+        self._writer: Writer | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._queues: dict[str, SiteQueue] = {}
+        self._snapshots: dict[str, Snapshot] = {}
+        self._publish: Publish = lambda event: None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- life ---------------------------------------------------------------
+
+    async def open(self, sites: tuple[Site, ...], publish: Publish) -> None:
+        self._publish = publish
+        self._loop = asyncio.get_running_loop()
+        self._writer = Writer()
+        await self._writer.submit(lambda: self._open(sites))
+
+    def _open(self, sites: tuple[Site, ...]) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        migrate(conn)
+        self._conn = conn
+        self.epoch = conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
+        for site in sites:
+            conn.execute("INSERT OR IGNORE INTO sites (id, seq) VALUES (?, 0)", (site.id,))
+            self._queues[site.id] = self._load(site)
+
+    def _load(self, site: Site) -> SiteQueue:
+        conn = self._db
+        queue = SiteQueue(site)
+        queue.seq = conn.execute("SELECT seq FROM sites WHERE id = ?", (site.id,)).fetchone()[0]
+        for service, day, last in conn.execute(
+            "SELECT service, day, last FROM numbers WHERE site = ?", (site.id,)
+        ):
+            queue.note_number(service, datetime.fromisoformat(day).date(), last)
+        live = conn.execute(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE site = ? "
+            "AND status IN ('waiting', 'called') ORDER BY serial",
+            (site.id,),
+        )
+        for row in live:
+            queue.apply(ticket_from_row(row))
+        called = conn.execute(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE site = ? AND called_at IS NOT NULL "
+            "AND counter IS NOT NULL ORDER BY called_at DESC LIMIT ?",
+            (site.id, 10),
+        ).fetchall()
+        for row in reversed(called):
+            ticket = ticket_from_row(row)
+            assert ticket.counter is not None
+            queue.record_call(Call(ticket, ticket.counter, ticket.recalls))
+        return queue
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        await self._writer.submit(self._close)
+        self._writer.stop()
+        self._writer = None
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- plumbing -------------------------------------------------------------
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreUnavailable("the store is closed")
+        return self._conn
+
+    async def _run(self, job: Callable[[], T]) -> T:
+        if self._writer is None:
+            raise StoreUnavailable("the store is closed")
+        try:
+            return await self._writer.submit(job)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the database failed: {error}") from error
+
+    def _queue(self, site_id: str) -> SiteQueue:
+        queue = self._queues.get(site_id)
+        if queue is None:
+            raise NotFound("site", site_id)
+        return queue
+
+    def _command(
+        self,
+        site_id: str,
+        move: Callable[[SiteQueue], Outcome],
+        now: datetime,
+        announce: Announce | None = None,
+        idempotency: tuple[str, str] | None = None,
+    ) -> Result:
+        """One transaction: the moves, their events, the new seq (and the idempotent answer)."""
+        queue = self._queue(site_id)
+        conn = self._db
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if idempotency is not None:
+                row = conn.execute(
+                    "SELECT body FROM idempotency WHERE username = ? AND key = ?", idempotency
+                ).fetchone()
+                if row is not None:
+                    conn.execute("ROLLBACK")
+                    return _replay(json.loads(row[0]))
+            try:
+                outcome = move(queue)
+            except DomainError as refusal:
+                if idempotency is None:
+                    raise
+                outcome = Outcome(error=refusal)  # kept, so a retry hears the same refusal
+            events = self._write(conn, queue, outcome, now, announce)
+            result = (
+                None
+                if not outcome.changes
+                else Result(
+                    outcome.ticket.to_json(), events[-1].seq, queue.position(outcome.ticket)
+                )
+            )
+            if idempotency is not None:
+                body = _answer(result, outcome.error)
+                conn.execute(
+                    "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
+                    (*idempotency, dumps(body), now.isoformat()),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # the moves already touched the in-memory queue: rebuild it from what is on disk
+            self._queues[site_id] = self._load(queue.site)
+            raise
+        queue.seq += len(events)
+        if events:
+            self._snapshots.pop(site_id, None)
+            assert self._loop is not None
+            self._loop.call_soon_threadsafe(_deliver, self._publish, events)
+        if outcome.error is not None:
+            raise outcome.error
+        assert result is not None
+        return result
+
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        queue: SiteQueue,
+        outcome: Outcome,
+        now: datetime,
+        announce: Announce | None,
+    ) -> list[Event]:
+        events = []
+        seq = queue.seq
+        for change in outcome.changes:
+            seq += 1
+            ticket = change.ticket
+            announcement = None
+            if change.event == commands.CALLED and announce is not None:
+                assert change.counter is not None
+                announcement = announce(queue.site, ticket, change.counter, now)
+            event = Event(queue.site.id, seq, change.event, now, event_data(change, announcement))
+            conn.execute(
+                f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ticket_row(ticket),
+            )
+            if change.event == commands.ISSUED:
+                conn.execute(
+                    "INSERT OR REPLACE INTO numbers (site, service, day, last) VALUES (?, ?, ?, ?)",
+                    (
+                        ticket.site,
+                        ticket.service,
+                        ticket.day.isoformat(),
+                        int(ticket.number[len(ticket.service) :]),
+                    ),
+                )
+            conn.execute(
+                "INSERT INTO events (site, seq, type, ts, data) VALUES (?, ?, ?, ?, ?)",
+                (event.site, event.seq, event.type, event.ts.isoformat(), dumps(event.data)),
+            )
+            events.append(event)
+        if events:
+            conn.execute("UPDATE sites SET seq = ? WHERE id = ?", (seq, queue.site.id))
+        return events
+
+    # -- commands -------------------------------------------------------------
+
+    async def issue(
+        self, site: str, service: str, priority: bool, lang: str | None, now: datetime
+    ) -> Result:
+        ticket_id = secrets.token_urlsafe(12)
+        return await self._run(
+            lambda: self._command(
+                site, lambda q: commands.issue(q, ticket_id, service, priority, lang, now), now
+            )
+        )
+
+    async def call_next(
+        self,
+        site: str,
+        counter: str,
+        now: datetime,
+        announce: Announce,
+        idempotency: tuple[str, str] | None = None,
+    ) -> Result:
+        return await self._run(
+            lambda: self._command(
+                site, lambda q: commands.call_next(q, counter, now), now, announce, idempotency
+            )
+        )
+
+    async def recall(self, site: str, counter: str, now: datetime, announce: Announce) -> Result:
+        return await self._run(
+            lambda: self._command(site, lambda q: commands.recall(q, counter), now, announce)
+        )
+
+    async def finish(self, site: str, counter: str, status: Status, now: datetime) -> Result:
+        return await self._run(
+            lambda: self._command(site, lambda q: commands.finish(q, counter, status, now), now)
+        )
+
+    async def transfer(self, site: str, counter: str, service: str, now: datetime) -> Result:
+        return await self._run(
+            lambda: self._command(site, lambda q: commands.transfer(q, counter, service), now)
+        )
+
+    # -- reads ----------------------------------------------------------------
+
+    async def snapshot(self, site: str) -> Snapshot:
+        return await self._run(lambda: self._snapshot(site))
+
+    def _snapshot(self, site_id: str) -> Snapshot:
+        """Cached until the site's next event, so a reconnect storm computes it once."""
+        snapshot = self._snapshots.get(site_id)
+        if snapshot is None:
+            queue = self._queue(site_id)
+            snapshot = Snapshot(queue.seq, snapshot_data(queue))
+            self._snapshots[site_id] = snapshot
+        return snapshot
+
+    async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
+        return await self._run(lambda: self._ticket(ticket_id))
+
+    def _ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
+        for queue in self._queues.values():
+            ticket = queue.ticket(ticket_id)
+            if ticket is not None:
+                return ticket, queue.position(ticket)
+        row = self._db.execute(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound("ticket", ticket_id)
+        return ticket_from_row(row), None
+
+    async def events_after(self, site: str, seq: int) -> list[Event] | None:
+        return await self._run(lambda: self._events_after(site, seq))
+
+    def _events_after(self, site_id: str, seq: int) -> list[Event] | None:
+        queue = self._queue(site_id)
+        if seq > queue.seq or seq < 0:
+            return None
+        if seq == queue.seq:
+            return []
+        rows = self._db.execute(
+            "SELECT seq, type, ts, data FROM events WHERE site = ? AND seq > ? ORDER BY seq",
+            (site_id, seq),
+        ).fetchall()
+        if not rows or rows[0][0] != seq + 1:
+            return None  # history no longer reaches back that far
+        return [
+            Event(site_id, s, kind, datetime.fromisoformat(ts), json.loads(data))
+            for s, kind, ts, data in rows
+        ]
+
+    # -- users ----------------------------------------------------------------
+
+    async def add_user(self, user: User, password_hash: str, now: datetime) -> bool:
+        def job() -> bool:
+            try:
+                self._db.execute(
+                    "INSERT INTO users (username, password_hash, role, counters, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        user.username,
+                        password_hash,
+                        user.role.value,
+                        None if user.counters is None else json.dumps(list(user.counters)),
+                        now.isoformat(),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                return False
+            return True
+
+        return await self._run(job)
+
+    async def user_hash(self, username: str) -> tuple[User, str] | None:
+        def job() -> tuple[User, str] | None:
+            row = self._db.execute(
+                "SELECT role, counters, password_hash FROM users WHERE username = ?", (username,)
+            ).fetchone()
+            return None if row is None else (user_from_row(username, row[0], row[1]), row[2])
+
+        return await self._run(job)
+
+    async def users(self) -> list[User]:
+        def job() -> list[User]:
+            rows = self._db.execute(
+                "SELECT username, role, counters FROM users ORDER BY username"
+            ).fetchall()
+            return [user_from_row(*row) for row in rows]
+
+        return await self._run(job)
+
+    async def add_session(
+        self, token_hash: str, username: str, csrf: str, expires: datetime
+    ) -> None:
+        await self._run(
+            lambda: self._db.execute(
+                "INSERT INTO sessions (token_hash, username, csrf, expires_at) VALUES (?, ?, ?, ?)",
+                (token_hash, username, csrf, expires.isoformat()),
+            )
+        )
+
+    async def session(self, token_hash: str, now: datetime) -> Session | None:
+        def job() -> Session | None:
+            row = self._db.execute(
+                "SELECT u.username, u.role, u.counters, s.csrf, s.expires_at "
+                "FROM sessions s JOIN users u ON u.username = s.username "
+                "WHERE s.token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+            if row is None or datetime.fromisoformat(row[4]) <= now:
+                return None
+            return Session(user_from_row(row[0], row[1], row[2]), row[3])
+
+        return await self._run(job)
+
+    async def drop_session(self, token_hash: str) -> None:
+        await self._run(
+            lambda: self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+        )
+
+
+def _deliver(publish: Publish, events: list[Event]) -> None:
+    for event in events:
+        publish(event)
+
+
+def _answer(result: Result | None, error: DomainError | None) -> dict[str, Any]:
+    if error is not None:
+        return {"error": {"code": error.code, "message": error.message}}
+    assert result is not None
+    return result.to_json()
+
+
+def _replay(body: dict[str, Any]) -> Result:
+    if "error" in body:
+        raise ReplayedError(body["error"]["code"], body["error"]["message"])
+    return Result(body["ticket"], body["seq"])

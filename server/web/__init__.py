@@ -1,0 +1,1 @@
+"""HTTP routes, pages and sockets: thin, they only speak to the service."""

@@ -1,0 +1,180 @@
+"""The HTTP API of CONTRACT section 3, plus a few additions (auth/me, logout, users)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.config import LANG
+from server.errors import Invalid
+from server.protocol import envelope
+from server.service import SESSION_LIFETIME, LoketService
+from server.store import Result
+from server.users import User
+from server.web import auth
+from server.web.body import field, json_object, string_list
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _service(request: Request) -> LoketService:
+    service: LoketService = request.app.state.service
+    return service
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def sites(request: Request) -> Response:
+    return JSONResponse({"sites": [s.to_json() for s in _service(request).sites.values()]})
+
+
+async def site(request: Request) -> Response:
+    return JSONResponse(_service(request).site(request.path_params["site"]).to_json())
+
+
+async def state(request: Request) -> Response:
+    service = _service(request)
+    snapshot = await service.snapshot(request.path_params["site"])
+    return JSONResponse(
+        {
+            "v": 1,
+            "type": "snapshot",
+            "epoch": service.epoch,
+            "seq": snapshot.seq,
+            "data": snapshot.data,
+        }
+    )
+
+
+async def issue(request: Request) -> Response:
+    service = _service(request)
+    site_obj = service.site(request.path_params["site"])
+    body = await json_object(request)
+    lang = field(body, "lang", str, None)
+    if lang is not None and not LANG.fullmatch(lang):
+        raise Invalid("The field 'lang' must be a language code.", "invalid_field")
+    result = await service.issue(
+        site_obj.id, field(body, "service", str), field(body, "priority", bool, False), lang
+    )
+    return JSONResponse({"ticket": result.ticket, "position": result.position}, status_code=201)
+
+
+async def ticket(request: Request) -> Response:
+    found, position = await _service(request).ticket(request.path_params["ticket_id"])
+    return JSONResponse({"ticket": found.to_json(), "position": position})
+
+
+async def login(request: Request) -> Response:
+    service = _service(request)
+    body = await json_object(request)
+    token, session = await service.login(field(body, "username", str), field(body, "password", str))
+    response = JSONResponse({"token": token, "csrf": session.csrf, "user": session.user.to_json()})
+    max_age = int(SESSION_LIFETIME.total_seconds())
+    response.set_cookie(
+        auth.SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict"
+    )
+    response.set_cookie(auth.CSRF_COOKIE, session.csrf, max_age=max_age, samesite="strict")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    service = _service(request)
+    await auth.session_of(request, service, request.method)
+    token, _ = auth.request_token(request)
+    assert token is not None
+    await service.logout(token)
+    response = JSONResponse({"status": "ok"})
+    response.delete_cookie(auth.SESSION_COOKIE)
+    response.delete_cookie(auth.CSRF_COOKIE)
+    return response
+
+
+async def me(request: Request) -> Response:
+    user = await auth.staff(request, _service(request), request.method)
+    return JSONResponse({"user": user.to_json()})
+
+
+async def list_users(request: Request) -> Response:
+    service = _service(request)
+    await auth.admin(request, service, request.method)
+    return JSONResponse({"users": [u.to_json() for u in await service.users()]})
+
+
+async def add_user(request: Request) -> Response:
+    service = _service(request)
+    await auth.admin(request, service, request.method)
+    body = await json_object(request)
+    user = await service.add_user(
+        field(body, "username", str),
+        field(body, "password", str),
+        field(body, "role", str, "staff"),
+        string_list(body, "counters"),
+    )
+    return JSONResponse({"user": user.to_json()}, status_code=201)
+
+
+CounterAction = Callable[[LoketService, User, str, str, Request], Awaitable[Result]]
+
+
+def counter_route(path: str, action: CounterAction) -> Route:
+    """A staff action at one counter: authenticate, act, answer {ticket, seq}."""
+
+    async def endpoint(request: Request) -> Response:
+        service = _service(request)
+        user = await auth.staff(request, service, request.method)
+        params = request.path_params
+        result = await action(service, user, params["site"], params["counter"], request)
+        return JSONResponse(result.to_json())
+
+    return Route(f"/api/v1/sites/{{site}}/counters/{{counter}}/{path}", endpoint, methods=["POST"])
+
+
+async def _call_next(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    key = r.headers.get("idempotency-key")
+    if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
+        raise Invalid(
+            f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.", "invalid_header"
+        )
+    return await s.call_next(u, site_id, c, key)
+
+
+async def _recall(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    return await s.recall(u, site_id, c)
+
+
+async def _done(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    return await s.done(u, site_id, c)
+
+
+async def _no_show(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    return await s.no_show(u, site_id, c)
+
+
+async def _transfer(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    body = await json_object(r)
+    return await s.transfer(u, site_id, c, field(body, "service", str))
+
+
+ROUTES = [
+    Route("/healthz", healthz),
+    Route("/api/v1/sites", sites),
+    Route("/api/v1/sites/{site}", site),
+    Route("/api/v1/sites/{site}/state", state),
+    Route("/api/v1/sites/{site}/tickets", issue, methods=["POST"]),
+    Route("/api/v1/tickets/{ticket_id}", ticket),
+    Route("/api/v1/auth/login", login, methods=["POST"]),
+    Route("/api/v1/auth/logout", logout, methods=["POST"]),
+    Route("/api/v1/auth/me", me),
+    Route("/api/v1/users", list_users),
+    Route("/api/v1/users", add_user, methods=["POST"]),
+    counter_route("call-next", _call_next),
+    counter_route("recall", _recall),
+    counter_route("done", _done),
+    counter_route("no-show", _no_show),
+    counter_route("transfer", _transfer),
+]

@@ -1,0 +1,52 @@
+"""Who is asking: a bearer token, or the session cookie with its CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import HTTPConnection
+
+from server.errors import Forbidden, Unauthorized
+from server.service import LoketService
+from server.users import Role, Session, User
+
+SESSION_COOKIE = "loket_session"
+CSRF_COOKIE = "loket_csrf"
+CSRF_HEADER = "x-csrf-token"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def request_token(conn: HTTPConnection) -> tuple[str | None, bool]:
+    """The token and whether it came from the cookie (which then needs CSRF)."""
+    header = conn.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use 'Authorization: Bearer TOKEN'.", "bad_authorization")
+        return token.strip(), False
+    return conn.cookies.get(SESSION_COOKIE), True
+
+
+async def session_of(conn: HTTPConnection, service: LoketService, method: str) -> Session:
+    token, from_cookie = request_token(conn)
+    if not token:
+        raise Unauthorized("Log in first.", "login_required")
+    session = await service.session(token)
+    if session is None:
+        raise Unauthorized("The session has expired or is not valid; log in again.", "bad_token")
+    if from_cookie and method not in _SAFE:
+        sent = conn.headers.get(CSRF_HEADER, "")
+        if not secrets.compare_digest(sent.encode(), session.csrf.encode()):
+            raise Forbidden("The CSRF token is missing or wrong.", "csrf_failed")
+    return session
+
+
+async def staff(conn: HTTPConnection, service: LoketService, method: str) -> User:
+    return (await session_of(conn, service, method)).user
+
+
+async def admin(conn: HTTPConnection, service: LoketService, method: str) -> User:
+    user = await staff(conn, service, method)
+    if user.role is not Role.ADMIN:
+        raise Forbidden("Only an admin may do this.", "admin_only")
+    return user

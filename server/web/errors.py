@@ -1,0 +1,62 @@
+"""Every refusal as `{"error": {"code", "message"}}` with a 4xx (503 for the store)."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.domain.errors import DomainError, NotFound
+from server.errors import ServiceError
+from server.store import StoreUnavailable
+
+log = logging.getLogger("loket")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def on_service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return error_response(409, exc.code, exc.message)
+
+
+async def on_not_found(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotFound)
+    return error_response(404, exc.code, exc.message)
+
+
+async def on_unavailable(request: Request, exc: Exception) -> Response:
+    log.error("store unavailable: %s", exc)
+    return error_response(503, "store_unavailable", "The store cannot be reached; try again.")
+
+
+async def on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "Something went wrong on the server.")
+
+
+HANDLERS = {
+    ServiceError: on_service_error,
+    DomainError: on_domain_error,
+    NotFound: on_not_found,
+    StoreUnavailable: on_unavailable,
+    HTTPException: on_http,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,158 @@
+"""The HTML pages of CONTRACT section 5, rendered with Jinja2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from server import __version__
+from server.domain.site import Names, Site
+from server.service import LoketService
+from server.web.language import LANGUAGE_NAMES, choose, direction, offered
+from server.web.strings import page_strings
+
+
+def templates() -> Jinja2Templates:
+    env = Environment(
+        loader=ChoiceLoader(
+            [PackageLoader("displays", "templates"), PackageLoader("counter_client", "templates")]
+        ),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env)
+
+
+def _service(request: Request) -> LoketService:
+    service: LoketService = request.app.state.service
+    return service
+
+
+def _render(
+    request: Request, name: str, site: Site | None, context: dict[str, Any], page: str
+) -> Response:
+    service = _service(request)
+    languages = offered(site.languages if site else next(iter(service.sites.values())).languages)
+    lang = choose(request, languages)
+    fallback = site.languages[0] if site else languages[0]
+
+    def tr(names: Names) -> str:
+        return names.get(lang) or names.get(fallback) or next(iter(names.values()), "")
+
+    config = context.pop("config", {})
+    config.update(lang=lang, strings=page_strings(page))
+    if site is not None:
+        config.update(
+            site=site.id,
+            ws=f"/ws/display/{site.id}",
+            services={s.id: tr(s.name) for s in site.services},
+            counters={c.id: tr(c.name) for c in site.counters},
+        )
+    page_templates: Jinja2Templates = request.app.state.templates
+    return page_templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "dir": direction(lang),
+            "version": __version__,
+            "tr": tr,
+            "site": None if site is None else site.to_json(),
+            "sites": [s.to_json() for s in service.sites.values()],
+            "languages": [
+                {"code": code, "name": LANGUAGE_NAMES.get(code, code)} for code in languages
+            ],
+            "config": config,
+            **context,
+        },
+    )
+
+
+async def index(request: Request) -> Response:
+    return _render(request, "index.html", None, {}, "index")
+
+
+async def display(request: Request) -> Response:
+    site = _service(request).site(request.path_params["site"])
+    lang = choose(request, offered(site.languages))
+    ticker = site.text(site.ticker, lang) if site.ticker else ""
+    zone = request.query_params.get("zone")
+    return _render(
+        request,
+        "display.html",
+        site,
+        {"zone": zone, "config": {"ticker": ticker, "zone": zone}},
+        "display",
+    )
+
+
+async def kiosk(request: Request) -> Response:
+    site = _service(request).site(request.path_params["site"])
+    return _render(
+        request,
+        "kiosk.html",
+        site,
+        {"config": {"api": f"/api/v1/sites/{site.id}/tickets"}},
+        "kiosk",
+    )
+
+
+async def counter(request: Request) -> Response:
+    site = _service(request).site(request.path_params["site"])
+    counter_obj = site.counter(request.path_params["counter"])
+    return _render(
+        request,
+        "counter.html",
+        site,
+        {
+            "counter": {
+                "id": counter_obj.id,
+                "name": counter_obj.name,
+                "services": list(counter_obj.services),
+            },
+            "config": {
+                "counter": counter_obj.id,
+                "api": f"/api/v1/sites/{site.id}/counters/{counter_obj.id}",
+                "counter_services": list(counter_obj.services),
+            },
+        },
+        "counter",
+    )
+
+
+async def visitor_ticket(request: Request) -> Response:
+    service = _service(request)
+    ticket, position = await service.ticket(request.path_params["ticket_id"])
+    site = service.site(ticket.site)
+    return _render(
+        request,
+        "ticket.html",
+        site,
+        {
+            "ticket": ticket.to_json(),
+            "position": position,
+            "print": request.query_params.get("print") == "1",
+            "config": {"ticket": ticket.to_json(), "position": position},
+        },
+        "ticket",
+    )
+
+
+async def admin(request: Request) -> Response:
+    return _render(request, "admin.html", None, {}, "admin")
+
+
+ROUTES = [
+    Route("/", index),
+    Route("/display/{site}", display),
+    Route("/kiosk/{site}", kiosk),
+    Route("/counter/{site}/{counter}", counter),
+    Route("/t/{ticket_id}", visitor_ticket),
+    Route("/admin", admin),
+]
