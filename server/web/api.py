@@ -41,13 +41,7 @@ async def state(request: Request) -> Response:
     service = _service(request)
     snapshot = await service.snapshot(request.path_params["site"])
     return JSONResponse(
-        {
-            "v": 1,
-            "type": "snapshot",
-            "epoch": service.epoch,
-            "seq": snapshot.seq,
-            "data": snapshot.data,
-        }
+        envelope("snapshot", service.epoch, snapshot.seq, service.clock(), snapshot.data)
     )
 
 
