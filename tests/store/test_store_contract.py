@@ -1,0 +1,173 @@
+"""One suite for every store: what the service relies on."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from server.announce import Announcer
+from server.config import load_sites
+from server.domain import NoCurrentTicket, NotFound, QueueEmpty, Status
+from server.protocol import Event
+from server.store import Store, open_store
+from server.store.base import ReplayedError
+from server.users import Role, User
+
+SITES = load_sites(None)
+ANNOUNCE = Announcer().announcement
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(params=["sqlite"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'loket.db'}"
+
+
+class Opened:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.events: list[Event] = []
+        self.store: Store = open_store(url)
+
+    async def reopen(self) -> Store:
+        await self.store.close()
+        self.store = open_store(self.url)
+        await self.store.open(SITES, self.events.append)
+        return self.store
+
+
+@pytest.fixture
+async def opened(store_url: str) -> AsyncIterator[Opened]:
+    box = Opened(store_url)
+    await box.store.open(SITES, box.events.append)
+    yield box
+    await box.store.close()
+
+
+async def settle() -> None:
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_issue_and_call_write_consecutive_events(opened: Opened) -> None:
+    store = opened.store
+    first = await store.issue("demo", "A", False, "id", now())
+    second = await store.issue("demo", "A", True, None, now())
+    assert (first.ticket["number"], second.ticket["number"]) == ("A001", "A002")
+    assert (first.position, second.position) == (0, 0)  # the priority ticket goes first
+    called = await store.call_next("demo", "1", now(), ANNOUNCE)
+    assert called.ticket["number"] == "A002" and called.seq == 3
+    await settle()
+    assert [(e.seq, e.type) for e in opened.events] == [
+        (1, "ticket.issued"),
+        (2, "ticket.issued"),
+        (3, "ticket.called"),
+    ]
+    segments = opened.events[2].data["announcement"]["segments"]
+    assert [s["lang"] for s in segments] == ["id", "en", "az"]
+    assert segments[0]["text"] == "Nomor antrian A dua, silakan menuju loket satu"
+
+
+async def test_everything_acknowledged_survives_a_reopen(opened: Opened) -> None:
+    store = opened.store
+    for _ in range(3):
+        await store.issue("demo", "A", False, None, now())
+    await store.call_next("demo", "2", now(), ANNOUNCE)
+    epoch = store.epoch
+    store = await opened.reopen()
+    assert store.epoch == epoch
+    snapshot = await store.snapshot("demo")
+    assert snapshot.seq == 4
+    assert snapshot.data["waiting"]["A"] == 2
+    assert [c["ticket"]["number"] for c in snapshot.data["now_serving"]] == ["A001"]
+    assert (await store.issue("demo", "A", False, None, now())).ticket["number"] == "A004"
+    assert (await store.call_next("demo", "1", now(), ANNOUNCE)).seq == 6
+
+
+async def test_history_replays_events_after_a_seq(opened: Opened) -> None:
+    store = opened.store
+    for _ in range(4):
+        await store.issue("demo", "B", False, None, now())
+    replay = await store.events_after("demo", 2)
+    assert replay is not None and [e.seq for e in replay] == [3, 4]
+    assert await store.events_after("demo", 4) == []
+    assert await store.events_after("demo", 9) is None  # from the future: cannot
+
+
+async def test_idempotency_key_answers_the_first_answer_again(opened: Opened) -> None:
+    store = opened.store
+    await store.issue("demo", "A", False, None, now())
+    await store.issue("demo", "A", False, None, now())
+    key = ("clerk", "press-1")
+    first = await store.call_next("demo", "1", now(), ANNOUNCE, key)
+    again = await store.call_next("demo", "1", now(), ANNOUNCE, key)
+    assert again == type(again)(first.ticket, first.seq)
+    assert (await store.snapshot("demo")).data["waiting"]["A"] == 1
+    # another user's same key is another press
+    other = await store.call_next("demo", "2", now(), ANNOUNCE, ("other", "press-1"))
+    assert other.ticket["number"] == "A002"
+    with pytest.raises(QueueEmpty):
+        await store.call_next("demo", "3", now(), ANNOUNCE, ("clerk", "press-2"))
+    with pytest.raises(ReplayedError) as again_refused:
+        await store.call_next("demo", "3", now(), ANNOUNCE, ("clerk", "press-2"))
+    assert again_refused.value.code == "queue_empty"
+
+
+async def test_concurrent_calls_never_hand_out_a_ticket_twice(opened: Opened) -> None:
+    store = opened.store
+    for _ in range(60):
+        await store.issue("demo", "A", False, None, now())
+
+    async def clerk(counter: str) -> list[str]:
+        numbers = []
+        while True:
+            try:
+                result = await store.call_next("demo", counter, now(), ANNOUNCE)
+            except QueueEmpty:
+                return numbers
+            numbers.append(result.ticket["number"])
+
+    results = await asyncio.gather(*(clerk(c) for c in ("1", "2", "6")))
+    called = sorted(n for numbers in results for n in numbers)
+    assert called == [f"A{i:03d}" for i in range(1, 61)]
+
+
+async def test_counter_moves_and_their_refusals(opened: Opened) -> None:
+    store = opened.store
+    await store.issue("demo", "A", False, None, now())
+    with pytest.raises(NoCurrentTicket):
+        await store.recall("demo", "1", now(), ANNOUNCE)
+    await store.call_next("demo", "1", now(), ANNOUNCE)
+    assert (await store.recall("demo", "1", now(), ANNOUNCE)).ticket["recalls"] == 1
+    moved = await store.transfer("demo", "1", "B", now())
+    assert (moved.ticket["status"], moved.ticket["service"]) == ("waiting", "B")
+    await store.call_next("demo", "3", now(), ANNOUNCE)
+    closed = await store.finish("demo", "3", Status.NO_SHOW, now())
+    assert closed.ticket["status"] == "no_show"
+    ticket, position = await store.ticket(closed.ticket["id"])
+    assert ticket.status is Status.NO_SHOW and position is None
+    with pytest.raises(NotFound):
+        await store.ticket("nope")
+    with pytest.raises(NotFound):
+        await store.issue("nowhere", "A", False, None, now())
+
+
+async def test_users_and_sessions(opened: Opened) -> None:
+    store = opened.store
+    clerk = User("clerk", Role.STAFF, ("demo/1",))
+    assert await store.add_user(clerk, "hash", now())
+    assert not await store.add_user(clerk, "hash", now())
+    assert await store.user_hash("clerk") == (clerk, "hash")
+    await store.add_session("th", "clerk", "csrf", datetime(2999, 1, 1, tzinfo=UTC))
+    session = await store.session("th", now())
+    assert session is not None and session.user == clerk and session.csrf == "csrf"
+    await store.add_session("old", "clerk", "c", datetime(2000, 1, 1, tzinfo=UTC))
+    assert await store.session("old", now()) is None
+    await store.drop_session("th")
+    assert await store.session("th", now()) is None
+    assert [u.username for u in await store.users()] == ["clerk"]

@@ -1,0 +1,91 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from server.domain import IllegalTransition, Status, Ticket
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+
+
+def waiting(**changes: object) -> Ticket:
+    fields: dict[str, object] = dict(
+        id="t1",
+        site="demo",
+        number="A001",
+        service="A",
+        status=Status.WAITING,
+        priority=False,
+        issued_at=NOW,
+        day=date(2026, 11, 28),
+        serial=1,
+    )
+    fields.update(changes)
+    return Ticket(**fields)  # type: ignore[arg-type]
+
+
+def test_call_then_done() -> None:
+    called = waiting().call("3", NOW)
+    assert (called.status, called.counter, called.called_at) == (Status.CALLED, "3", NOW)
+    done = called.finish(Status.DONE, NOW)
+    assert done.status is Status.DONE and done.finished_at == NOW
+
+
+def test_recall_counts_and_keeps_the_counter() -> None:
+    ticket = waiting().call("2", NOW).recall().recall()
+    assert (ticket.recalls, ticket.counter, ticket.status) == (2, "2", Status.CALLED)
+
+
+def test_transfer_waits_again_in_the_other_service_with_its_number() -> None:
+    moved = waiting().call("1", NOW).recall().transfer("B")
+    assert (moved.status, moved.service, moved.number) == (Status.WAITING, "B", "A001")
+    assert (moved.counter, moved.called_at, moved.recalls) == (None, None, 0)
+    assert moved.issued_at == NOW
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda t: t.recall(),
+        lambda t: t.finish(Status.DONE, NOW),
+        lambda t: t.finish(Status.NO_SHOW, NOW),
+        lambda t: t.transfer("B"),
+    ],
+)
+def test_a_waiting_ticket_cannot_be_recalled_closed_or_transferred(move) -> None:
+    with pytest.raises(IllegalTransition) as refused:
+        move(waiting())
+    assert refused.value.code == "illegal_transition"
+
+
+@pytest.mark.parametrize("final", [Status.DONE, Status.NO_SHOW])
+def test_a_closed_ticket_cannot_move_again(final: Status) -> None:
+    closed = waiting().call("1", NOW).finish(final, NOW)
+    for move in (lambda: closed.call("1", NOW), closed.recall, lambda: closed.transfer("B")):
+        with pytest.raises(IllegalTransition):
+            move()
+
+
+def test_a_called_ticket_cannot_be_called_again_or_finished_as_waiting() -> None:
+    called = waiting().call("1", NOW)
+    with pytest.raises(IllegalTransition):
+        called.call("2", NOW)
+    with pytest.raises(IllegalTransition):
+        called.finish(Status.WAITING, NOW)
+    with pytest.raises(IllegalTransition):
+        called.transfer("A")
+
+
+def test_json_has_the_contract_fields() -> None:
+    data = waiting(priority=True).to_json()
+    assert data == {
+        "id": "t1",
+        "number": "A001",
+        "service": "A",
+        "status": "waiting",
+        "priority": True,
+        "issued_at": "2026-11-28T08:00:00.000Z",
+        "called_at": None,
+        "counter": None,
+        "recalls": 0,
+        "lang": None,
+    }
