@@ -1,0 +1,86 @@
+"""A real `loket serve` in a subprocess on a free port, for integration and browser tests."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+READY = re.compile(r"Loket is ready at (http://\S+?)/?$")
+ADMIN_PASSWORD = "admin-test-pass"
+
+
+def loket_command() -> str:
+    """The installed console script, beside this Python."""
+    return str(Path(sys.executable).with_name("loket"))
+
+
+class LoketServer:
+    def __init__(self, workdir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self.db = workdir / "loket.db"
+        self.args = args
+        self.env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
+        self.process: subprocess.Popen[str] | None = None
+        self.output: list[str] = []
+        self.url = ""
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    def start(self, timeout: float = 20.0) -> LoketServer:
+        command = [loket_command(), "serve", "--port", "0", "--store", f"sqlite:///{self.db}"]
+        self.process = subprocess.Popen(
+            [*command, *self.args],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._drain, args=(lines,), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            match = READY.search(line.strip())
+            if match:
+                self.url = match.group(1).replace("localhost", "127.0.0.1")
+                return self
+        self.stop()
+        raise RuntimeError("loket serve did not start:\n" + "".join(self.output))
+
+    def _drain(self, lines: queue.Queue[str | None]) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.process = None
+        return code
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
