@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -81,6 +82,10 @@ async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
         log_level="info",
     )
     server = uvicorn.Server(config)
+    # uvicorn re-raises the signal it shut down for once it is done; a clean stop
+    # should end with status 0, not with a death by SIGTERM or a KeyboardInterrupt
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.02)

@@ -1,0 +1,96 @@
+"""The display socket (CONTRACT section 4) against a real server and real sockets."""
+
+import json
+from typing import Any
+
+import httpx
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.integration.conftest import login
+from tests.support.server import LoketServer
+
+
+def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def open_display(server: LoketServer, site: str = "demo") -> ClientConnection:
+    return connect(f"{server.ws_url}/ws/display/{site}", compression=None, open_timeout=5)
+
+
+def test_snapshot_first_then_every_event_with_consecutive_seq(fresh_server: LoketServer) -> None:
+    with httpx.Client(base_url=fresh_server.url) as http, open_display(fresh_server) as ws:
+        snapshot = receive(ws)
+        assert snapshot["type"] == "snapshot" and snapshot["seq"] == 0 and snapshot["v"] == 1
+        assert snapshot["data"] == {
+            "now_serving": [],
+            "recent": [],
+            "waiting": {"A": 0, "B": 0, "C": 0},
+        }
+        auth = {"Authorization": f"Bearer {login(http)}"}
+        issued = http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()
+        called = http.post("/api/v1/sites/demo/counters/2/call-next", headers=auth).json()
+        events = [receive(ws), receive(ws)]
+        assert [e["type"] for e in events] == ["ticket.issued", "ticket.called"]
+        assert [e["seq"] for e in events] == [1, 2] and called["seq"] == 2
+        assert {e["epoch"] for e in events} == {snapshot["epoch"]}
+        assert events[0]["data"]["ticket"] == issued["ticket"]
+        assert events[0]["data"]["waiting"] == {"A": 1, "B": 0, "C": 0}
+        call = events[1]["data"]
+        assert call["ticket"]["number"] == "A001" and call["counter"] == "2"
+        assert call["recall"] == 0
+        announcement = call["announcement"]
+        assert isinstance(announcement["start_at"], int)
+        assert [s["text"] for s in announcement["segments"]] == [
+            "Nomor antrian A satu, silakan menuju loket dua",
+            "Number ay one, please proceed to counter two",
+            "Növbə nömrəsi A bir, iki nömrəli masaya yaxınlaşın",
+        ]
+        assert events[1]["ts"].endswith("Z") and len(events[1]["ts"]) == 24
+
+
+def test_resume_replays_what_was_missed(fresh_server: LoketServer) -> None:
+    with httpx.Client(base_url=fresh_server.url) as http:
+        with open_display(fresh_server) as ws:
+            epoch = receive(ws)["epoch"]
+        for _ in range(3):
+            http.post("/api/v1/sites/demo/tickets", json={"service": "B"})
+        with open_display(fresh_server) as ws:
+            assert receive(ws)["seq"] == 3
+            ws.send(json.dumps({"type": "resume", "epoch": epoch, "seq": 1}))
+            replayed = [receive(ws), receive(ws)]
+            assert [(e["seq"], e.get("replayed")) for e in replayed] == [(2, True), (3, True)]
+            ws.send(json.dumps({"type": "resume", "epoch": "another", "seq": 1}))
+            assert receive(ws)["type"] == "snapshot"
+
+
+def test_bad_messages_get_errors_and_the_socket_stays(server: LoketServer) -> None:
+    with open_display(server) as ws:
+        receive(ws)
+        for bad, code in [
+            ("not json", "invalid_json"),
+            ("[1]", "invalid_message"),
+            ('{"type": "dance"}', "unknown_message"),
+            ('{"type": "resume", "epoch": 1, "seq": "x"}', "invalid_resume"),
+        ]:
+            ws.send(bad)
+            answer = receive(ws)
+            assert answer["type"] == "error" and answer["seq"] is None
+            assert answer["data"]["code"] == code
+        ws.send(b"\x00binary")
+        assert receive(ws)["data"]["code"] == "invalid_message"
+        ws.send(json.dumps({"type": "ping", "t": 123}))
+        pong = receive(ws)
+        assert pong["type"] == "pong" and pong["seq"] is None
+        assert pong["data"]["client"] == 123 and pong["data"]["server"] > 0
+
+
+def test_unknown_site_is_refused_with_a_code(server: LoketServer) -> None:
+    with open_display(server, "nowhere") as ws:
+        answer = receive(ws)
+        assert answer["data"]["code"] == "unknown_site"
+        try:
+            ws.recv(timeout=5)
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 4404
