@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -44,7 +45,9 @@ def create_app(
             if generated is not None:
                 on_generated_password(generated)
             app.state.service = service
+            maintenance = asyncio.create_task(service.maintain())
             yield
+            maintenance.cancel()
         finally:
             await service.stop()
 

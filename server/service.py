@@ -24,6 +24,7 @@ from server.store import Result, Snapshot, Store
 from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
 
 SESSION_LIFETIME = timedelta(hours=12)
+MAINTENANCE_INTERVAL = 600.0
 
 
 def utcnow() -> datetime:
@@ -57,6 +58,12 @@ class LoketService:
 
     async def stop(self) -> None:
         await self.store.close()
+
+    async def maintain(self, every: float = MAINTENANCE_INTERVAL) -> None:
+        """Prune the store now and then, for as long as the server runs."""
+        while True:
+            await self.store.prune(self.clock())
+            await asyncio.sleep(every)
 
     def _publish(self, event: Event) -> None:
         self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))

@@ -83,6 +83,10 @@ class Store(Protocol):
         """Every event after `seq`, in order; None when history no longer reaches back."""
         ...
 
+    async def prune(self, now: datetime) -> None:
+        """Forget what is no longer needed: old history, idempotency keys, expired sessions."""
+        ...
+
     async def add_user(self, user: User, password_hash: str, now: datetime) -> bool:
         """False when the username is taken."""
         ...

@@ -13,7 +13,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from server.domain import commands
@@ -38,6 +38,11 @@ from server.store.writer import Writer
 from server.users import Session, User
 
 T = TypeVar("T")
+
+# history kept for resume: the last KEEP_EVENTS events of a site, and all of the last day
+KEEP_EVENTS = 1000
+KEEP_HISTORY = timedelta(days=1)
+KEEP_IDEMPOTENCY = timedelta(days=1)
 
 
 class SqliteStore:
@@ -320,6 +325,28 @@ class SqliteStore:
             Event(site_id, s, kind, datetime.fromisoformat(ts), json.loads(data))
             for s, kind, ts, data in rows
         ]
+
+    async def prune(self, now: datetime) -> None:
+        def job() -> None:
+            conn = self._db
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for site_id, queue in self._queues.items():
+                    conn.execute(
+                        "DELETE FROM events WHERE site = ? AND seq <= ? AND ts < ?",
+                        (site_id, queue.seq - KEEP_EVENTS, (now - KEEP_HISTORY).isoformat()),
+                    )
+                conn.execute(
+                    "DELETE FROM idempotency WHERE created_at < ?",
+                    ((now - KEEP_IDEMPOTENCY).isoformat(),),
+                )
+                conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+        await self._run(job)
 
     # -- users ----------------------------------------------------------------
 

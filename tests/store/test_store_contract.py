@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -171,3 +171,16 @@ async def test_users_and_sessions(opened: Opened) -> None:
     await store.drop_session("th")
     assert await store.session("th", now()) is None
     assert [u.username for u in await store.users()] == ["clerk"]
+
+
+async def test_prune_keeps_recent_history_and_drops_stale_keys(opened: Opened) -> None:
+    store = opened.store
+    await store.issue("demo", "A", False, None, now())
+    await store.call_next("demo", "1", now(), ANNOUNCE, ("clerk", "k"))
+    await store.prune(now() + timedelta(days=2))
+    # fewer than the kept count: the history still reaches back to the start
+    assert [e.seq for e in await store.events_after("demo", 0) or []] == [1, 2]
+    # the idempotency key is forgotten: the same key is a new press now
+    await store.issue("demo", "A", False, None, now())
+    again = await store.call_next("demo", "1", now(), ANNOUNCE, ("clerk", "k"))
+    assert again.ticket["number"] == "A002"

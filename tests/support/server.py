@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.support.installed import installed_copy_problem
+
 READY = re.compile(r"Loket is ready at (http://\S+?)/?$")
 ADMIN_PASSWORD = "admin-test-pass"
 
@@ -36,6 +38,9 @@ class LoketServer:
         return self.url.replace("http://", "ws://")
 
     def start(self, timeout: float = 20.0) -> LoketServer:
+        problem = installed_copy_problem()
+        if problem:
+            raise RuntimeError(problem)
         command = [loket_command(), "serve", "--port", "0", "--store", f"sqlite:///{self.db}"]
         self.process = subprocess.Popen(
             [*command, *self.args],

@@ -1,11 +1,10 @@
-"""Guards for the whole suite."""
+"""The installed Loket must be this checkout's code: integration tests run it."""
 
 import hashlib
+from functools import cache
 from pathlib import Path
 
-import pytest
-
-CHECKOUT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parent.parent.parent
 PACKAGES = ("server", "displays", "counter_client", "static")
 SHIPPED = {".py", ".html", ".js", ".css", ".toml", ".svg", ".png", ".woff2", ".wav", ".json"}
 
@@ -20,9 +19,9 @@ def _digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def installed_copy_is_current() -> None:
-    """The integration tests run the installed `loket`: it must be this checkout's code."""
+@cache
+def installed_copy_problem() -> str | None:
+    """Why the installed `loket` is not this checkout's code, or None when it is."""
     import importlib.util
 
     spec = importlib.util.find_spec("server")
@@ -31,11 +30,11 @@ def installed_copy_is_current() -> None:
     if installed_root == CHECKOUT:
         site = Path(__import__("sysconfig").get_paths()["purelib"])
         if not (site / "server").is_dir():
-            return  # an editable install: the checkout is what runs
+            return None  # an editable install: the checkout is what runs
         installed_root = site
     if _digest(installed_root) != _digest(CHECKOUT):
-        pytest.exit(
+        return (
             "The installed Loket differs from this checkout: run ./scripts/test "
-            "(it reinstalls) or `.venv/bin/pip install .` first.",
-            returncode=3,
+            "(it reinstalls) or `.venv/bin/pip install .` first."
         )
+    return None

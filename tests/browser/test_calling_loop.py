@@ -1,0 +1,55 @@
+"""The calling loop as a person sees it, in headless Chromium."""
+
+import time
+
+from playwright.sync_api import Browser, expect
+
+from tests.support.server import ADMIN_PASSWORD, LoketServer
+
+
+def test_kiosk_counter_and_display(browser: Browser, live_server: LoketServer) -> None:
+    base = live_server.url
+    display = browser.new_page(viewport={"width": 1920, "height": 1080})
+    display.goto(f"{base}/display/demo")
+    expect(display.locator("#conn-status")).not_to_have_class("offline", timeout=5000)
+
+    kiosk = browser.new_page(viewport={"width": 1280, "height": 720})
+    kiosk.goto(f"{base}/kiosk/demo")
+    kiosk.locator('[data-service="A"]').click()
+    expect(kiosk.locator("#ticket-number")).to_have_text("A001")
+    expect(display.locator('[data-waiting="A"]')).to_contain_text("1")
+
+    counter = browser.new_page(viewport={"width": 1280, "height": 720})
+    counter.goto(f"{base}/counter/demo/1")
+    form = counter.locator("#login-form")
+    form.locator('[name="username"]').fill("admin")
+    form.locator('[name="password"]').fill(ADMIN_PASSWORD)
+    form.locator('[type="submit"]').click()
+    call_next = counter.locator("#call-next")
+    expect(call_next).to_be_enabled()
+
+    pressed = time.monotonic()
+    call_next.click()
+    expect(display.locator("#current-number")).to_have_text("A001", timeout=1000)
+    shown_after = time.monotonic() - pressed
+    assert shown_after < 1.0
+    expect(display.locator("#current-counter")).to_contain_text("1")
+    expect(counter.locator("#current-ticket")).to_contain_text("A001")
+    expect(display.locator('[data-waiting="A"]')).to_contain_text("0")
+
+
+def test_a_double_click_calls_only_once(browser: Browser, live_server: LoketServer) -> None:
+    base = live_server.url
+    page = browser.new_page()
+    for _ in range(2):
+        page.request.post(f"{base}/api/v1/sites/demo/tickets", data={"service": "A"})
+    page.goto(f"{base}/counter/demo/2")
+    form = page.locator("#login-form")
+    form.locator('[name="username"]').fill("admin")
+    form.locator('[name="password"]').fill(ADMIN_PASSWORD)
+    form.locator('[type="submit"]').click()
+    page.locator("#call-next").dblclick()
+    expect(page.locator("#current-ticket")).to_contain_text("A001")
+    page.wait_for_timeout(500)
+    state = page.request.get(f"{base}/api/v1/sites/demo/state").json()
+    assert state["data"]["waiting"]["A"] == 1  # A002 still waits
