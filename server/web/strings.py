@@ -4,7 +4,65 @@ from __future__ import annotations
 
 from gettext import NullTranslations
 
-PAGE_STRINGS: dict[str, dict[str, str]] = {}
+_AUTH = {
+    "login_failed": "Wrong username or password.",
+    "login_unavailable": "Cannot reach the server. Check the network and try again.",
+    "session_expired": "Your session has ended. Please log in again.",
+}
+_AHEAD = {
+    "ahead_zero": "You are next",
+    "ahead_one": "{n} person ahead of you",
+    "ahead_other": "{n} people ahead of you",
+}
+PAGE_STRINGS: dict[str, dict[str, str]] = {
+    "index": {},
+    "display": {},
+    "kiosk": {
+        **_AHEAD,
+        "returning": "Back to the start in {n} s",
+        "issue_failed": "Sorry, no ticket could be issued. Please try again.",
+        "unreachable": "The kiosk cannot reach the server. Please ask at the information desk.",
+    },
+    "ticket": {
+        **_AHEAD,
+        "status_called": "Please go to {counter}",
+        "status_done": "Served. Thank you for your visit!",
+        "status_no_show": (
+            "Your number was called but you were not there. Please ask at the information desk."
+        ),
+        "issued_at": "Issued at {time}",
+    },
+    "counter": {
+        **_AUTH,
+        "called": "Called {number}.",
+        "recalled": "Called {number} again.",
+        "closed_done": "{number} is done.",
+        "closed_no_show": "{number} did not come.",
+        "transferred": "{number} now waits for {service}.",
+        "details": "{service} · called at {time}",
+        "queue_empty": "Nobody is waiting.",
+        "no_current": "There is no current ticket.",
+        "forbidden": "You are not allowed to work at this counter.",
+        "not_assigned": (
+            "You are not assigned to this counter: the server will refuse your actions here."
+        ),
+        "retrying": "Connection problem. Trying again…",
+        "network_failed": "No connection to the server. Press the button again to retry.",
+        "failed": "That did not work: {message}",
+    },
+    "admin": {
+        **_AUTH,
+        "all_counters": "All counters",
+        "no_counters": "None",
+        "role_admin": "Administrator",
+        "role_staff": "Staff",
+        "user_created": "The user {username} was created.",
+        "choose_counters": "Choose the counters this user works at, or tick All counters.",
+        "failed": "That did not work: {message}",
+        "updated_at": "Updated at {time}",
+        "unreachable": "Cannot reach the server; the numbers may be out of date.",
+    },
+}
 
 
 def page_strings(page: str, translations: NullTranslations | None = None) -> dict[str, str]:

@@ -18,13 +18,13 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     # Debian's Chromium: Playwright's own browser download cannot work offline
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

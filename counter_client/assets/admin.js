@@ -1,0 +1,175 @@
+// Administration: the users and a form to create one, and every site's queues
+// (polled every 5 s: a few admins do not need a live socket per site).
+//
+// config.strings keys (English defaults in STRINGS below, plus AUTH_STRINGS of auth.js):
+//   all_counters, no_counters, role_admin, role_staff, user_created, choose_counters,
+//   failed, updated_at, unreachable, login_failed, login_unavailable, session_expired
+
+import { api } from "loket/api";
+import { AUTH_STRINGS, Login } from "loket/auth";
+import { DASH, formatTime, h, readConfig, setText, translator } from "loket/page";
+
+const STRINGS = {
+  ...AUTH_STRINGS,
+  all_counters: "All counters",
+  no_counters: "None",
+  role_admin: "Administrator",
+  role_staff: "Staff",
+  user_created: "The user {username} was created.",
+  choose_counters: "Choose the counters this user works at, or tick All counters.",
+  failed: "That did not work: {message}",
+  updated_at: "Updated at {time}",
+  unreachable: "Cannot reach the server; the numbers may be out of date.",
+};
+const POLL_MS = 5000;
+
+const config = readConfig();
+const t = translator(config.strings, STRINGS);
+
+const app = document.getElementById("admin-app");
+const form = document.getElementById("user-form");
+const usersBody = document.getElementById("users");
+const userMessage = document.getElementById("user-message");
+const countersSelect = form.elements.counters;
+const allCounters = form.elements.all_counters;
+
+// "demo/3" → "Public Service Mall · Counter 3", from the options the template rendered.
+const counterLabels = new Map(
+  Array.from(countersSelect.querySelectorAll("option"), (option) => [
+    option.value,
+    `${option.parentElement.label} · ${option.textContent}`,
+  ]),
+);
+
+function say(node, text, kind = "") {
+  node.textContent = text;
+  node.className = `message ${kind}`.trim();
+}
+
+function handleAuthError(error) {
+  if (error.status === 401 || error.code === "csrf_failed") {
+    login.show(t("session_expired"));
+    return true;
+  }
+  return false;
+}
+
+// -- users ---------------------------------------------------------------------
+
+function countersText(user) {
+  if (user.role === "admin" || user.counters === null) return t("all_counters");
+  if (!user.counters.length) return t("no_counters");
+  return user.counters.map((id) => counterLabels.get(id) || id).join(", ");
+}
+
+async function loadUsers() {
+  try {
+    const { users } = await api("/api/v1/users");
+    usersBody.replaceChildren(
+      ...users.map((user) =>
+        h(
+          "tr",
+          { dataset: { user: user.username } },
+          h("td", {}, user.username),
+          h("td", {}, t(user.role === "admin" ? "role_admin" : "role_staff")),
+          h("td", {}, countersText(user)),
+        ),
+      ),
+    );
+  } catch (error) {
+    if (!handleAuthError(error)) say(userMessage, t("failed", { message: error.message }), "error");
+  }
+}
+
+function syncCounterChoice() {
+  const everywhere = form.elements.role.value === "admin" || allCounters.checked;
+  countersSelect.disabled = everywhere;
+  allCounters.disabled = form.elements.role.value === "admin";
+}
+
+async function createUser(event) {
+  event.preventDefault();
+  if (!form.reportValidity()) return;
+  const role = form.elements.role.value;
+  const chosen = Array.from(countersSelect.selectedOptions, (option) => option.value);
+  const everywhere = role === "admin" || allCounters.checked;
+  if (!everywhere && !chosen.length) {
+    say(userMessage, t("choose_counters"), "error");
+    countersSelect.focus();
+    return;
+  }
+  const body = {
+    username: form.elements.username.value.trim(),
+    password: form.elements.password.value,
+    role,
+    counters: everywhere ? null : chosen,
+  };
+  const submit = form.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  try {
+    const { user } = await api("/api/v1/users", { method: "POST", body });
+    say(userMessage, t("user_created", { username: user.username }), "ok");
+    form.reset();
+    syncCounterChoice();
+    loadUsers();
+  } catch (error) {
+    if (!handleAuthError(error)) say(userMessage, t("failed", { message: error.message }), "error");
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+// -- queues ----------------------------------------------------------------------
+
+async function refreshSite(card) {
+  const updated = card.querySelector("[data-updated]");
+  try {
+    const { data } = await api(`/api/v1/sites/${encodeURIComponent(card.dataset.site)}/state`);
+    for (const cell of card.querySelectorAll("[data-waiting]")) {
+      setText(cell, String(data.waiting[cell.dataset.waiting] ?? 0));
+    }
+    const serving = new Map(data.now_serving.map((entry) => [entry.counter, entry.ticket.number]));
+    for (const cell of card.querySelectorAll("[data-counter]")) {
+      setText(cell, serving.get(cell.dataset.counter) || DASH);
+    }
+    setText(updated, t("updated_at", { time: formatTime(new Date(), config.lang) }));
+  } catch {
+    setText(updated, t("unreachable"));
+  }
+}
+
+let pollTimer = 0;
+
+function poll() {
+  clearTimeout(pollTimer);
+  if (!login.user || login.user.role !== "admin") return;
+  if (document.visibilityState === "visible") {
+    document.querySelectorAll(".admin-sites [data-site]").forEach(refreshSite);
+  }
+  pollTimer = setTimeout(poll, POLL_MS);
+}
+
+// -- start -------------------------------------------------------------------------
+
+const login = new Login({
+  view: document.getElementById("login-view"),
+  app,
+  t,
+  onLogin(user) {
+    setText(document.getElementById("user-name"), user.username);
+    const isAdmin = user.role === "admin";
+    document.getElementById("admin-only").hidden = isAdmin;
+    for (const section of document.querySelectorAll(".admin-section")) section.hidden = !isAdmin;
+    if (!isAdmin) return;
+    loadUsers();
+    poll();
+  },
+});
+
+form.addEventListener("submit", createUser);
+form.elements.role.addEventListener("change", syncCounterChoice);
+allCounters.addEventListener("change", syncCounterChoice);
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && poll());
+document.getElementById("logout").addEventListener("click", () => login.logout());
+syncCounterChoice();
+login.start();

@@ -1,0 +1,137 @@
+// The hall display: the newest call huge, the previous calls, who is served at each counter,
+// the waiting counts, a clock and the running text. Live through LiveSocket; no input.
+//
+// config.strings keys: none. Everything this script shows is a ticket number, a counter
+// or service name from config, or text the template already rendered through gettext.
+
+import { Announcer } from "loket/announce";
+import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText } from "loket/page";
+import { SiteState } from "loket/sitestate";
+import { LiveSocket } from "loket/socket";
+
+const FLASH_MS = 8000;
+const PREVIOUS_CALLS = 6;
+const TICKER_SCREENS_PER_SECOND = 1 / 12; // crosses the screen in 12 s: readable from afar
+
+const config = readConfig();
+const state = new SiteState();
+const counterName = (id) => (config.counters && config.counters[id]) || id;
+
+const dom = {
+  current: document.getElementById("current"),
+  number: document.getElementById("current-number"),
+  counter: document.getElementById("current-counter"),
+  recall: document.getElementById("current-recall"),
+  recent: document.getElementById("recent-list"),
+  clock: document.getElementById("clock"),
+  date: document.getElementById("date"),
+  ticker: document.getElementById("ticker-text"),
+  servingRows: new Map(
+    Array.from(document.querySelectorAll(".serving-row[data-counter]"), (row) => [row.dataset.counter, row]),
+  ),
+  waitingCounts: document.querySelectorAll("[data-waiting]"),
+};
+
+// Speaking the same number again must re-announce it, so the live region is refilled only
+// when the newest call changes (another ticket, or another recall of it).
+let shownCall = null; // null: nothing rendered yet
+
+function renderCurrent() {
+  const newest = state.recent[0];
+  const key = newest ? `${newest.ticket.id}/${newest.recall}` : "";
+  if (key === shownCall) return;
+  shownCall = key;
+  dom.number.textContent = newest ? newest.ticket.number : DASH;
+  dom.counter.textContent = newest ? counterName(newest.counter) : "";
+  dom.current.classList.toggle("empty", !newest);
+  dom.recall.hidden = !(newest && newest.recall > 0);
+}
+
+function renderRecent() {
+  const items = state.recent.slice(1, 1 + PREVIOUS_CALLS).map((call) =>
+    h(
+      "li",
+      { class: "recent-item", dataset: { ticket: call.ticket.number } },
+      h("span", { class: "recent-number" }, call.ticket.number),
+      h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
+      h("span", { class: "recent-counter" }, counterName(call.counter)),
+    ),
+  );
+  dom.recent.replaceChildren(...items);
+}
+
+function renderServing() {
+  for (const [id, row] of dom.servingRows) {
+    const ticket = state.nowServing.get(id);
+    setText(row.querySelector(".serving-number"), ticket ? ticket.number : DASH);
+    row.classList.toggle("idle", !ticket);
+  }
+}
+
+function renderWaiting() {
+  for (const node of dom.waitingCounts) {
+    setText(node, String(state.waiting[node.dataset.waiting] ?? 0));
+  }
+}
+
+function render() {
+  renderCurrent();
+  renderRecent();
+  renderServing();
+  renderWaiting();
+}
+
+function flash(call) {
+  restartClass(dom.current, "flash", FLASH_MS);
+  const row = dom.servingRows.get(call.counter);
+  if (row) restartClass(row, "flash", FLASH_MS);
+}
+
+const announcer = new Announcer(() => socket.now());
+const socket = new LiveSocket(config.ws, {
+  indicator: document.getElementById("conn-status"),
+  onSnapshot(data) {
+    state.reset(data);
+    render(); // a snapshot is the present state, not news: no flash, no sound
+  },
+  onEvent(msg) {
+    const call = state.apply(msg);
+    render();
+    // Replayed events happened while this display was offline: show them, do not announce.
+    if (call && !msg.replayed) {
+      flash(call);
+      announcer.play(msg.data.announcement);
+    }
+  },
+});
+
+function tickClock() {
+  const now = new Date(socket.now()); // the server's clock: a TV's own clock is often wrong
+  setText(dom.clock, formatTime(now, config.lang));
+  setText(dom.date, formatDate(now, config.lang));
+  dom.clock.dateTime = now.toISOString();
+}
+
+function sizeTicker() {
+  if (!dom.ticker || !dom.ticker.textContent.trim()) return;
+  const distance = dom.ticker.scrollWidth; // its width plus one screen of leading space
+  const speed = window.innerWidth * TICKER_SCREENS_PER_SECOND;
+  dom.ticker.style.setProperty("--ticker-duration", `${Math.max(10, distance / speed).toFixed(1)}s`);
+}
+
+async function keepScreenOn() {
+  try {
+    await navigator.wakeLock?.request("screen");
+  } catch {
+    // not offered (plain http) or refused: the TV's own settings decide
+  }
+}
+
+render();
+tickClock();
+setInterval(tickClock, 1000);
+document.fonts.ready.then(sizeTicker);
+window.addEventListener("resize", sizeTicker);
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && keepScreenOn());
+keepScreenOn();
+socket.start();

@@ -1,0 +1,36 @@
+// The visitor's ticket card (markup: _print_ticket.html), filled by the kiosk after issuing
+// and by the visitor's ticket page; plus the "people ahead" wording both pages use.
+
+import { formatDateTime } from "loket/page";
+
+/** English defaults of the strings this module renders (keys of config.strings). */
+export const TICKET_STRINGS = {
+  ahead_zero: "You are next",
+  ahead_one: "{n} person ahead of you",
+  ahead_other: "{n} people ahead of you",
+};
+
+/** "3 people ahead of you"; "" when the position is unknown (the ticket was called). */
+export function aheadText(t, position, lang) {
+  if (position === null || position === undefined) return "";
+  return position === 0 ? t("ahead_zero") : t.plural("ahead", position, lang);
+}
+
+export function ticketUrl(ticketId) {
+  return `${location.origin}/t/${encodeURIComponent(ticketId)}`;
+}
+
+/** Fills the data-slot elements of a .print-ticket. */
+export function fillTicketCard(card, { ticket, position, serviceName }, t, lang) {
+  const slots = {
+    number: ticket.number,
+    service: serviceName,
+    time: formatDateTime(ticket.issued_at, lang),
+    ahead: aheadText(t, position, lang),
+    url: ticketUrl(ticket.id),
+  };
+  for (const [name, text] of Object.entries(slots)) {
+    const slot = card.querySelector(`[data-slot="${name}"]`);
+    if (slot) slot.textContent = text;
+  }
+}
