@@ -1,17 +1,20 @@
 """The calling loop as a person sees it, in headless Chromium."""
 
+import re
 import time
 
 from playwright.sync_api import Browser, expect
 
 from tests.support.server import ADMIN_PASSWORD, LoketServer
 
+OFFLINE = re.compile(r"\boffline\b")
+
 
 def test_kiosk_counter_and_display(browser: Browser, live_server: LoketServer) -> None:
     base = live_server.url
     display = browser.new_page(viewport={"width": 1920, "height": 1080})
     display.goto(f"{base}/display/demo")
-    expect(display.locator("#conn-status")).not_to_have_class("offline", timeout=5000)
+    expect(display.locator("#conn-status")).not_to_have_class(OFFLINE, timeout=5000)
 
     kiosk = browser.new_page(viewport={"width": 1280, "height": 720})
     kiosk.goto(f"{base}/kiosk/demo")

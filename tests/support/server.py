@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,14 +19,23 @@ READY = re.compile(r"Loket is ready at (http://\S+?)/?$")
 ADMIN_PASSWORD = "admin-test-pass"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def loket_command() -> str:
     """The installed console script, beside this Python."""
     return str(Path(sys.executable).with_name("loket"))
 
 
 class LoketServer:
-    def __init__(self, workdir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, *args: str, env: dict[str, str] | None = None, port: int = 0
+    ) -> None:
         self.workdir = workdir
+        self.port = port
         self.db = workdir / "loket.db"
         self.args = args
         self.env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
@@ -41,7 +51,14 @@ class LoketServer:
         problem = installed_copy_problem()
         if problem:
             raise RuntimeError(problem)
-        command = [loket_command(), "serve", "--port", "0", "--store", f"sqlite:///{self.db}"]
+        command = [
+            loket_command(),
+            "serve",
+            "--port",
+            str(self.port),
+            "--store",
+            f"sqlite:///{self.db}",
+        ]
         self.process = subprocess.Popen(
             [*command, *self.args],
             cwd=self.workdir,
