@@ -20,6 +20,7 @@ def event_data(change: Change, announcement: dict[str, Any] | None) -> dict[str,
             "counter": change.counter,
             "recall": change.recall,
             "announcement": announcement,
+            "waiting": change.waiting,
         }
     return {"ticket": ticket, "counter": change.counter, "waiting": change.waiting}
 
