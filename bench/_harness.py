@@ -8,6 +8,7 @@ Every wait here is bounded in time.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -22,11 +23,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from websockets.client import ClientProtocol
-from websockets.frames import Frame, Opcode
-from websockets.http11 import Response
-from websockets.uri import parse_uri
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -109,15 +105,31 @@ def _start(
         time.sleep(0.05)
     process.kill()
     process.wait(5)
-    raise RuntimeError(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+    output = log.read_text(errors="replace")[-3000:]
+    shutil.rmtree(workdir, ignore_errors=True)
+    raise RuntimeError(f"{name} did not start:\n{output}")
 
 
 def start_loket(extra_env: dict[str, str] | None = None) -> Server:
     """`loket serve --port 0` on a fresh SQLite file in a fresh temporary directory."""
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
+    # the checkout's code, whether the venv holds an editable or a copied install
+    extra = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *extra])
     command = [LOKET, "serve", "--port", "0", "--store", f"sqlite:///{workdir / 'bench.db'}"]
     return _start("loket", command, READY, env, workdir)
+
+
+def env_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """["KEY=VALUE", ...] from the command line → a dict."""
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--server-env needs KEY=VALUE, not {pair!r}")
+        found[key] = value
+    return found
 
 
 def start_floor() -> Server:
@@ -136,11 +148,14 @@ def rss_kb(pid: int) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    """CPU time of a process so far, all its threads, from schedstat (ns resolution)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that just ended
+    return total / 1e9
 
 
 # -- raw HTTP/1.1 keep-alive (the client side must cost next to nothing) --------------
@@ -244,22 +259,33 @@ def login(port: int) -> str:
     return str(json.loads(body)["token"])
 
 
-# -- a light WebSocket client: websockets' sans-I/O protocol in an asyncio.Protocol ----
+# -- a light WebSocket client ---------------------------------------------------------------
 
 
 class WsClient(asyncio.Protocol):
-    """One display socket. The arrival time is taken first thing in data_received, before
-    any parsing, so the client's own per-message cost stays out of what it measures as far
-    as possible. `on_text(client, data, t_ns)` sees every text message."""
+    """One display socket, as lean as a Python client gets: a plain HTTP upgrade, then a
+    minimal RFC 6455 frame reader (server frames are unmasked; no compression was offered).
+    The arrival time is taken first thing in data_received, before any parsing, so the
+    client's own cost stays out of what it measures as far as it can. It answers the
+    server's keep-alive pings and close frames. `on_text(client, payload, t_ns)` sees every
+    text message."""
 
-    def __init__(self, url: str, on_text: Callable[[WsClient, bytes, int], None]) -> None:
-        self.protocol = ClientProtocol(parse_uri(url), max_size=2**20)
+    def __init__(self, host: str, port: int, path: str, on_text: TextHandler) -> None:
+        loop = asyncio.get_running_loop()
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
         self.on_text = on_text
         self.transport: asyncio.Transport | None = None
-        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.first_text: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self.closed = asyncio.get_running_loop().create_future()
-        self.tag: object = None
+        self.opened: asyncio.Future[None] = loop.create_future()
+        self.first_text: asyncio.Future[int] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self._upgraded = False
+        self._buffer = b""
+        self._fragments: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -267,46 +293,86 @@ class WsClient(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.protocol.send_request(self.protocol.connect())
-        self._flush()
+        transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
         t = time.monotonic_ns()
-        self.protocol.receive_data(data)
-        for event in self.protocol.events_received():
-            if isinstance(event, Response):
-                if event.status_code == 101 and not self.opened.done():
-                    self.opened.set_result(None)
-                elif not self.opened.done():
-                    self.opened.set_exception(RuntimeError(f"handshake: {event.status_code}"))
-            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                payload = bytes(event.data)
-                if not self.first_text.done():
-                    self.first_text.set_result(t)
-                self.on_text(self, payload, t)
-        self._flush()  # pongs to the server's keep-alive pings, close replies
+        buffer = self._buffer + data if self._buffer else data
+        if not self._upgraded:
+            head, sep, rest = buffer.partition(b"\r\n\r\n")
+            if not sep:
+                self._buffer = buffer
+                return
+            if not head.startswith(b"HTTP/1.1 101"):
+                self.opened.set_exception(RuntimeError(head.split(b"\r\n", 1)[0].decode()))
+                self._abort()
+                return
+            self._upgraded = True
+            self.opened.set_result(None)
+            buffer = rest
+        # frames: FIN/opcode byte, length byte (126: 16-bit, 127: 64-bit), payload
+        offset, size = 0, len(buffer)
+        while size - offset >= 2:
+            first, length = buffer[offset], buffer[offset + 1] & 0x7F
+            start = offset + 2
+            if length == 126:
+                if size - offset < 4:
+                    break
+                length = int.from_bytes(buffer[start : start + 2], "big")
+                start += 2
+            elif length == 127:
+                if size - offset < 10:
+                    break
+                length = int.from_bytes(buffer[start : start + 8], "big")
+                start += 8
+            end = start + length
+            if end > size:
+                break
+            self._frame(first, buffer[start:end], t)
+            offset = end
+        self._buffer = buffer[offset:] if offset < size else b""
 
-    def send_text(self, text: str) -> None:
-        self.protocol.send_text(text.encode())
-        self._flush()
+    def _frame(self, first: int, payload: bytes, t: int) -> None:
+        opcode, fin = first & 0x0F, first & 0x80
+        if opcode in (0x1, 0x0):  # text, continuation
+            if not fin:
+                self._fragments.append(payload)
+                return
+            if self._fragments:
+                payload = b"".join([*self._fragments, payload])
+                self._fragments = []
+            if not self.first_text.done():
+                self.first_text.set_result(t)
+            self.on_text(self, payload, t)
+        elif opcode == 0x9:  # ping → pong
+            self._send(0xA, payload)
+        elif opcode == 0x8:  # close → echo, then hang up
+            self._send(0x8, payload[:2])
+            self._abort()
 
-    def close(self) -> None:
+    def _send(self, opcode: int, payload: bytes) -> None:
+        """A client frame: masked, with an all-zero key (so the payload goes as is)."""
         if self.transport is None or self.transport.is_closing():
             return
-        try:
-            self.protocol.send_close(1000)
-            self._flush()
-        except Exception:  # noqa: BLE001 - closing anyway
-            pass
-        self.transport.close()
+        size = len(payload)
+        if size < 126:
+            header = bytes((0x80 | opcode, 0x80 | size))
+        elif size < 65536:
+            header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
+        else:
+            header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
+        self.transport.write(header + b"\0\0\0\0" + payload)
 
-    def _flush(self) -> None:
-        assert self.transport is not None
-        chunks = self.protocol.data_to_send()
-        if chunks and not self.transport.is_closing():
-            data = b"".join(chunks)
-            if data:
-                self.transport.write(data)
+    def send_text(self, text: str) -> None:
+        self._send(0x1, text.encode())
+
+    def close(self) -> None:
+        self._send(0x8, (1000).to_bytes(2, "big"))
+        self._abort()
+
+    def _abort(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         for future in (self.opened, self.first_text):
@@ -316,14 +382,17 @@ class WsClient(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-async def open_ws(
-    port: int, path: str, on_text: Callable[[WsClient, bytes, int], None], timeout: float = 60.0
-) -> WsClient:
-    """Connect, complete the handshake and wait for the first text message (the snapshot)."""
+TextHandler = Callable[[WsClient, bytes, int], None]
+
+
+async def open_ws(port: int, path: str, on_text: TextHandler, timeout: float = 60.0) -> WsClient:
+    """Connect, upgrade, and wait for the first text message (the snapshot)."""
     loop = asyncio.get_running_loop()
-    url = f"ws://127.0.0.1:{port}{path}"
     _, client = await asyncio.wait_for(
-        loop.create_connection(lambda: WsClient(url, on_text), "127.0.0.1", port), timeout
+        loop.create_connection(
+            lambda: WsClient("127.0.0.1", port, path, on_text), "127.0.0.1", port
+        ),
+        timeout,
     )
     await asyncio.wait_for(client.opened, timeout)
     await asyncio.wait_for(client.first_text, timeout)
