@@ -18,7 +18,7 @@ from server.settings import Settings
 from server.store import open_store
 from server.web import api, pages
 from server.web.errors import HANDLERS
-from server.web.sockets import display_socket
+from server.web.sockets import DisplaySocket
 
 
 def _announce_password(password: str) -> None:
@@ -54,7 +54,7 @@ def create_app(
     routes = [
         *api.ROUTES,
         *pages.ROUTES,
-        WebSocketRoute("/ws/display/{site}", display_socket),
+        WebSocketRoute("/ws/display/{site}", DisplaySocket()),
         Mount("/static/displays", StaticFiles(packages=[("displays", "assets")])),
         Mount("/static/counter", StaticFiles(packages=[("counter_client", "assets")])),
         Mount("/static", StaticFiles(packages=[("static", ".")])),

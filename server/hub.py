@@ -1,40 +1,82 @@
-"""In-process fan-out: every subscriber of a site gets every message, through its own
-bounded queue. A subscriber that falls behind is dropped (its display resyncs on
-reconnect) so that it never slows the others."""
+"""In-process fan-out: every subscriber of a site gets every message, in order.
+
+A message goes straight to the subscriber's socket when the socket can take it at
+once (no task switch per display, as `websockets.broadcast()` does); otherwise it
+waits in the subscriber's bounded backlog, drained by a task of its own. A subscriber
+whose backlog fills up is dropped — its display resyncs when it reconnects — so a
+laggard never slows the others.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 DEFAULT_LIMIT = 512
 
 Message = tuple[int, str]  # (seq, the encoded message)
 
 
+class Sink(Protocol):
+    def send_now(self, message: Message) -> asyncio.Future[None] | None:
+        """Start sending; None when it is already written, else a future of the rest."""
+        ...
+
+    async def send(self, message: Message) -> None: ...
+
+    def overflowed(self) -> None:
+        """The backlog is full: close, so that the display reconnects and resyncs."""
+        ...
+
+
 class Subscription:
-    def __init__(self, limit: int) -> None:
-        self._queue: asyncio.Queue[Message | None] = asyncio.Queue(limit + 1)
+    def __init__(self, sink: Sink, limit: int) -> None:
+        self._sink = sink
         self._limit = limit
+        self._backlog: deque[Message] = deque()
+        self._in_flight: asyncio.Future[None] | None = None
+        self._drainer: asyncio.Task[None] | None = None
         self.dropped = False
 
     def push(self, message: Message) -> None:
         if self.dropped:
             return
-        if self._queue.qsize() >= self._limit:
-            self.dropped = True
-            self._queue.put_nowait(None)  # wakes the reader, which then gives up
+        if self._drainer is None and (self._in_flight is None or self._in_flight.done()):
+            self._in_flight = self._sink.send_now(message)
             return
-        self._queue.put_nowait(message)
+        if len(self._backlog) >= self._limit:
+            self.dropped = True
+            self._backlog.clear()
+            self._sink.overflowed()
+            return
+        self._backlog.append(message)
+        if self._drainer is None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
-    async def next(self) -> Message | None:
-        """The next message, or None once this subscriber has been dropped."""
-        message = await self._queue.get()
-        return None if self.dropped and message is None else message
+    async def _drain(self) -> None:
+        try:
+            while True:
+                if self._in_flight is not None:
+                    await asyncio.wait([self._in_flight])
+                    self._in_flight = None
+                if not self._backlog:
+                    return
+                await self._sink.send(self._backlog.popleft())
+        finally:
+            self._drainer = None
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._backlog)
+
+    def close(self) -> None:
+        self.dropped = True
+        self._backlog.clear()
+        for running in (self._drainer, self._in_flight):
+            if running is not None:
+                running.cancel()
 
 
 class Hub:
@@ -43,19 +85,20 @@ class Hub:
         self._topics: dict[str, set[Subscription]] = {}
 
     @contextmanager
-    def subscribe(self, topic: str) -> Iterator[Subscription]:
-        subscription = Subscription(self._limit)
+    def subscribe(self, topic: str, sink: Sink) -> Iterator[Subscription]:
+        subscription = Subscription(sink, self._limit)
         subscribers = self._topics.setdefault(topic, set())
         subscribers.add(subscription)
         try:
             yield subscription
         finally:
+            subscription.close()
             subscribers.discard(subscription)
             if not subscribers:
                 self._topics.pop(topic, None)
 
     def publish(self, topic: str, message: Message) -> None:
-        # a plain loop over a copy: no task per subscriber, no await, no one waits on a laggard
+        # a plain loop over a copy: no task per subscriber, and no one waits on a laggard
         for subscription in tuple(self._topics.get(topic, ())):
             subscription.push(message)
 

@@ -17,7 +17,7 @@ from server.domain.errors import NotFound
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.errors import Conflict, Forbidden, Invalid, Unauthorized
-from server.hub import Hub, Subscription
+from server.hub import Hub, Sink, Subscription
 from server.passwords import Passwords
 from server.protocol import Event
 from server.store import Result, Snapshot, Store
@@ -97,8 +97,8 @@ class LoketService:
         return await self.store.events_after(self.site(site_id).id, seq)
 
     @contextmanager
-    def subscribe(self, site_id: str) -> Iterator[Subscription]:
-        with self.hub.subscribe(self.site(site_id).id) as subscription:
+    def subscribe(self, site_id: str, sink: Sink) -> Iterator[Subscription]:
+        with self.hub.subscribe(self.site(site_id).id, sink) as subscription:
             yield subscription
 
     # -- counters -------------------------------------------------------------

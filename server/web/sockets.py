@@ -1,7 +1,8 @@
 """The display socket, /ws/display/{site} (CONTRACT section 4).
 
-First a snapshot, then every event of the site as it happens. Two tasks per socket:
-one forwards the hub's messages, one answers what the display sends (resume, ping).
+First a snapshot, then every event of the site as it happens: the hub writes events
+straight to the socket; the socket's own task answers what the display sends
+(resume, ping).
 """
 
 from __future__ import annotations
@@ -10,27 +11,31 @@ import asyncio
 import json
 from typing import Any
 
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.domain.errors import NotFound
-from server.hub import Subscription
+from server.hub import Message
 from server.protocol import Event, control, dumps, envelope, error_message
 from server.service import LoketService
 from server.store import Snapshot
+from server.web import eager
 
 CLOSE_UNKNOWN_SITE = 4404
 CLOSE_TOO_SLOW = 1013  # "try again later": the display reconnects and resyncs
 
 
 class DisplayConnection:
-    def __init__(
-        self, ws: WebSocket, service: LoketService, site: str, subscription: Subscription
-    ) -> None:
+    """One display's socket, and the hub's sink for it."""
+
+    def __init__(self, ws: WebSocket, send: Send, service: LoketService, site: str) -> None:
         self.ws = ws
+        self._send = send  # the raw ASGI send: events skip Starlette's wrapper
         self.service = service
         self.site = site
-        self.subscription = subscription
         self.snapshot_seq = 0
+        self._ready = asyncio.Event()  # set once the first snapshot is out
+        self._closing: asyncio.Task[None] | None = None
 
     async def send_snapshot(self) -> None:
         snapshot: Snapshot = await self.service.snapshot(self.site)
@@ -46,16 +51,26 @@ class DisplayConnection:
                 )
             )
         )
+        self._ready.set()
 
-    async def forward(self) -> None:
-        while True:
-            message = await self.subscription.next()
-            if message is None:
-                await self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
-                return
-            seq, wire = message
-            if seq > self.snapshot_seq:  # older ones are already in the snapshot sent
-                await self.ws.send_text(wire)
+    # -- the hub's sink --------------------------------------------------------
+
+    def send_now(self, message: Message) -> asyncio.Future[None] | None:
+        return eager.start(self.send(message))
+
+    async def send(self, message: Message) -> None:
+        if not self._ready.is_set():
+            await self._ready.wait()
+        seq, wire = message
+        if seq > self.snapshot_seq:  # older ones are already in the snapshot sent
+            await self._send({"type": "websocket.send", "text": wire})
+
+    def overflowed(self) -> None:
+        self._closing = asyncio.ensure_future(
+            self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+        )
+
+    # -- what the display sends --------------------------------------------------
 
     async def listen(self) -> None:
         while True:
@@ -116,33 +131,25 @@ class DisplayConnection:
         )
 
 
-async def display_socket(ws: WebSocket) -> None:
-    service: LoketService = ws.app.state.service
-    await ws.accept()
-    site_id = ws.path_params["site"]
-    try:
-        site = service.site(site_id)
-    except NotFound as unknown:
-        await ws.send_text(
-            error_message(service.epoch, service.clock(), unknown.code, unknown.message)
-        )
-        await ws.close(CLOSE_UNKNOWN_SITE, "unknown site")
-        return
-    with service.subscribe(site.id) as subscription:
-        connection = DisplayConnection(ws, service, site.id, subscription)
+class DisplaySocket:
+    """The ASGI endpoint of /ws/display/{site}."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ws = WebSocket(scope, receive, send)
+        service: LoketService = scope["app"].state.service
+        await ws.accept()
         try:
-            await connection.send_snapshot()
-            tasks = {
-                asyncio.create_task(connection.forward()),
-                asyncio.create_task(connection.listen()),
-            }
-            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            for task in done:
-                error = task.exception()
-                if error is not None and not isinstance(error, WebSocketDisconnect | RuntimeError):
-                    raise error
-        except (WebSocketDisconnect, RuntimeError):
-            return  # the display went away mid-send; it will reconnect
+            site = service.site(ws.path_params["site"])
+        except NotFound as unknown:
+            await ws.send_text(
+                error_message(service.epoch, service.clock(), unknown.code, unknown.message)
+            )
+            await ws.close(CLOSE_UNKNOWN_SITE, "unknown site")
+            return
+        connection = DisplayConnection(ws, send, service, site.id)
+        with service.subscribe(site.id, connection):
+            try:
+                await connection.send_snapshot()
+                await connection.listen()
+            except WebSocketDisconnect:
+                return  # the display went away; it will reconnect

@@ -2,7 +2,7 @@ import asyncio
 
 from starlette.requests import Request
 
-from server.hub import Hub
+from server.hub import Hub, Message
 from server.web.language import choose, offered
 
 
@@ -21,27 +21,63 @@ def test_language_choice_follows_the_contract_order() -> None:
     assert choose(request(), langs) == "id"
 
 
+class FakeSink:
+    """Unit-test sink: records what it sent; while `blocked`, sends wait."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.blocked: asyncio.Future[None] | None = None
+        self.overflows = 0
+
+    def send_now(self, message: Message) -> asyncio.Future[None] | None:
+        if self.blocked is None:
+            self.sent.append(message)
+            return None
+        return asyncio.ensure_future(self.send(message))
+
+    async def send(self, message: Message) -> None:
+        if self.blocked is not None:
+            await self.blocked
+        self.sent.append(message)
+
+    def overflowed(self) -> None:
+        self.overflows += 1
+
+
 async def test_every_subscriber_gets_every_message_in_order() -> None:
     hub = Hub(limit=10)
-    with hub.subscribe("demo") as first, hub.subscribe("demo") as second:
+    first, second = FakeSink(), FakeSink()
+    with hub.subscribe("demo", first), hub.subscribe("demo", second):
         for seq in range(1, 4):
             hub.publish("demo", (seq, f"m{seq}"))
         hub.publish("other", (1, "elsewhere"))
-        for subscriber in (first, second):
-            assert [await subscriber.next() for _ in range(3)] == [
-                (1, "m1"),
-                (2, "m2"),
-                (3, "m3"),
-            ]
+        expected = [(1, "m1"), (2, "m2"), (3, "m3")]
+        assert first.sent == expected and second.sent == expected
     assert hub.count("demo") == 0
+
+
+async def test_a_blocked_sink_keeps_order_through_its_backlog() -> None:
+    hub = Hub(limit=10)
+    sink = FakeSink()
+    sink.blocked = asyncio.get_running_loop().create_future()
+    with hub.subscribe("demo", sink) as subscription:
+        for seq in range(1, 6):
+            hub.publish("demo", (seq, "m"))
+        assert sink.sent == [] and subscription.pending() == 4
+        sink.blocked.set_result(None)
+        sink.blocked = None
+        for _ in range(20):
+            await asyncio.sleep(0)
+        hub.publish("demo", (6, "m"))
+        assert [seq for seq, _ in sink.sent] == [1, 2, 3, 4, 5, 6]
 
 
 async def test_a_laggard_is_dropped_and_does_not_hold_up_the_others() -> None:
     hub = Hub(limit=5)
-    with hub.subscribe("demo") as slow, hub.subscribe("demo") as fast:
+    slow, fast = FakeSink(), FakeSink()
+    slow.blocked = asyncio.get_running_loop().create_future()
+    with hub.subscribe("demo", slow) as lagging, hub.subscribe("demo", fast):
         for seq in range(1, 21):
             hub.publish("demo", (seq, "m"))
-            assert await asyncio.wait_for(fast.next(), 1) == (seq, "m")
-        assert slow.dropped
-        drained = [await slow.next() for _ in range(slow.pending())]
-        assert drained[-1] is None  # the reader learns it was dropped
+            assert fast.sent[-1] == (seq, "m")  # delivered at once, whatever the laggard does
+        assert lagging.dropped and slow.overflows == 1 and lagging.pending() == 0
