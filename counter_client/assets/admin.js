@@ -1,30 +1,18 @@
 // Administration: the users and a form to create one, and every site's queues
 // (polled every 5 s: a few admins do not need a live socket per site).
 //
-// config.strings keys (English defaults in STRINGS below, plus AUTH_STRINGS of auth.js):
+// config.strings keys (texts: server/web/strings.py, page "admin"; plus those of auth.js):
 //   all_counters, no_counters, role_admin, role_staff, user_created, choose_counters,
-//   failed, updated_at, unreachable, login_failed, login_unavailable, session_expired
+//   failed, updated_at, unreachable, session_expired
 
 import { api } from "loket/api";
-import { AUTH_STRINGS, Login } from "loket/auth";
+import { Login } from "loket/auth";
 import { DASH, formatTime, h, readConfig, setText, translator } from "loket/page";
 
-const STRINGS = {
-  ...AUTH_STRINGS,
-  all_counters: "All counters",
-  no_counters: "None",
-  role_admin: "Administrator",
-  role_staff: "Staff",
-  user_created: "The user {username} was created.",
-  choose_counters: "Choose the counters this user works at, or tick All counters.",
-  failed: "That did not work: {message}",
-  updated_at: "Updated at {time}",
-  unreachable: "Cannot reach the server; the numbers may be out of date.",
-};
 const POLL_MS = 5000;
 
 const config = readConfig();
-const t = translator(config.strings, STRINGS);
+const t = translator(config.strings);
 
 const app = document.getElementById("admin-app");
 const form = document.getElementById("user-form");
@@ -71,7 +59,7 @@ async function loadUsers() {
           "tr",
           { dataset: { user: user.username } },
           h("td", {}, user.username),
-          h("td", {}, t(user.role === "admin" ? "role_admin" : "role_staff")),
+          h("td", {}, user.role === "admin" ? t("role_admin") : t("role_staff")),
           h("td", {}, countersText(user)),
         ),
       ),

@@ -2,39 +2,23 @@
 // The current ticket comes from the API's answers and from the site's live events;
 // whichever is newer (by seq) wins, so a late event never undoes a fresh answer.
 //
-// config.strings keys (English defaults in STRINGS below, plus AUTH_STRINGS of auth.js):
+// config.strings keys (texts: server/web/strings.py, page "counter"; plus those of auth.js):
 //   called, recalled, closed_done, closed_no_show, transferred, details,
 //   queue_empty, no_current, forbidden, not_assigned, retrying, network_failed, failed,
-//   login_failed, login_unavailable, session_expired
+//   session_expired
 
 import { api, newKey } from "loket/api";
-import { AUTH_STRINGS, Login } from "loket/auth";
+import { Login } from "loket/auth";
 import { DASH, formatTime, readConfig, restartClass, setText, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
-const STRINGS = {
-  ...AUTH_STRINGS,
-  called: "Called {number}.",
-  recalled: "Called {number} again.",
-  closed_done: "{number} is done.",
-  closed_no_show: "{number} did not come.",
-  transferred: "{number} now waits for {service}.",
-  details: "{service} · called at {time}",
-  queue_empty: "Nobody is waiting.",
-  no_current: "There is no current ticket.",
-  forbidden: "You are not allowed to work at this counter.",
-  not_assigned: "You are not assigned to this counter: the server will refuse your actions here.",
-  retrying: "Connection problem. Trying again…",
-  network_failed: "No connection to the server. Press the button again to retry.",
-  failed: "That did not work: {message}",
-};
 const RETRY_DELAYS_MS = [700, 1500, 3000]; // call-next only: it is safe to repeat with its key
 const MIN_BUSY_MS = 600; // a fast answer must not let the second click of a double click through
 const KEYS = { KeyR: "recall", KeyD: "done", KeyN: "no-show", KeyT: "transfer" };
 
 const config = readConfig();
-const t = translator(config.strings, STRINGS);
+const t = translator(config.strings);
 const serviceName = (id) => (config.services && config.services[id]) || id;
 
 const dom = {
@@ -138,15 +122,16 @@ async function press(action, body) {
 function accept(action, { ticket, seq }) {
   const stays = action === "call-next" || action === "recall";
   answered = { ticket: stays ? ticket : null, seq };
+  const vars = { number: ticket.number, service: serviceName(ticket.service) };
   const messages = {
-    "call-next": ["called", "ok"],
-    recall: ["recalled", "ok"],
-    done: ["closed_done", ""],
-    "no-show": ["closed_no_show", ""],
-    transfer: ["transferred", ""],
+    "call-next": [t("called", vars), "ok"],
+    recall: [t("recalled", vars), "ok"],
+    done: [t("closed_done", vars), ""],
+    "no-show": [t("closed_no_show", vars), ""],
+    transfer: [t("transferred", vars), ""],
   };
   const [text, kind] = messages[action];
-  say(t(text, { number: ticket.number, service: serviceName(ticket.service) }), kind);
+  say(text, kind);
 }
 
 function refuse(action, error, key) {
@@ -157,7 +142,7 @@ function refuse(action, error, key) {
   } else if (error.code === "queue_empty" || error.code === "no_current_ticket") {
     // call-next closes the current ticket before it finds the queue empty: none is current now.
     answered = { ticket: null, seq: socketSeq + 0.5 };
-    say(t(error.code === "queue_empty" ? "queue_empty" : "no_current"), "warn");
+    say(error.code === "queue_empty" ? t("queue_empty") : t("no_current"), "warn");
   } else if (error.isNetwork) {
     if (key) retryKey = key;
     say(t("network_failed"), "error");

@@ -1,27 +1,18 @@
 // The ticket kiosk: one touch button per service, a priority toggle, then the issued ticket
 // on screen (printable on an 80 mm roll) until the visitor is done or 20 s have passed.
 //
-// config.strings keys (English defaults in STRINGS below, plus TICKET_STRINGS of ticketcard.js):
-//   returning      "Back to the start in {n} s"
-//   issue_failed   "Sorry, no ticket could be issued. Please try again."
-//   unreachable    "The kiosk cannot reach the server. Please ask at the information desk."
-//   ahead_zero / ahead_one / ahead_other (ahead_few, ahead_many where the language has them)
+// config.strings keys (texts: server/web/strings.py, page "kiosk"; plus those of ticketcard.js):
+//   returning, issue_failed, unreachable
 
 import { api } from "loket/api";
 import { readConfig, translator } from "loket/page";
-import { TICKET_STRINGS, fillTicketCard } from "loket/ticketcard";
+import { fillTicketCard } from "loket/ticketcard";
 
-const STRINGS = {
-  ...TICKET_STRINGS,
-  returning: "Back to the start in {n} s",
-  issue_failed: "Sorry, no ticket could be issued. Please try again.",
-  unreachable: "The kiosk cannot reach the server. Please ask at the information desk.",
-};
 const SHOW_TICKET_S = 20;
 const FORGET_PRIORITY_MS = 60000; // someone pressed Priority and walked away
 
 const config = readConfig();
-const t = translator(config.strings, STRINGS);
+const t = translator(config.strings);
 
 const start = document.getElementById("kiosk-start");
 const done = document.getElementById("kiosk-ticket");

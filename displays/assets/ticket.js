@@ -2,29 +2,18 @@
 // live through LiveSocket (every event of the site arrives; only this ticket's matter).
 // With ?print=1 the page is the 80 mm paper ticket instead and has no live part.
 //
-// config.strings keys (English defaults in STRINGS below, plus TICKET_STRINGS of ticketcard.js):
-//   status_called   "Please go to {counter}"
-//   status_done     "Served. Thank you for your visit!"
-//   status_no_show  "Your number was called but you were not there. Please ask at the information desk."
-//   issued_at       "Issued at {time}"
-//   ahead_zero / ahead_one / ahead_other (ahead_few, ahead_many where the language has them)
+// config.strings keys (texts: server/web/strings.py, page "ticket"; plus those of ticketcard.js):
+//   status_called, status_done, status_no_show, issued_at
 
 import { api } from "loket/api";
 import { formatTime, readConfig, restartClass, setText, translator } from "loket/page";
 import { LiveSocket } from "loket/socket";
-import { TICKET_STRINGS, aheadText, fillTicketCard } from "loket/ticketcard";
+import { aheadText, fillTicketCard } from "loket/ticketcard";
 
-const STRINGS = {
-  ...TICKET_STRINGS,
-  status_called: "Please go to {counter}",
-  status_done: "Served. Thank you for your visit!",
-  status_no_show: "Your number was called but you were not there. Please ask at the information desk.",
-  issued_at: "Issued at {time}",
-};
 const VIBRATION = [400, 200, 400, 200, 800];
 
 const config = readConfig();
-const t = translator(config.strings, STRINGS);
+const t = translator(config.strings);
 const serviceName = (id) => (config.services && config.services[id]) || id;
 const counterName = (id) => (config.counters && config.counters[id]) || id;
 

@@ -1,17 +1,26 @@
-"""UI strings that page scripts render, per page; they pass through gettext."""
+"""UI strings that page scripts render, per page: the only place their texts live.
+
+Each page gets its dict as `config.strings`. Every text goes through `pgettext(key, text)`,
+its key being the context, so that two keys with the same English text (the plural forms
+below) are still two entries for translators. Plural keys are `<key>_<CLDR category>`
+(`_one`, `_few`, `_many`, `_other`); the script picks one with `Intl.PluralRules` and falls
+back to `_other`. tests/unit/test_page_strings.py checks these dicts against the scripts.
+"""
 
 from __future__ import annotations
 
 from gettext import NullTranslations
 
-_AUTH = {
+_AUTH = {  # auth.js; session_expired is said by the counter and admin scripts themselves
     "login_failed": "Wrong username or password.",
     "login_unavailable": "Cannot reach the server. Check the network and try again.",
     "session_expired": "Your session has ended. Please log in again.",
 }
-_AHEAD = {
+_AHEAD = {  # ticketcard.js; _few and _many are shown only in languages that have them (ru)
     "ahead_zero": "You are next",
     "ahead_one": "{n} person ahead of you",
+    "ahead_few": "{n} people ahead of you",
+    "ahead_many": "{n} people ahead of you",
     "ahead_other": "{n} people ahead of you",
 }
 PAGE_STRINGS: dict[str, dict[str, str]] = {
@@ -66,5 +75,6 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
 
 
 def page_strings(page: str, translations: NullTranslations | None = None) -> dict[str, str]:
-    gettext = (translations or NullTranslations()).gettext
-    return {key: gettext(text) for key, text in PAGE_STRINGS.get(page, {}).items()}
+    """The page's strings, each translated as `pgettext(key, text)`."""
+    pgettext = (translations or NullTranslations()).pgettext
+    return {key: pgettext(key, text) for key, text in PAGE_STRINGS.get(page, {}).items()}

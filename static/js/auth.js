@@ -1,14 +1,10 @@
 // The staff login shared by the counter and admin pages (form markup: _login.html).
 // The session lives in the HttpOnly cookie the server sets; nothing is kept in storage.
+//
+// config.strings keys (texts: server/web/strings.py, on the counter and admin pages):
+//   login_failed, login_unavailable
 
 import { api } from "loket/api";
-
-/** English defaults of the strings this module renders (keys of config.strings). */
-export const AUTH_STRINGS = {
-  login_failed: "Wrong username or password.",
-  login_unavailable: "Cannot reach the server. Check the network and try again.",
-  session_expired: "Your session has ended. Please log in again.",
-};
 
 export class Login {
   /**

@@ -8,21 +8,22 @@ export function readConfig() {
 }
 
 /**
- * A translator over config.strings. `defaults` (English) covers keys the server has not
- * filled yet, so a missing translation shows English rather than a key name.
- * Placeholders look like {name}.
+ * A translator over config.strings, which the server fills per page from
+ * server/web/strings.py (the only place the texts live). A missing key shows the key itself;
+ * tests/unit/test_page_strings.py makes sure none is missing. Placeholders look like {name}.
  */
-export function translator(strings = {}, defaults = {}) {
+export function translator(strings = {}) {
   const t = (key, vars = {}) => {
-    const text = strings[key] ?? defaults[key] ?? key;
+    const text = strings[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
   };
-  /** Plural forms by CLDR category: key_one, key_few, key_many, key_other (ru needs all). */
+  /**
+   * Plural forms by CLDR category: key_one, key_few, key_many, key_other (ru needs all);
+   * key_other when the language's category has no key of its own.
+   */
   t.plural = (key, n, lang, vars = {}) => {
-    const category = new Intl.PluralRules(lang).select(n);
-    const chosen = `${key}_${category}`;
-    const known = chosen in strings || chosen in defaults;
-    return t(known ? chosen : `${key}_other`, { n, ...vars });
+    const chosen = `${key}_${new Intl.PluralRules(lang).select(n)}`;
+    return t(chosen in strings ? chosen : `${key}_other`, { n, ...vars });
   };
   return t;
 }

@@ -1,14 +1,10 @@
 // The visitor's ticket card (markup: _print_ticket.html), filled by the kiosk after issuing
 // and by the visitor's ticket page; plus the "people ahead" wording both pages use.
+//
+// config.strings keys (texts: server/web/strings.py, on the kiosk and ticket pages):
+//   ahead_zero, ahead_one, ahead_few, ahead_many, ahead_other
 
 import { formatDateTime } from "loket/page";
-
-/** English defaults of the strings this module renders (keys of config.strings). */
-export const TICKET_STRINGS = {
-  ahead_zero: "You are next",
-  ahead_one: "{n} person ahead of you",
-  ahead_other: "{n} people ahead of you",
-};
 
 /** "3 people ahead of you"; "" when the position is unknown (the ticket was called). */
 export function aheadText(t, position, lang) {
