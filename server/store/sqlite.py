@@ -1,8 +1,8 @@
 """The embedded store: one SQLite file in WAL mode, written by one thread.
 
-Each command is one `BEGIN IMMEDIATE` transaction holding the state change, its
-events and the site's new seq; with synchronous=FULL a command is on disk before
-anyone hears of it. The site queues live in memory on the writer thread, so every
+Each command (its state change, its events and the site's new seq) runs in its own
+savepoint of one `BEGIN IMMEDIATE` transaction per batch (see writer.py); with
+synchronous=FULL a command is on disk before anyone hears of it. The site queues live in memory on the writer thread, so every
 read that needs them (snapshots, positions) is a job on that thread too.
 """
 
@@ -34,7 +34,7 @@ from server.store.base import (
 )
 from server.store.rows import TICKET_COLUMNS, ticket_from_row, ticket_row, user_from_row
 from server.store.schema import migrate
-from server.store.writer import Writer
+from server.store.writer import KeepAndRaise, Writer
 from server.users import Session, User
 
 T = TypeVar("T")
@@ -62,7 +62,7 @@ class SqliteStore:
         self._publish = publish
         self._loop = asyncio.get_running_loop()
         self._writer = Writer()
-        await self._writer.submit(lambda: self._open(sites))
+        await self._writer.submit_alone(lambda: self._open(sites))
 
     def _open(self, sites: tuple[Site, ...]) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
@@ -72,6 +72,8 @@ class SqliteStore:
         conn.execute("PRAGMA busy_timeout = 5000")
         migrate(conn)
         self._conn = conn
+        assert self._writer is not None
+        self._writer.conn = conn
         self.epoch = conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
         for site in sites:
             conn.execute("INSERT OR IGNORE INTO sites (id, seq) VALUES (?, 0)", (site.id,))
@@ -106,7 +108,7 @@ class SqliteStore:
     async def close(self) -> None:
         if self._writer is None:
             return
-        await self._writer.submit(self._close)
+        await self._writer.submit_alone(self._close)
         self._writer.stop()
         self._writer = None
 
@@ -145,54 +147,53 @@ class SqliteStore:
         announce: Announce | None = None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
-        """One transaction: the moves, their events, the new seq (and the idempotent answer)."""
+        """A job: the moves, their events, the new seq (and the idempotent answer).
+
+        The writer runs it inside a savepoint of its batch's transaction; the events go
+        out only once that transaction is committed.
+        """
         queue = self._queue(site_id)
         conn = self._db
-        conn.execute("BEGIN IMMEDIATE")
+        if idempotency is not None:
+            row = conn.execute(
+                "SELECT body FROM idempotency WHERE username = ? AND key = ?", idempotency
+            ).fetchone()
+            if row is not None:
+                return _replay(json.loads(row[0]))
         try:
-            if idempotency is not None:
-                row = conn.execute(
-                    "SELECT body FROM idempotency WHERE username = ? AND key = ?", idempotency
-                ).fetchone()
-                if row is not None:
-                    conn.execute("ROLLBACK")
-                    return _replay(json.loads(row[0]))
-            try:
-                outcome = move(queue)
-            except DomainError as refusal:
-                if idempotency is None:
-                    raise
-                outcome = Outcome(error=refusal)  # kept, so a retry hears the same refusal
-            events = self._write(conn, queue, outcome, now, announce)
-            result = (
-                None
-                if not outcome.changes
-                else Result(
-                    outcome.ticket.to_json(), events[-1].seq, queue.position(outcome.ticket)
-                )
-            )
-            if idempotency is not None:
-                body = _answer(result, outcome.error)
-                conn.execute(
-                    "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
-                    (*idempotency, dumps(body), now.isoformat()),
-                )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            # the moves already touched the in-memory queue: rebuild it from what is on disk
-            self._queues[site_id] = self._load(queue.site)
-            raise
+            outcome = move(queue)  # a refusal comes before any move
+        except DomainError as refusal:
+            if idempotency is None:
+                raise
+            outcome = Outcome(error=refusal)  # kept, so a retry hears the same refusal
+        writer = self._writer
+        assert writer is not None and self._loop is not None
+        # the moves already changed the in-memory queue: on a rollback, reread it
+        writer.if_rolled_back(lambda: self._reload(queue.site))
+        events = self._write(conn, queue, outcome, now, announce)
         queue.seq += len(events)
+        result = None
+        if outcome.changes:
+            result = Result(
+                outcome.ticket.to_json(), events[-1].seq, queue.position(outcome.ticket)
+            )
+        if idempotency is not None:
+            conn.execute(
+                "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
+                (*idempotency, dumps(_answer(result, outcome.error)), now.isoformat()),
+            )
         if events:
             self._snapshots.pop(site_id, None)
-            assert self._loop is not None
-            self._loop.call_soon_threadsafe(_deliver, self._publish, events)
+            loop, publish = self._loop, self._publish
+            writer.after_commit(lambda: loop.call_soon_threadsafe(_deliver, publish, events))
         if outcome.error is not None:
-            raise outcome.error
+            raise KeepAndRaise(outcome.error)
         assert result is not None
         return result
+
+    def _reload(self, site: Site) -> None:
+        self._queues[site.id] = self._load(site)
+        self._snapshots.pop(site.id, None)
 
     def _write(
         self,
@@ -329,22 +330,16 @@ class SqliteStore:
     async def prune(self, now: datetime) -> None:
         def job() -> None:
             conn = self._db
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for site_id, queue in self._queues.items():
-                    conn.execute(
-                        "DELETE FROM events WHERE site = ? AND seq <= ? AND ts < ?",
-                        (site_id, queue.seq - KEEP_EVENTS, (now - KEEP_HISTORY).isoformat()),
-                    )
+            for site_id, queue in self._queues.items():
                 conn.execute(
-                    "DELETE FROM idempotency WHERE created_at < ?",
-                    ((now - KEEP_IDEMPOTENCY).isoformat(),),
+                    "DELETE FROM events WHERE site = ? AND seq <= ? AND ts < ?",
+                    (site_id, queue.seq - KEEP_EVENTS, (now - KEEP_HISTORY).isoformat()),
                 )
-                conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            conn.execute(
+                "DELETE FROM idempotency WHERE created_at < ?",
+                ((now - KEEP_IDEMPOTENCY).isoformat(),),
+            )
+            conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
 
         await self._run(job)
 

@@ -1,79 +1,168 @@
 """One thread owns the SQLite write connection; async callers await its answers.
 
-Running a whole command (reads, state change, event, seq) on this thread as one
-transaction keeps the event loop free while SQLite waits on fsync.
+Jobs that change data run in batches: every job waiting when the thread is free runs
+in one transaction, each inside its own savepoint, and one COMMIT (one fsync) makes the
+whole batch durable. No caller hears of its job before that commit, so batching changes
+throughput, not durability. The event loop never waits on fsync.
 """
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+BATCH_LIMIT = 64
 _STOP = object()
 
 
+class KeepAndRaise(Exception):
+    """Raised by a job whose changes are kept although its caller is refused."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(slots=True)
+class _Job:
+    run: Callable[[], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    in_transaction: bool
+    outcome: tuple[bool, Any] = (False, None)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    if_rolled_back: list[Callable[[], None]] = field(default_factory=list)
+
+
 class Writer:
-    def __init__(self, name: str = "loket-writer") -> None:
+    def __init__(self, name: str = "loket-writer", batch_limit: int = BATCH_LIMIT) -> None:
+        self.conn: sqlite3.Connection | None = None  # set by the first job, on this thread
+        self._batch_limit = batch_limit
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._current: _Job | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, job: Callable[[], T]) -> asyncio.Future[T]:
-        """Run `job` on the writer thread; the future resolves on the caller's loop."""
+        """Run `job` inside a transaction (batched with others); resolve after the commit."""
+        return self._put(job, in_transaction=True)
+
+    def submit_alone(self, job: Callable[[], T]) -> asyncio.Future[T]:
+        """Run `job` by itself, outside any transaction (opening, migrating, closing)."""
+        return self._put(job, in_transaction=False)
+
+    def _put(self, job: Callable[[], T], in_transaction: bool) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put((job, loop, future))
+        self._jobs.put(_Job(job, loop, future, in_transaction))
         return future
 
-    def call(self, job: Callable[[], T]) -> T:
-        """Run `job` on the writer thread and wait for it, from a plain thread."""
-        done = threading.Event()
-        box: list[Any] = []
+    # -- for jobs, on the writer thread -----------------------------------------
 
-        def wrapped() -> None:
-            try:
-                box.append((True, job()))
-            except BaseException as error:  # handed back to the caller
-                box.append((False, error))
-            done.set()
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the current job's changes are committed."""
+        assert self._current is not None
+        self._current.after_commit.append(action)
 
-        self._jobs.put((wrapped, None, None))
-        done.wait()
-        ok, value = box[0]
-        if not ok:
-            raise value
-        return value  # type: ignore[no-any-return]
+    def if_rolled_back(self, action: Callable[[], None]) -> None:
+        """Run `action` if the current job's changes are rolled back instead."""
+        assert self._current is not None
+        self._current.if_rolled_back.append(action)
 
     def stop(self) -> None:
         self._jobs.put(_STOP)
         self._thread.join()
 
+    # -- the thread -------------------------------------------------------------
+
     def _run(self) -> None:
+        carried: Any = None
         while True:
-            item = self._jobs.get()
+            item = carried if carried is not None else self._jobs.get()
+            carried = None
             if item is _STOP:
                 return
-            job, loop, future = item
-            if future is None:
-                job()
+            if not item.in_transaction:
+                self._run_alone(item)
                 continue
-            try:
-                result = job()
-            except BaseException as error:  # handed back to the awaiting coroutine
-                loop.call_soon_threadsafe(_settle, future, None, error)
-            else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
+            batch = [item]
+            while len(batch) < self._batch_limit:
+                try:
+                    following = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if following is _STOP or not following.in_transaction:
+                    carried = following
+                    break
+                batch.append(following)
+            self._run_batch(batch)
+
+    def _run_alone(self, job: _Job) -> None:
+        self._current = job
+        try:
+            job.outcome = (True, job.run())
+        except BaseException as error:  # handed back to the caller
+            job.outcome = (False, error)
+        self._current = None
+        _settle(job)
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        conn = self.conn
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                self._run_in_savepoint(conn, job)
+            conn.execute("COMMIT")
+        except sqlite3.Error as failure:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for job in batch:
+                job.after_commit.clear()
+                _run_all(job.if_rolled_back)
+                job.outcome = (False, failure)
+        for job in batch:
+            _run_all(job.after_commit)
+            _settle(job)
+
+    def _run_in_savepoint(self, conn: sqlite3.Connection, job: _Job) -> None:
+        conn.execute("SAVEPOINT job")
+        self._current = job
+        try:
+            job.outcome = (True, job.run())
+        except KeepAndRaise as kept:
+            job.outcome = (False, kept.error)
+        except BaseException as error:  # handed back to the caller
+            job.outcome = (False, error)
+            conn.execute("ROLLBACK TO job")
+            job.after_commit.clear()
+            _run_all(job.if_rolled_back)
+        finally:
+            self._current = None
+        conn.execute("RELEASE job")
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+def _run_all(actions: list[Callable[[], None]]) -> None:
+    for action in actions:
+        action()
+    actions.clear()
+
+
+def _settle(job: _Job) -> None:
+    job.loop.call_soon_threadsafe(_resolve, job.future, *job.outcome)
+
+
+def _resolve(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
     if future.done():  # the caller gave up waiting; the work itself is committed
         return
-    if error is not None:
-        future.set_exception(error)
+    if ok:
+        future.set_result(value)
     else:
-        future.set_result(result)
+        future.set_exception(value)
