@@ -21,10 +21,13 @@ from server.hub import Hub, Sink, Subscription
 from server.passwords import Passwords
 from server.protocol import Event
 from server.store import Result, Snapshot, Store
+from server.ttlcache import TtlCache
 from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
 
 SESSION_LIFETIME = timedelta(hours=12)
 MAINTENANCE_INTERVAL = 600.0
+# a session ended on another process is noticed here within this time
+SESSION_CACHE_SECONDS = 30.0
 
 
 def utcnow() -> datetime:
@@ -52,6 +55,7 @@ class LoketService:
         self.passwords = passwords or Passwords()
         self.clock = clock
         self._dummy_hash: str | None = None
+        self._sessions: TtlCache[str, Session | None] = TtlCache(SESSION_CACHE_SECONDS)
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)
@@ -197,7 +201,15 @@ class LoketService:
         return token, Session(user, csrf)
 
     async def session(self, token: str) -> Session | None:
-        return await self.store.session(_token_hash(token), self.clock())
+        """The session of a token; remembered briefly, so a busy counter costs no store trip."""
+        token_hash = _token_hash(token)
+        known, session = self._sessions.get(token_hash)
+        if not known:
+            session = await self.store.session(token_hash, self.clock())
+            self._sessions.put(token_hash, session)
+        return session
 
     async def logout(self, token: str) -> None:
-        await self.store.drop_session(_token_hash(token))
+        token_hash = _token_hash(token)
+        self._sessions.drop(token_hash)
+        await self.store.drop_session(token_hash)

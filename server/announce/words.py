@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from num2words import num2words
 
 # English reads a lone "A" as the article: spell letters by their names.
@@ -15,6 +17,7 @@ _ENGLISH_LETTERS = dict(
 )
 
 
+@cache  # a hall reads the same few hundred numbers all day
 def cardinal(value: int, lang: str) -> str:
     return str(num2words(value, lang=lang))
 

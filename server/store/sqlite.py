@@ -2,8 +2,9 @@
 
 Each command (its state change, its events and the site's new seq) runs in its own
 savepoint of one `BEGIN IMMEDIATE` transaction per batch (see writer.py); with
-synchronous=FULL a command is on disk before anyone hears of it. The site queues live in memory on the writer thread, so every
-read that needs them (snapshots, positions) is a job on that thread too.
+synchronous=FULL a command is on disk before anyone hears of it. The site queues
+live in memory on the writer thread, so every read that needs them (snapshots,
+positions) is a job on that thread too.
 """
 
 from __future__ import annotations
