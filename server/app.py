@@ -59,6 +59,6 @@ def create_app(
         Mount("/static/counter", StaticFiles(packages=[("counter_client", "assets")])),
         Mount("/static", StaticFiles(packages=[("static", ".")])),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
     app.state.templates = pages.templates()
     return app

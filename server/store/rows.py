@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date, datetime
+from typing import Any
 
 from server.domain.ticket import Status, Ticket
 from server.users import Role, User
@@ -38,7 +39,7 @@ def ticket_row(t: Ticket) -> tuple[object, ...]:
     )
 
 
-def ticket_from_row(row: sqlite3.Row | tuple[object, ...]) -> Ticket:
+def ticket_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Ticket:
     (
         id_,
         site,
@@ -55,23 +56,22 @@ def ticket_from_row(row: sqlite3.Row | tuple[object, ...]) -> Ticket:
         recalls,
         finished,
     ) = row
-    issued_at = _time(str(issued))
-    assert issued_at is not None
+    issued_at = datetime.fromisoformat(issued)
     return Ticket(
-        id=str(id_),
-        site=str(site),
-        number=str(number),
-        service=str(service),
+        id=id_,
+        site=site,
+        number=number,
+        service=service,
         status=Status(status),
         priority=bool(priority),
         issued_at=issued_at,
-        day=date.fromisoformat(str(day)),
-        serial=int(serial),  # type: ignore[call-overload]
-        lang=None if lang is None else str(lang),
-        called_at=_time(called),  # type: ignore[arg-type]
-        counter=None if counter is None else str(counter),
-        recalls=int(recalls),  # type: ignore[call-overload]
-        finished_at=_time(finished),  # type: ignore[arg-type]
+        day=date.fromisoformat(day),
+        serial=int(serial),
+        lang=lang,
+        called_at=_time(called),
+        counter=counter,
+        recalls=int(recalls),
+        finished_at=_time(finished),
     )
 
 

@@ -186,7 +186,7 @@ class SqliteStore:
         if events:
             self._snapshots.pop(site_id, None)
             loop, publish = self._loop, self._publish
-            writer.after_commit(lambda: loop.call_soon_threadsafe(_deliver, publish, events))
+            writer.after_commit(lambda: _hand_over(loop, publish, events))
         if outcome.error is not None:
             raise KeepAndRaise(outcome.error)
         assert result is not None
@@ -412,6 +412,11 @@ class SqliteStore:
         await self._run(
             lambda: self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
         )
+
+
+def _hand_over(loop: asyncio.AbstractEventLoop, publish: Publish, events: list[Event]) -> None:
+    """From the writer thread to the event loop, in commit order (the loop's queue is FIFO)."""
+    loop.call_soon_threadsafe(_deliver, publish, events)
 
 
 def _deliver(publish: Publish, events: list[Event]) -> None:

@@ -38,7 +38,7 @@ def field(body: dict[str, Any], name: str, kind: type[T], default: Any = ...) ->
     if name not in body or body[name] is None:
         if default is ...:
             raise Invalid(f"The field {name!r} is required.", "missing_field")
-        return default  # type: ignore[no-any-return]
+        return default
     value = body[name]
     # bool is an int in Python; JSON true is not a number
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
