@@ -56,3 +56,25 @@ def test_a_double_click_calls_only_once(browser: Browser, live_server: LoketServ
     page.wait_for_timeout(500)
     state = page.request.get(f"{base}/api/v1/sites/demo/state").json()
     assert state["data"]["waiting"]["A"] == 1  # A002 still waits
+
+
+def test_the_kiosk_issues_a_priority_ticket_by_keyboard(
+    browser: Browser, live_server: LoketServer
+) -> None:
+    kiosk = browser.new_page(viewport={"width": 1280, "height": 720})
+    kiosk.goto(f"{live_server.url}/kiosk/demo?lang=az")
+    assert kiosk.locator("html").get_attribute("lang") == "az"
+    kiosk.locator("#priority").focus()
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#priority")).to_have_attribute("aria-pressed", "true")
+    kiosk.locator('[data-service="B"]').focus()
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#ticket-number")).to_have_text("B001")
+    state = kiosk.request.get(f"{live_server.url}/api/v1/sites/demo/state").json()
+    assert state["data"]["waiting"]["B"] == 1
+    ticket_id = kiosk.evaluate(
+        "() => (document.body.innerText.match(/\\/t\\/([A-Za-z0-9_-]+)/) || [])[1]"
+    )
+    assert ticket_id, "the ticket shows the address to follow it"
+    ticket = kiosk.request.get(f"{live_server.url}/api/v1/tickets/{ticket_id}").json()["ticket"]
+    assert ticket["priority"] is True and ticket["lang"] == "az"

@@ -4,6 +4,8 @@ import json
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -94,3 +96,36 @@ def test_unknown_site_is_refused_with_a_code(server: LoketServer) -> None:
             ws.recv(timeout=5)
         except ConnectionClosed as closed:
             assert closed.rcvd is not None and closed.rcvd.code == 4404
+
+
+socket_messages = st.one_of(
+    st.text(max_size=40),
+    st.dictionaries(
+        st.sampled_from(["type", "epoch", "seq", "t", "x"]),
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.text(max_size=10)
+        | st.sampled_from(["resume", "ping", "hello"]),
+        max_size=4,
+    ).map(json.dumps),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages=st.lists(socket_messages, min_size=1, max_size=5))
+def test_any_message_gets_an_answer_or_nothing_and_the_socket_stays(server, messages) -> None:
+    with open_display(server) as ws:
+        receive(ws)
+        for message in messages:
+            ws.send(message)
+        ws.send(json.dumps({"type": "ping", "t": 1}))
+        for _ in range(len(messages) * 3 + 5):  # every answer, then our pong
+            answer = receive(ws)
+            assert answer["v"] == 1 and answer["type"] in ("error", "pong", "snapshot")
+            if answer["type"] == "error":
+                assert answer["data"]["code"] and answer["seq"] is None
+            if answer["type"] == "pong" and answer["data"]["client"] == 1:
+                break
+        else:
+            raise AssertionError("the socket stopped answering")
