@@ -34,6 +34,5 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LoketServer]:
-    running = LoketServer(tmp_path).start()
-    yield running
-    running.stop()
+    with LoketServer(tmp_path).running() as running:
+        yield running

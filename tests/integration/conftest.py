@@ -9,16 +9,14 @@ from tests.support.server import ADMIN_PASSWORD, LoketServer
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoketServer]:
-    running = LoketServer(tmp_path_factory.mktemp("loket")).start()
-    yield running
-    running.stop()
+    with LoketServer(tmp_path_factory.mktemp("loket")).running() as running:
+        yield running
 
 
 @pytest.fixture
 def fresh_server(tmp_path: Path) -> Iterator[LoketServer]:
-    running = LoketServer(tmp_path).start()
-    yield running
-    running.stop()
+    with LoketServer(tmp_path).running() as running:
+        yield running
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.installed import installed_copy_problem
@@ -83,6 +85,15 @@ class LoketServer:
                 return self
         self.stop()
         raise RuntimeError("loket serve did not start:\n" + "".join(self.output))
+
+    @contextmanager
+    def running(self) -> Iterator[LoketServer]:
+        """Started for the block, stopped after it whatever happens."""
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def _drain(self, lines: queue.Queue[str | None]) -> None:
         assert self.process is not None and self.process.stdout is not None
