@@ -307,6 +307,7 @@ class Bench:
         cpu0 = thread_cpu(self.loket.pid)
         self.pipe.send(("start", seconds + 30))
         time.sleep(0.05)  # the pinger is up to speed
+        began = time.monotonic()  # to line up with server-side logs (e.g. whatif gclog)
         if requests:
             asyncio.run(load(self.loket.port, requests, seconds, budget, phase))
         else:
@@ -318,7 +319,11 @@ class Bench:
         phase.pings = self.pipe.recv()[1]
         cpu1 = thread_cpu(self.loket.pid)
         phase.cpu = {k: (cpu1[k] - cpu0[k]) / phase.seconds * 100 for k in cpu0}
-        print(f"  {name}: {phase.ok} in {phase.seconds:.1f} s", file=sys.stderr)
+        print(
+            f"  {name}: {phase.ok} in {phase.seconds:.1f} s "
+            f"(monotonic {began:.3f}–{began + phase.seconds:.3f})",
+            file=sys.stderr,
+        )
         time.sleep(0.3)
         return phase
 

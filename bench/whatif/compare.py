@@ -2,12 +2,12 @@
 
 On a shared, noisy 2-core machine only side-by-side figures compare. Each variant is a
 name and extra environment for its server; bench/whatif is always on its PYTHONPATH, so
-BENCH_WHATIF switches the prototypes of bench/whatif/sitecustomize.py on.
+BENCH_WHATIF turns on the switches of bench/whatif/sitecustomize.py.
 
     .venv/bin/python bench/whatif/compare.py callnext --reps 5 \\
-        --variant base --variant "fixed BENCH_WHATIF=batch,session,words"
+        --variant base --variant "nolog BENCH_WHATIF=nolog"
     .venv/bin/python bench/whatif/compare.py fanout --n 1000 --rounds 30 \\
-        --variant base --variant "direct BENCH_WHATIF=direct"
+        --variant base --variant "gc10k BENCH_WHATIF=gctune BENCH_GC_THRESHOLD=10000,20,10"
 
 callnext: per repetition and variant (order rotated), top the queues up (untimed), then
 eight clients call next (counters 1, 2, 3, 4, 5, 6, 1, 2) for --seconds; medians over reps.
