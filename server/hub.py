@@ -33,27 +33,43 @@ class Sink(Protocol):
 
 
 class Subscription:
+    """Starts paused: what comes before `start()` (while the snapshot is being sent)
+    waits in the backlog."""
+
     def __init__(self, sink: Sink, limit: int) -> None:
         self._sink = sink
         self._limit = limit
-        self._backlog: deque[Message] = deque()
+        # made only when needed: thousands of idle displays should cost little
+        self._backlog: deque[Message] | None = None
         self._in_flight: asyncio.Future[None] | None = None
         self._drainer: asyncio.Task[None] | None = None
+        self._started = False
         self.dropped = False
+
+    def start(self) -> None:
+        self._started = True
+        if self._backlog and self._drainer is None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
     def push(self, message: Message) -> None:
         if self.dropped:
             return
-        if self._drainer is None and (self._in_flight is None or self._in_flight.done()):
+        if (
+            self._started
+            and self._drainer is None
+            and (self._in_flight is None or self._in_flight.done())
+        ):
             self._in_flight = self._sink.send_now(message)
             return
+        if self._backlog is None:
+            self._backlog = deque()
         if len(self._backlog) >= self._limit:
             self.dropped = True
-            self._backlog.clear()
+            self._backlog = None
             self._sink.overflowed()
             return
         self._backlog.append(message)
-        if self._drainer is None:
+        if self._started and self._drainer is None:
             self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
@@ -63,17 +79,18 @@ class Subscription:
                     await asyncio.wait([self._in_flight])
                     self._in_flight = None
                 if not self._backlog:
+                    self._backlog = None
                     return
                 await self._sink.send(self._backlog.popleft())
         finally:
             self._drainer = None
 
     def pending(self) -> int:
-        return len(self._backlog)
+        return len(self._backlog or ())
 
     def close(self) -> None:
         self.dropped = True
-        self._backlog.clear()
+        self._backlog = None
         for running in (self._drainer, self._in_flight):
             if running is not None:
                 running.cancel()

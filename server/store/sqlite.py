@@ -9,7 +9,6 @@ positions) is a job on that thread too.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import sqlite3
@@ -55,13 +54,11 @@ class SqliteStore:
         self._queues: dict[str, SiteQueue] = {}
         self._snapshots: dict[str, Snapshot] = {}
         self._publish: Publish = lambda event: None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- life ---------------------------------------------------------------
 
     async def open(self, sites: tuple[Site, ...], publish: Publish) -> None:
         self._publish = publish
-        self._loop = asyncio.get_running_loop()
         self._writer = Writer()
         await self._writer.submit_alone(lambda: self._open(sites))
 
@@ -168,7 +165,7 @@ class SqliteStore:
                 raise
             outcome = Outcome(error=refusal)  # kept, so a retry hears the same refusal
         writer = self._writer
-        assert writer is not None and self._loop is not None
+        assert writer is not None
         # the moves already changed the in-memory queue: on a rollback, reread it
         writer.if_rolled_back(lambda: self._reload(queue.site))
         events = self._write(conn, queue, outcome, now, announce)
@@ -185,8 +182,8 @@ class SqliteStore:
             )
         if events:
             self._snapshots.pop(site_id, None)
-            loop, publish = self._loop, self._publish
-            writer.after_commit(lambda: _hand_over(loop, publish, events))
+            publish = self._publish
+            writer.after_commit(lambda: _deliver(publish, events))
         if outcome.error is not None:
             raise KeepAndRaise(outcome.error)
         assert result is not None
@@ -412,11 +409,6 @@ class SqliteStore:
         await self._run(
             lambda: self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
         )
-
-
-def _hand_over(loop: asyncio.AbstractEventLoop, publish: Publish, events: list[Event]) -> None:
-    """From the writer thread to the event loop, in commit order (the loop's queue is FIFO)."""
-    loop.call_soon_threadsafe(_deliver, publish, events)
 
 
 def _deliver(publish: Publish, events: list[Event]) -> None:

@@ -67,7 +67,8 @@ class Writer:
     # -- for jobs, on the writer thread -----------------------------------------
 
     def after_commit(self, action: Callable[[], None]) -> None:
-        """Run `action` once the current job's changes are committed."""
+        """Run `action` on the event loop once the current job's changes are committed,
+        after its caller has its answer (so a reply does not wait for a fan-out)."""
         assert self._current is not None
         self._current.after_commit.append(action)
 
@@ -111,7 +112,7 @@ class Writer:
         except BaseException as error:  # handed back to the caller
             job.outcome = (False, error)
         self._current = None
-        _settle(job)
+        _settle([job])
 
     def _run_batch(self, batch: list[_Job]) -> None:
         conn = self.conn
@@ -128,9 +129,7 @@ class Writer:
                 job.after_commit.clear()
                 _run_all(job.if_rolled_back)
                 job.outcome = (False, failure)
-        for job in batch:
-            _run_all(job.after_commit)
-            _settle(job)
+        _settle(batch)
 
     def _run_in_savepoint(self, conn: sqlite3.Connection, job: _Job) -> None:
         conn.execute("SAVEPOINT job")
@@ -155,14 +154,25 @@ def _run_all(actions: list[Callable[[], None]]) -> None:
     actions.clear()
 
 
-def _settle(job: _Job) -> None:
-    job.loop.call_soon_threadsafe(_resolve, job.future, *job.outcome)
+def _settle(jobs: list[_Job]) -> None:
+    """Hand the answers over to each job's event loop: one hop per loop and batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in jobs:
+        by_loop.setdefault(job.loop, []).append(job)
+    for loop, answered in by_loop.items():
+        loop.call_soon_threadsafe(_answer, loop, answered)
 
 
-def _resolve(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.done():  # the caller gave up waiting; the work itself is committed
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _answer(loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> None:
+    """On the loop: answer every caller, then (in commit order) the after-commit actions."""
+    for job in jobs:
+        ok, value = job.outcome
+        if job.future.done():  # the caller gave up waiting; the work itself is committed
+            continue
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)
+    actions = [action for job in jobs for action in job.after_commit]
+    if actions:
+        loop.call_soon(_run_all, actions)  # after the callers' tasks have run their step

@@ -34,8 +34,7 @@ class DisplayConnection:
         self.service = service
         self.site = site
         self.snapshot_seq = 0
-        self._ready = asyncio.Event()  # set once the first snapshot is out
-        self._closing: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
 
     async def send_snapshot(self) -> None:
         snapshot: Snapshot = await self.service.snapshot(self.site)
@@ -51,7 +50,6 @@ class DisplayConnection:
                 )
             )
         )
-        self._ready.set()
 
     # -- the hub's sink --------------------------------------------------------
 
@@ -59,8 +57,6 @@ class DisplayConnection:
         return eager.start(self.send(message))
 
     async def send(self, message: Message) -> None:
-        if not self._ready.is_set():
-            await self._ready.wait()
         seq, wire = message
         if seq > self.snapshot_seq:  # older ones are already in the snapshot sent
             await self._send({"type": "websocket.send", "text": wire})
@@ -147,9 +143,10 @@ class DisplaySocket:
             await ws.close(CLOSE_UNKNOWN_SITE, "unknown site")
             return
         connection = DisplayConnection(ws, send, service, site.id)
-        with service.subscribe(site.id, connection):
+        with service.subscribe(site.id, connection) as subscription:
             try:
                 await connection.send_snapshot()
+                subscription.start()  # events that came meanwhile follow the snapshot
                 await connection.listen()
             except WebSocketDisconnect:
                 return  # the display went away; it will reconnect

@@ -47,7 +47,9 @@ class FakeSink:
 async def test_every_subscriber_gets_every_message_in_order() -> None:
     hub = Hub(limit=10)
     first, second = FakeSink(), FakeSink()
-    with hub.subscribe("demo", first), hub.subscribe("demo", second):
+    with hub.subscribe("demo", first) as one, hub.subscribe("demo", second) as two:
+        one.start()
+        two.start()
         for seq in range(1, 4):
             hub.publish("demo", (seq, f"m{seq}"))
         hub.publish("other", (1, "elsewhere"))
@@ -61,6 +63,7 @@ async def test_a_blocked_sink_keeps_order_through_its_backlog() -> None:
     sink = FakeSink()
     sink.blocked = asyncio.get_running_loop().create_future()
     with hub.subscribe("demo", sink) as subscription:
+        subscription.start()
         for seq in range(1, 6):
             hub.publish("demo", (seq, "m"))
         assert sink.sent == [] and subscription.pending() == 4
@@ -76,8 +79,26 @@ async def test_a_laggard_is_dropped_and_does_not_hold_up_the_others() -> None:
     hub = Hub(limit=5)
     slow, fast = FakeSink(), FakeSink()
     slow.blocked = asyncio.get_running_loop().create_future()
-    with hub.subscribe("demo", slow) as lagging, hub.subscribe("demo", fast):
+    with hub.subscribe("demo", slow) as lagging, hub.subscribe("demo", fast) as quick:
+        lagging.start()
+        quick.start()
         for seq in range(1, 21):
             hub.publish("demo", (seq, "m"))
             assert fast.sent[-1] == (seq, "m")  # delivered at once, whatever the laggard does
         assert lagging.dropped and slow.overflows == 1 and lagging.pending() == 0
+
+
+async def test_messages_before_start_wait_and_follow_in_order() -> None:
+    hub = Hub(limit=10)
+    sink = FakeSink()
+    with hub.subscribe("demo", sink) as subscription:
+        hub.publish("demo", (1, "early"))
+        hub.publish("demo", (2, "early"))
+        assert sink.sent == []  # the snapshot is not out yet
+        subscription.start()
+        hub.publish("demo", (3, "late"))  # behind the backlog, not before it
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert [seq for seq, _ in sink.sent] == [1, 2, 3]
+        hub.publish("demo", (4, "direct"))
+        assert sink.sent[-1] == (4, "direct")
