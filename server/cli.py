@@ -88,8 +88,8 @@ async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
         port=settings.port,
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # tiny frames: compression costs CPU and memory
-        ws_ping_interval=20.0,
-        ws_ping_timeout=30.0,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
         ws_max_size=64 * 1024,
         lifespan="on",
         timeout_graceful_shutdown=5,

@@ -11,8 +11,10 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from server.announce import Announcer
+from server.displays import DisplayRegistry
 from server.domain.errors import NotFound
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
@@ -56,9 +58,13 @@ class LoketService:
         self.clock = clock
         self._dummy_hash: str | None = None
         self._sessions: TtlCache[str, Session | None] = TtlCache(SESSION_CACHE_SECONDS)
+        self.displays = DisplayRegistry()
+        self._site_seq: dict[str, int] = {}
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)
+        for site_id in self.sites:
+            self._site_seq[site_id] = (await self.store.snapshot(site_id)).seq
 
     async def stop(self) -> None:
         await self.store.close()
@@ -70,6 +76,7 @@ class LoketService:
             await asyncio.sleep(every)
 
     def _publish(self, event: Event) -> None:
+        self._site_seq[event.site] = event.seq
         self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))
 
     @property
@@ -104,6 +111,21 @@ class LoketService:
     def subscribe(self, site_id: str, sink: Sink) -> Iterator[Subscription]:
         with self.hub.subscribe(self.site(site_id).id, sink) as subscription:
             yield subscription
+
+    # -- screens ---------------------------------------------------------------
+
+    def display_hello(self, site_id: str, display_id: str, fields: dict[str, Any]) -> None:
+        now = self.clock()
+        self.displays.report(site_id, display_id, fields, self._site_seq.get(site_id, 0), now)
+
+    def display_seen(self, site_id: str, display_id: str) -> None:
+        self.displays.seen(site_id, display_id, self.clock())
+
+    def display_gone(self, site_id: str, display_id: str) -> None:
+        self.displays.disconnected(site_id, display_id, self.clock())
+
+    def display_list(self, site_id: str) -> list[dict[str, Any]]:
+        return self.displays.list(self.site(site_id).id, self.clock(), self.epoch)
 
     # -- counters -------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from pathlib import Path
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_STORE = "sqlite:///loket.db"
+DEFAULT_PING_INTERVAL = 20.0
+DEFAULT_PING_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,9 @@ class Settings:
     port: int = DEFAULT_PORT
     store: str = DEFAULT_STORE
     admin_password: str | None = None
+    # the server pings every display this often and drops one silent for ws_ping_timeout
+    ws_ping_interval: float = DEFAULT_PING_INTERVAL
+    ws_ping_timeout: float = DEFAULT_PING_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -31,4 +36,6 @@ class Settings:
             port=int(str(given.get("port", env.get("PORT", DEFAULT_PORT)))),
             store=str(given.get("store", env.get("LOKET_STORE", DEFAULT_STORE))),
             admin_password=env.get("LOKET_ADMIN_PASSWORD") or None,
+            ws_ping_interval=float(env.get("LOKET_WS_PING_INTERVAL", DEFAULT_PING_INTERVAL)),
+            ws_ping_timeout=float(env.get("LOKET_WS_PING_TIMEOUT", DEFAULT_PING_TIMEOUT)),
         )

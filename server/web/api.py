@@ -112,6 +112,12 @@ async def add_user(request: Request) -> Response:
     return JSONResponse({"user": user.to_json()}, status_code=201)
 
 
+async def displays(request: Request) -> Response:
+    service = _service(request)
+    await auth.admin(request, service, request.method)
+    return JSONResponse({"displays": service.display_list(request.path_params["site"])})
+
+
 CounterAction = Callable[[LoketService, User, str, str, Request], Awaitable[Result]]
 
 
@@ -164,6 +170,7 @@ ROUTES = [
     Route("/api/v1/auth/login", login, methods=["POST"]),
     Route("/api/v1/auth/logout", logout, methods=["POST"]),
     Route("/api/v1/auth/me", me),
+    Route("/api/v1/sites/{site}/displays", displays),
     Route("/api/v1/users", list_users),
     Route("/api/v1/users", add_user, methods=["POST"]),
     counter_route("call-next", _call_next),

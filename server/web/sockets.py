@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.displays import parse_hello
 from server.domain.errors import NotFound
 from server.hub import Message
 from server.protocol import Event, control, dumps, envelope, error_message
@@ -34,6 +35,7 @@ class DisplayConnection:
         self.service = service
         self.site = site
         self.snapshot_seq = 0
+        self.display_id: str | None = None  # from its hello
         self._closing: asyncio.Future[None] | None = None
 
     async def send_snapshot(self) -> None:
@@ -89,6 +91,8 @@ class DisplayConnection:
 
     async def answer(self, message: dict[str, Any]) -> None:
         kind = message["type"]
+        if self.display_id is not None:
+            self.service.display_seen(self.site, self.display_id)
         if kind == "resume":
             await self.resume(message.get("epoch"), message.get("seq"))
         elif kind == "ping":
@@ -102,7 +106,15 @@ class DisplayConnection:
                 )
             )
         elif kind == "hello":
-            pass  # display health reports: accepted, recorded by a later version
+            try:
+                display_id, fields = parse_hello(message)
+            except ValueError as wrong:
+                await self.refuse("invalid_hello", str(wrong))
+                return
+            if self.display_id is not None and self.display_id != display_id:
+                self.service.display_gone(self.site, self.display_id)
+            self.display_id = display_id
+            self.service.display_hello(self.site, display_id, fields)
         else:
             await self.refuse("unknown_message", f"Unknown message type {kind!r}.")
 
@@ -150,3 +162,6 @@ class DisplaySocket:
                 await connection.listen()
             except WebSocketDisconnect:
                 return  # the display went away; it will reconnect
+            finally:
+                if connection.display_id is not None:
+                    service.display_gone(site.id, connection.display_id)

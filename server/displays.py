@@ -1,0 +1,148 @@
+"""The registry of screens (hall TVs, counter pages, visitors' phones): what each one is,
+what it has applied and whether it can play sound, so an admin sees which are stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.protocol import iso_ms
+
+QUIET_AFTER = timedelta(seconds=45)  # a live page reports every 20 s
+FORGET_AFTER = timedelta(days=7)
+MAX_PER_SITE = 2000  # ids are the client's word: bound what they can make us keep
+
+
+@dataclass(frozen=True, slots=True)
+class Display:
+    id: str
+    page: str | None
+    zone: str | None
+    screen: str | None
+    version: str | None
+    lang: str | None
+    audio: str | None
+    epoch: str | None
+    seq: int | None
+    connected: bool
+    first_seen: datetime
+    last_seen: datetime
+    target_seq: int = 0  # the site's seq at the previous report
+    lagging: bool = False
+
+    def stale(self, now: datetime, epoch: str) -> bool:
+        return (
+            not self.connected
+            or now - self.last_seen > QUIET_AFTER
+            or self.lagging
+            or (self.epoch is not None and self.epoch != epoch)
+        )
+
+    def to_json(self, now: datetime, epoch: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "page": self.page,
+            "zone": self.zone,
+            "screen": self.screen,
+            "version": self.version,
+            "lang": self.lang,
+            "audio": self.audio,
+            "epoch": self.epoch,
+            "seq": self.seq,
+            "connected": self.connected,
+            "first_seen": iso_ms(self.first_seen),
+            "last_seen": iso_ms(self.last_seen),
+            "lagging": self.lagging,
+            "stale": self.stale(now, epoch),
+        }
+
+
+@dataclass(slots=True)
+class DisplayRegistry:
+    _sites: dict[str, dict[str, Display]] = field(default_factory=dict)
+
+    def report(
+        self, site: str, display_id: str, fields: dict[str, Any], site_seq: int, now: datetime
+    ) -> None:
+        """A display said what it is and what it has applied (its `hello`)."""
+        known = self._sites.setdefault(site, {})
+        before = known.get(display_id)
+        seq = fields.get("seq")
+        # lagging: it has still not reached what the site had at its previous report
+        lagging = before is not None and seq is not None and seq < before.target_seq
+        values: dict[str, Any] = {
+            key: fields.get(key)
+            for key in ("page", "zone", "screen", "version", "lang", "audio", "epoch", "seq")
+        }
+        if before is None:
+            self._make_room(known, now)
+            known[display_id] = Display(
+                id=display_id,
+                connected=True,
+                first_seen=now,
+                last_seen=now,
+                target_seq=site_seq,
+                **values,
+            )
+        else:
+            known[display_id] = replace(
+                before,
+                connected=True,
+                last_seen=now,
+                target_seq=site_seq,
+                lagging=lagging,
+                **values,
+            )
+
+    def seen(self, site: str, display_id: str, now: datetime) -> None:
+        display = self._sites.get(site, {}).get(display_id)
+        if display is not None:
+            self._sites[site][display_id] = replace(display, last_seen=now)
+
+    def disconnected(self, site: str, display_id: str, now: datetime) -> None:
+        display = self._sites.get(site, {}).get(display_id)
+        if display is not None:
+            self._sites[site][display_id] = replace(display, connected=False, last_seen=now)
+
+    def list(self, site: str, now: datetime, epoch: str) -> list[dict[str, Any]]:
+        displays = sorted(self._sites.get(site, {}).values(), key=lambda d: (d.zone or "", d.id))
+        return [d.to_json(now, epoch) for d in displays]
+
+    def _make_room(self, known: dict[str, Display], now: datetime) -> None:
+        for display_id in [i for i, d in known.items() if now - d.last_seen > FORGET_AFTER]:
+            del known[display_id]
+        if len(known) >= MAX_PER_SITE:
+            oldest = min(known.values(), key=lambda d: (d.connected, d.last_seen))
+            del known[oldest.id]
+
+
+_TEXT_FIELDS = ("page", "zone", "screen", "version", "lang")
+
+
+def _text(value: Any, name: str, limit: int = 64) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError(f"'{name}' must be a string of at most {limit} characters.")
+    return value
+
+
+def parse_hello(message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The display id and what it reports, from a `hello`; ValueError says what is wrong."""
+    about = message.get("display")
+    if not isinstance(about, dict):
+        raise ValueError("hello needs 'display': an object with at least an 'id'.")
+    display_id = _text(about.get("id"), "display.id")
+    if not display_id:
+        raise ValueError("hello needs 'display.id'.")
+    fields: dict[str, Any] = {
+        name: _text(about.get(name), f"display.{name}") for name in _TEXT_FIELDS
+    }
+    fields["epoch"] = _text(message.get("epoch"), "epoch")
+    fields["audio"] = _text(message.get("audio"), "audio", 32)
+    seq = message.get("seq")
+    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0):
+        raise ValueError("'seq' must be a non-negative integer or null.")
+    fields["seq"] = seq
+    return display_id, fields

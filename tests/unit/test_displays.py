@@ -1,0 +1,74 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from server.displays import MAX_PER_SITE, DisplayRegistry, parse_hello
+
+T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+
+
+def hello(seq: int | None, **display: object) -> dict:
+    return {
+        "type": "hello",
+        "display": {"id": "tv-1", "page": "display", **display},
+        "epoch": "ep",
+        "seq": seq,
+        "audio": "running",
+    }
+
+
+def test_a_display_that_keeps_up_is_fresh() -> None:
+    registry = DisplayRegistry()
+    registry.report("demo", *parse_hello(hello(5, zone="hall-a")), site_seq=5, now=T0)
+    registry.report("demo", *parse_hello(hello(9)), site_seq=12, now=T0 + timedelta(seconds=20))
+    (tv,) = registry.list("demo", T0 + timedelta(seconds=21), "ep")
+    assert (tv["id"], tv["seq"], tv["audio"], tv["connected"]) == ("tv-1", 9, "running", True)
+    assert tv["stale"] is False  # 9 ≥ 5, what the site had at the previous report
+
+
+def test_a_display_that_does_not_catch_up_is_stale() -> None:
+    registry = DisplayRegistry()
+    registry.report("demo", *parse_hello(hello(3)), site_seq=8, now=T0)
+    registry.report("demo", *parse_hello(hello(3)), site_seq=9, now=T0 + timedelta(seconds=20))
+    (tv,) = registry.list("demo", T0 + timedelta(seconds=20), "ep")
+    assert tv["lagging"] is True and tv["stale"] is True
+
+
+def test_quiet_disconnected_or_other_epoch_is_stale() -> None:
+    registry = DisplayRegistry()
+    registry.report("demo", *parse_hello(hello(1)), site_seq=1, now=T0)
+    assert registry.list("demo", T0 + timedelta(seconds=46), "ep")[0]["stale"] is True
+    assert registry.list("demo", T0, "another-epoch")[0]["stale"] is True
+    registry.seen("demo", "tv-1", T0 + timedelta(seconds=40))
+    assert registry.list("demo", T0 + timedelta(seconds=46), "ep")[0]["stale"] is False
+    registry.disconnected("demo", "tv-1", T0 + timedelta(seconds=47))
+    assert registry.list("demo", T0 + timedelta(seconds=47), "ep")[0]["stale"] is True
+
+
+def test_the_registry_stays_bounded() -> None:
+    registry = DisplayRegistry()
+    for n in range(MAX_PER_SITE + 10):
+        fields = parse_hello({"display": {"id": f"tv-{n}"}, "seq": 0})
+        registry.report("demo", *fields, site_seq=0, now=T0 + timedelta(seconds=n))
+    listed = registry.list("demo", T0, "ep")
+    assert len(listed) == MAX_PER_SITE
+    assert "tv-0" not in {d["id"] for d in listed}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "hello"},
+        {"display": "tv"},
+        {"display": {}},
+        {"display": {"id": ""}},
+        {"display": {"id": "x" * 65}},
+        {"display": {"id": "tv", "zone": 3}},
+        {"display": {"id": "tv"}, "seq": -1},
+        {"display": {"id": "tv"}, "seq": True},
+        {"display": {"id": "tv"}, "audio": ["on"]},
+    ],
+)
+def test_bad_hellos_are_refused_with_a_reason(message: dict) -> None:
+    with pytest.raises(ValueError):
+        parse_hello(message)
