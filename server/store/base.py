@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from server.domain.errors import DomainError
@@ -12,6 +12,12 @@ from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.protocol import Event
 from server.users import Session, User
+
+# history kept for resume, by every store: a site's last KEEP_EVENTS events, and all of
+# the last KEEP_HISTORY, whichever is more; the same for idempotency answers
+KEEP_EVENTS = 1000
+KEEP_HISTORY = timedelta(days=1)
+KEEP_IDEMPOTENCY = timedelta(days=1)
 
 Publish = Callable[[Event], None]
 Announce = Callable[[Site, Ticket, str, datetime], dict[str, Any]]

@@ -13,7 +13,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from server.domain import commands
@@ -25,6 +25,9 @@ from server.domain.ticket import Status, Ticket
 from server.events import event_data, snapshot_data
 from server.protocol import Event, dumps
 from server.store.base import (
+    KEEP_EVENTS,
+    KEEP_HISTORY,
+    KEEP_IDEMPOTENCY,
     Announce,
     Publish,
     ReplayedError,
@@ -38,11 +41,6 @@ from server.store.writer import KeepAndRaise, Writer
 from server.users import Session, User
 
 T = TypeVar("T")
-
-# history kept for resume: the last KEEP_EVENTS events of a site, and all of the last day
-KEEP_EVENTS = 1000
-KEEP_HISTORY = timedelta(days=1)
-KEEP_IDEMPOTENCY = timedelta(days=1)
 
 
 class SqliteStore:

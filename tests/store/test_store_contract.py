@@ -12,7 +12,7 @@ from server.config import load_sites
 from server.domain import NoCurrentTicket, NotFound, QueueEmpty, Status
 from server.protocol import Event
 from server.store import Store, open_store
-from server.store.base import ReplayedError
+from server.store.base import KEEP_EVENTS, ReplayedError
 from server.users import Role, User
 
 SITES = load_sites(None)
@@ -184,3 +184,23 @@ async def test_prune_keeps_recent_history_and_drops_stale_keys(opened: Opened) -
     await store.issue("demo", "A", False, None, now())
     again = await store.call_next("demo", "1", now(), ANNOUNCE, ("clerk", "k"))
     assert again.ticket["number"] == "A002"
+
+
+async def test_history_too_old_cannot_be_replayed(opened: Opened) -> None:
+    store = opened.store
+    long_ago = now() - timedelta(days=3)
+    for _ in range(KEEP_EVENTS + 5):
+        await store.issue("demo", "C", False, None, long_ago)
+    await store.prune(now())
+    assert await store.events_after("demo", 0) is None  # gone: the display needs a snapshot
+    kept = await store.events_after("demo", 5)
+    assert kept is not None and len(kept) == KEEP_EVENTS
+
+
+async def test_a_new_store_has_a_new_epoch(opened: Opened, tmp_path: Path) -> None:
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    await other.open(SITES, lambda event: None)
+    try:
+        assert other.epoch and other.epoch != opened.store.epoch
+    finally:
+        await other.close()

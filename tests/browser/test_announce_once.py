@@ -1,0 +1,210 @@
+"""A hall display announces every call exactly once, also across a network drop, and reports
+itself to the display registry with a `hello`.
+
+`window.loketAnnounced` (static/js/announce.js) lists "ticketId/recall" in the order the
+display queued announcements; `window.loketSocket` is its LiveSocket. Playwright's offline
+mode blocks new connections but leaves an open WebSocket alone, so a drop is made by going
+offline and closing the socket from the page: the display then goes through its ordinary
+reconnect (backoff, `online` event, snapshot, resume with replayed events).
+"""
+
+import json
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
+
+from tests.support.server import ADMIN_PASSWORD, LoketServer
+
+OFFLINE = re.compile(r"\boffline\b")
+
+
+class Site:
+    """The demo site through its HTTP API, logged in as admin."""
+
+    def __init__(self, server: LoketServer) -> None:
+        self.base = f"{server.url}/api/v1/sites/demo"
+        login = httpx.post(
+            f"{server.url}/api/v1/auth/login",
+            json={"username": "admin", "password": ADMIN_PASSWORD},
+        )
+        login.raise_for_status()
+        self.auth = {"Authorization": f"Bearer {login.json()['token']}"}
+
+    def issue(self, service: str = "A") -> dict:
+        answer = httpx.post(f"{self.base}/tickets", json={"service": service})
+        answer.raise_for_status()
+        return answer.json()["ticket"]
+
+    def counter(self, action: str, counter: str = "1") -> None:
+        answer = httpx.post(f"{self.base}/counters/{counter}/{action}", headers=self.auth)
+        answer.raise_for_status()
+
+    def seq(self) -> int:
+        return int(httpx.get(f"{self.base}/state").json()["seq"])
+
+    def displays(self) -> httpx.Response:
+        return httpx.get(f"{self.base}/displays", headers=self.auth)
+
+
+class Display:
+    """The hall display page in its own browser context, with the frames it received."""
+
+    def __init__(self, context: BrowserContext, server: LoketServer) -> None:
+        self.context = context
+        self.page: Page = context.new_page()
+        self.received: list[dict] = []
+        self.page.on("websocket", self._watch)
+        self.page.goto(f"{server.url}/display/demo")
+        self.expect_online()
+        self.page.evaluate("window.loketMarker = 'not reloaded'")
+
+    def _watch(self, ws: WebSocket) -> None:
+        ws.on("framereceived", lambda payload: self.received.append(json.loads(payload)))
+
+    def announced(self) -> list[str]:
+        return self.page.evaluate("[...window.loketAnnounced]")
+
+    def expect_announced(self, keys: list[str]) -> None:
+        self.page.wait_for_function(
+            "keys => JSON.stringify(window.loketAnnounced) === JSON.stringify(keys)",
+            arg=keys,
+            timeout=5000,
+        )
+
+    def expect_online(self) -> None:
+        expect(self.page.locator("#conn-status")).not_to_have_class(OFFLINE, timeout=10000)
+
+    def drop(self) -> None:
+        """The network goes away: the open socket dies and reconnects fail until restore()."""
+        self.context.set_offline(True)
+        self.page.evaluate("window.loketSocket.ws.close()")
+        expect(self.page.locator("#conn-status")).to_have_class(OFFLINE, timeout=5000)
+
+    def restore(self) -> None:
+        self.context.set_offline(False)
+        self.expect_online()
+
+    def replayed_calls(self) -> list[str]:
+        return [
+            f"{m['data']['ticket']['id']}/{m['data']['recall']}"
+            for m in self.received
+            if m.get("replayed") and m.get("type") == "ticket.called"
+        ]
+
+
+@pytest.fixture
+def display(browser: Browser, live_server: LoketServer) -> Iterator[Display]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        yield Display(context, live_server)
+    finally:
+        context.close()
+
+
+def test_each_call_is_announced_once_across_a_network_drop(
+    display: Display, live_server: LoketServer
+) -> None:
+    site = Site(live_server)
+    first = site.issue()["id"]
+    second = site.issue()["id"]
+
+    site.counter("call-next")
+    expect(display.page.locator("#current-number")).to_have_text("A001")
+    display.expect_announced([f"{first}/0"])
+
+    site.counter("recall")
+    display.expect_announced([f"{first}/0", f"{first}/1"])
+
+    display.drop()
+    site.counter("call-next")  # A002, while the display cannot hear it
+    display.page.wait_for_timeout(1000)
+    assert display.page.evaluate("window.loketSocket.connected") is False
+    display.restore()
+
+    expect(display.page.locator("#current-number")).to_have_text("A002")
+    display.expect_announced([f"{first}/0", f"{first}/1", f"{second}/0"])
+    # The resume replayed all three calls; only the one missed was news.
+    assert display.replayed_calls() == [f"{first}/0", f"{first}/1", f"{second}/0"]
+    display.page.wait_for_timeout(1000)  # nothing more trickles in
+    assert display.announced() == [f"{first}/0", f"{first}/1", f"{second}/0"]
+    assert display.page.evaluate("window.loketMarker") == "not reloaded"
+
+
+def test_a_call_missed_long_ago_is_shown_but_not_announced(
+    display: Display, live_server: LoketServer
+) -> None:
+    site = Site(live_server)
+    first = site.issue()["id"]
+    second = site.issue()["id"]
+    site.counter("call-next")
+    display.expect_announced([f"{first}/0"])
+
+    display.drop()
+    site.counter("call-next")
+    # Pretend the outage lasted two minutes: the display's estimate of the server clock runs
+    # ahead (and pongs may not correct it), so the replayed call is older than 60 s.
+    display.page.evaluate(
+        "() => { const s = window.loketSocket; s.clock = () => {}; s.offset += 120000; }"
+    )
+    display.restore()
+
+    expect(display.page.locator("#current-number")).to_have_text("A002")
+    display.page.wait_for_function("n => window.loketSocket.seq >= n", arg=site.seq(), timeout=5000)
+    assert f"{second}/0" in display.replayed_calls()
+    display.page.wait_for_timeout(500)
+    assert display.announced() == [f"{first}/0"]
+
+
+def test_the_display_reports_itself_to_the_registry(
+    display: Display, live_server: LoketServer
+) -> None:
+    site = Site(live_server)
+    site.issue()
+    site.counter("call-next")
+    expect(display.page.locator("#current-number")).to_have_text("A001")
+
+    # A reconnect sends a hello right after the snapshot, with the seq it applied.
+    display.drop()
+    display.restore()
+    applied = display.page.evaluate("window.loketSocket.seq")
+    assert applied == site.seq()
+
+    answer = site.displays()
+    if answer.status_code == 404:
+        pytest.fail("GET /api/v1/sites/demo/displays is not there yet (404)")
+    answer.raise_for_status()
+
+    def ours() -> list[dict]:
+        return [
+            d
+            for d in site.displays().json()["displays"]
+            if d["page"] == "display" and d["connected"] and d["seq"] == applied
+        ]
+
+    for _ in range(50):
+        if ours():
+            break
+        display.page.wait_for_timeout(100)
+    found = ours()
+    assert len(found) == 1, site.displays().json()
+    entry = found[0]
+    assert entry["zone"] is None
+    assert entry["screen"] and re.fullmatch(r"\d+x\d+", entry["screen"])
+    assert entry["version"] and entry["lang"] == "en"
+    assert entry["audio"] in {"running", "suspended", "unsupported"}
+    assert entry["stale"] is False
+
+    # The id lives in localStorage: a reload (a TV restarting its browser) keeps it.
+    display.page.reload()
+    display.expect_online()
+    assert display.page.evaluate("localStorage.getItem('loket.display-id.display')") == entry["id"]
+    for _ in range(50):
+        same = [d for d in site.displays().json()["displays"] if d["id"] == entry["id"]]
+        if same and same[0]["connected"]:
+            break
+        display.page.wait_for_timeout(100)
+    assert same and same[0]["connected"], site.displays().json()
+    assert len([d for d in site.displays().json()["displays"] if d["page"] == "display"]) == 1
