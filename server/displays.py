@@ -30,6 +30,7 @@ class Display:
     last_seen: datetime
     target_seq: int = 0  # the site's seq at the previous report
     lagging: bool = False
+    connection: int = 0  # which socket reported last: an older one closing does not count
 
     def stale(self, now: datetime, epoch: str) -> bool:
         return (
@@ -63,7 +64,13 @@ class DisplayRegistry:
     _sites: dict[str, dict[str, Display]] = field(default_factory=dict)
 
     def report(
-        self, site: str, display_id: str, fields: dict[str, Any], site_seq: int, now: datetime
+        self,
+        site: str,
+        display_id: str,
+        fields: dict[str, Any],
+        site_seq: int,
+        now: datetime,
+        connection: int = 0,
     ) -> None:
         """A display said what it is and what it has applied (its `hello`)."""
         known = self._sites.setdefault(site, {})
@@ -83,6 +90,7 @@ class DisplayRegistry:
                 first_seen=now,
                 last_seen=now,
                 target_seq=site_seq,
+                connection=connection,
                 **values,
             )
         else:
@@ -92,6 +100,7 @@ class DisplayRegistry:
                 last_seen=now,
                 target_seq=site_seq,
                 lagging=lagging,
+                connection=connection,
                 **values,
             )
 
@@ -100,9 +109,9 @@ class DisplayRegistry:
         if display is not None:
             self._sites[site][display_id] = replace(display, last_seen=now)
 
-    def disconnected(self, site: str, display_id: str, now: datetime) -> None:
+    def disconnected(self, site: str, display_id: str, now: datetime, connection: int = 0) -> None:
         display = self._sites.get(site, {}).get(display_id)
-        if display is not None:
+        if display is not None and display.connection == connection:
             self._sites[site][display_id] = replace(display, connected=False, last_seen=now)
 
     def list(self, site: str, now: datetime, epoch: str) -> list[dict[str, Any]]:

@@ -114,15 +114,17 @@ class LoketService:
 
     # -- screens ---------------------------------------------------------------
 
-    def display_hello(self, site_id: str, display_id: str, fields: dict[str, Any]) -> None:
-        now = self.clock()
-        self.displays.report(site_id, display_id, fields, self._site_seq.get(site_id, 0), now)
+    def display_hello(
+        self, site_id: str, display_id: str, fields: dict[str, Any], connection: int
+    ) -> None:
+        seq = self._site_seq.get(site_id, 0)
+        self.displays.report(site_id, display_id, fields, seq, self.clock(), connection)
 
     def display_seen(self, site_id: str, display_id: str) -> None:
         self.displays.seen(site_id, display_id, self.clock())
 
-    def display_gone(self, site_id: str, display_id: str) -> None:
-        self.displays.disconnected(site_id, display_id, self.clock())
+    def display_gone(self, site_id: str, display_id: str, connection: int) -> None:
+        self.displays.disconnected(site_id, display_id, self.clock(), connection)
 
     def display_list(self, site_id: str) -> list[dict[str, Any]]:
         return self.displays.list(self.site(site_id).id, self.clock(), self.epoch)

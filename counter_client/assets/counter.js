@@ -207,6 +207,7 @@ document.addEventListener(
 
 const socket = new LiveSocket(config.ws, {
   indicator: document.getElementById("conn-status"),
+  page: "counter", // for the hello report (display registry); no audio here
   onSnapshot(data, msg) {
     state.reset(data);
     socketSeq = msg.seq;

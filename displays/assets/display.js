@@ -1,6 +1,10 @@
 // The hall display: the newest call huge, the previous calls, who is served at each counter,
 // the waiting counts, a clock and the running text. Live through LiveSocket; no input.
 //
+// Each call is announced at most once, keyed by (ticket id, recall): a live call that is new;
+// a call replayed after a network drop if it happened less than REPLAY_ANNOUNCE_MS ago (by
+// the server's clock); never what a snapshot shows, never a call seen before.
+//
 // config.strings keys: none. Everything this script shows is a ticket number, a counter
 // or service name from config, or text the template already rendered through gettext.
 
@@ -12,6 +16,8 @@ import { LiveSocket } from "loket/socket";
 const FLASH_MS = 8000;
 const PREVIOUS_CALLS = 6;
 const TICKER_SCREENS_PER_SECOND = 1 / 12; // crosses the screen in 12 s: readable from afar
+const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people have moved on
+const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
 
 const config = readConfig();
 const state = new SiteState();
@@ -87,9 +93,43 @@ function flash(call) {
   if (row) restartClass(row, "flash", FLASH_MS);
 }
 
+// "ticketId/recall" of the calls already handled, oldest first (a Set keeps insertion order).
+// Snapshot calls are not added: a call made while we were offline is in the fresh snapshot
+// and still deserves its announcement when its replay follows.
+const handled = new Set();
+
+/** True the first time a call is seen; remembers it. */
+function firstSight(key) {
+  if (handled.has(key)) return false;
+  handled.add(key);
+  if (handled.size > HANDLED_KEPT) handled.delete(handled.values().next().value);
+  return true;
+}
+
+const callKey = (data) => `${data.ticket.id}/${data.recall || 0}`;
+
+function announce(msg, lateLimitMs) {
+  const key = callKey(msg.data);
+  const newest = state.recent[0];
+  // Highlight only what the screen shows as the current call (a replay may be older).
+  if (newest && `${newest.ticket.id}/${newest.recall}` === key) flash(newest);
+  announcer.play(msg.data.announcement, { key, lateLimitMs });
+}
+
+/** A call that happened while we were away: announce it only while it is recent. */
+function replayedCall(msg) {
+  if (msg.type !== "ticket.called" || !msg.data || !msg.data.ticket) return;
+  const age = socket.now() - Date.parse(msg.ts);
+  if (!(age <= REPLAY_ANNOUNCE_MS)) return; // also a missing or unreadable ts
+  if (firstSight(callKey(msg.data))) announce(msg, REPLAY_ANNOUNCE_MS);
+}
+
 const announcer = new Announcer(() => socket.now());
 const socket = new LiveSocket(config.ws, {
   indicator: document.getElementById("conn-status"),
+  page: "display",
+  zone: config.zone,
+  audio: () => announcer.audioState(),
   onSnapshot(data) {
     state.reset(data);
     render(); // a snapshot is the present state, not news: no flash, no sound
@@ -97,13 +137,13 @@ const socket = new LiveSocket(config.ws, {
   onEvent(msg) {
     const call = state.apply(msg);
     render();
-    // Replayed events happened while this display was offline: show them, do not announce.
-    if (call && !msg.replayed) {
-      flash(call);
-      announcer.play(msg.data.announcement);
-    }
+    if (!call) return;
+    if (msg.replayed) replayedCall(msg); // filled a gap: it may be old news
+    else if (firstSight(callKey(msg.data))) announce(msg);
   },
+  onReplayed: replayedCall, // already in the snapshot; only the announcement is left to decide
 });
+window.loketSocket = socket; // diagnostic and test hook (browser tests cut the link with it)
 
 function tickClock() {
   const now = new Date(socket.now()); // the server's clock: a TV's own clock is often wrong

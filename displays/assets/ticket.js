@@ -107,6 +107,7 @@ if (document.body.classList.contains("print-mode")) {
   render();
   new LiveSocket(config.ws, {
     indicator: document.getElementById("conn-status"),
+    page: "ticket", // for the hello report (display registry); no audio here
     onSnapshot: refresh, // a (re)connect may have missed events: ask for the exact place
     onEvent,
   }).start();

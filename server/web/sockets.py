@@ -112,9 +112,9 @@ class DisplayConnection:
                 await self.refuse("invalid_hello", str(wrong))
                 return
             if self.display_id is not None and self.display_id != display_id:
-                self.service.display_gone(self.site, self.display_id)
+                self.service.display_gone(self.site, self.display_id, id(self))
             self.display_id = display_id
-            self.service.display_hello(self.site, display_id, fields)
+            self.service.display_hello(self.site, display_id, fields, id(self))
         else:
             await self.refuse("unknown_message", f"Unknown message type {kind!r}.")
 
@@ -164,4 +164,4 @@ class DisplaySocket:
                 return  # the display went away; it will reconnect
             finally:
                 if connection.display_id is not None:
-                    service.display_gone(site.id, connection.display_id)
+                    service.display_gone(site.id, connection.display_id, id(connection))

@@ -8,6 +8,12 @@
 // - Browsers do not expose WebSocket ping frames, so it sends a JSON "ping" every 20 s
 //   (the "pong" also gives the server's clock); 45 s of silence means a dead link.
 // - Never reloads the page: a hall TV must keep running unattended.
+// - Reports itself with a "hello" (ARCHITECTURE.md, display registry) after each connection's
+//   first snapshot and then every 20 s with the ping, so that staff can see which screens are
+//   alive, what they show and whether they can play sound.
+// - Replayed events it has already applied (a resume after a reconnect: their seq is at or
+//   below the fresh snapshot's) do not touch the state again, but go to onReplayed: the page
+//   may still want to know that they happened while it was away (the display announces them).
 
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 10000;
@@ -20,8 +26,10 @@ export class LiveSocket {
   /**
    * @param {string} path e.g. "/ws/display/demo"
    * @param {object} handlers onSnapshot(data, msg), onEvent(msg), onStatus(connected),
-   *   onControl(msg) for seq-null messages; `indicator`: an element that gets the class
-   *   "offline" while disconnected.
+   *   onControl(msg) for seq-null messages, onReplayed(msg) for replayed events already in the
+   *   state; `indicator`: an element that gets the class "offline" while disconnected.
+   *   For the hello report: `page` ("display", "counter" or "ticket"; none: no hello),
+   *   `zone` (or null) and `audio()` returning the page's audio state (or null).
    */
   constructor(path, handlers = {}) {
     this.path = path;
@@ -36,6 +44,7 @@ export class LiveSocket {
     this.offset = 0; // server clock minus local clock, ms
     this.timers = { retry: 0, silence: 0, ping: 0, gap: 0 };
     this.stopped = true;
+    this.greeted = false; // a hello went out on this connection (after its first snapshot)
     this.onOnline = () => {
       if (!this.connected && !this.stopped) this.connectNow();
     };
@@ -88,6 +97,7 @@ export class LiveSocket {
     }
     this.ws = ws;
     ws.onopen = () => {
+      this.greeted = false;
       this.setStatus(true);
       if (this.epoch !== null) this.send({ type: "resume", epoch: this.epoch, seq: this.seq });
       this.ping();
@@ -150,6 +160,7 @@ export class LiveSocket {
 
   ping() {
     clearTimeout(this.timers.ping);
+    if (this.greeted) this.hello(); // one 20 s timer for both; the first hello follows the snapshot
     this.send({ type: "ping", t: Date.now() });
     this.timers.ping = setTimeout(() => this.ping(), PING_EVERY_MS);
   }
@@ -176,10 +187,17 @@ export class LiveSocket {
       this.seq = msg.seq;
       this.call("onSnapshot", msg.data || {}, msg);
       this.drain();
+      if (!this.greeted) {
+        this.greeted = true;
+        this.hello();
+      }
       return;
     }
     if (this.epoch === null) return; // the snapshot always comes first; nothing to build on yet
-    if (msg.epoch === this.epoch && msg.seq <= this.seq) return; // seen already
+    if (msg.epoch === this.epoch && msg.seq <= this.seq) {
+      if (msg.replayed) this.call("onReplayed", msg); // already in the state, but news to the page
+      return; // seen already
+    }
     if (msg.epoch === this.epoch && msg.seq === this.seq + 1) {
       this.apply(msg);
       this.drain();
@@ -219,6 +237,32 @@ export class LiveSocket {
     }, GAP_WAIT_MS);
   }
 
+  /** The display registry's report: who this screen is and how far it has got. */
+  hello() {
+    const { page, zone = null, audio } = this.handlers;
+    if (!page) return;
+    let audioState = null;
+    try {
+      audioState = audio ? audio() : null;
+    } catch {
+      audioState = null; // a failing getter must not stop the report
+    }
+    this.send({
+      type: "hello",
+      display: {
+        id: screenId(page),
+        page,
+        zone: zone || null,
+        screen: `${screen.width}x${screen.height}`,
+        version: document.body.dataset.version || null,
+        lang: document.documentElement.lang || null,
+      },
+      epoch: this.epoch,
+      seq: this.seq,
+      audio: audioState,
+    });
+  }
+
   clock({ client, server }) {
     if (!Number.isFinite(client) || !Number.isFinite(server)) return;
     const now = Date.now();
@@ -238,4 +282,35 @@ export class LiveSocket {
       console.error(`LiveSocket ${name} handler failed`, error); // keep the socket alive
     }
   }
+}
+
+// -- identity ----------------------------------------------------------------
+
+const memoryIds = {}; // when localStorage is unavailable (private mode, storage disabled)
+
+/**
+ * A random id per browser and page kind, kept in localStorage so that a TV keeps its
+ * identity in the registry across reloads and restarts.
+ */
+function screenId(page) {
+  const key = `loket.display-id.${page}`;
+  try {
+    let id = localStorage.getItem(key);
+    if (!id) {
+      id = randomId();
+      localStorage.setItem(key, id);
+    }
+    return id;
+  } catch {
+    return (memoryIds[key] ||= randomId());
+  }
+}
+
+function randomId() {
+  // crypto.randomUUID needs a secure context; hall TVs often load plain http from the LAN.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // UUID version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

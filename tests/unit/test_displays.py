@@ -41,7 +41,7 @@ def test_quiet_disconnected_or_other_epoch_is_stale() -> None:
     assert registry.list("demo", T0, "another-epoch")[0]["stale"] is True
     registry.seen("demo", "tv-1", T0 + timedelta(seconds=40))
     assert registry.list("demo", T0 + timedelta(seconds=46), "ep")[0]["stale"] is False
-    registry.disconnected("demo", "tv-1", T0 + timedelta(seconds=47))
+    registry.disconnected("demo", "tv-1", T0 + timedelta(seconds=47), connection=0)
     assert registry.list("demo", T0 + timedelta(seconds=47), "ep")[0]["stale"] is True
 
 
@@ -72,3 +72,13 @@ def test_the_registry_stays_bounded() -> None:
 def test_bad_hellos_are_refused_with_a_reason(message: dict) -> None:
     with pytest.raises(ValueError):
         parse_hello(message)
+
+
+def test_an_older_socket_closing_does_not_mark_a_reconnected_display_gone() -> None:
+    registry = DisplayRegistry()
+    registry.report("demo", *parse_hello(hello(1)), site_seq=1, now=T0, connection=1)
+    registry.report("demo", *parse_hello(hello(1)), site_seq=1, now=T0, connection=2)
+    registry.disconnected("demo", "tv-1", T0, connection=1)  # the old socket, late
+    assert registry.list("demo", T0, "ep")[0]["connected"] is True
+    registry.disconnected("demo", "tv-1", T0, connection=2)
+    assert registry.list("demo", T0, "ep")[0]["connected"] is False
