@@ -460,3 +460,80 @@ def machine_line() -> str:
         f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {os.cpu_count()} cores, "
         f"load {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, Python {sys.version.split()[0]}"
     )
+
+
+# -- server state over time (added for reconnect.py) ------------------------------------
+
+
+def status_kb(pid: int, fields: Sequence[str] = ("VmRSS", "VmHWM")) -> dict[str, int]:
+    """Some kB lines of /proc/PID/status, e.g. VmRSS and VmHWM (the peak RSS so far)."""
+    found: dict[str, int] = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in fields:
+                found[name] = int(value.split()[0])
+    return found
+
+
+class RssPeak:
+    """Samples VmRSS of a process every `interval` s in a thread, between start() and stop();
+    `peak_kb` is the highest sample. (VmHWM only ever rises, so it tells the peak of the
+    first storm only; the sampling tells each one's.)"""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        import threading
+
+        self.pid = pid
+        self.interval = interval
+        self.peak_kb = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                rss = rss_kb(self.pid)
+            except (OSError, RuntimeError):
+                return
+            self.peak_kb = max(self.peak_kb, rss)
+            self.samples += 1
+            if self._stop.wait(self.interval):
+                return
+
+    def start(self) -> RssPeak:
+        self._thread.start()
+        return self
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join(5)
+        return self.peak_kb
+
+
+def wait_idle(pid: int, busy: float = 0.05, quiet: int = 3, limit: float = 20.0) -> float:
+    """Wait (at most `limit` s) until the process used under `busy` of a core in each of
+    `quiet` consecutive 0.1 s windows; returns the seconds waited."""
+    started = time.monotonic()
+    calm = 0
+    before = cpu_seconds(pid)
+    while time.monotonic() - started < limit and calm < quiet:
+        time.sleep(0.1)
+        now = cpu_seconds(pid)
+        calm = calm + 1 if now - before < busy * 0.1 else 0
+        before = now
+    return time.monotonic() - started
+
+
+def listen_overflows() -> int:
+    """TcpExt ListenOverflows of this network namespace (a full accept queue drops SYNs)."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return -1
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+            return int(table.get("ListenOverflows", -1))
+    return -1

@@ -95,6 +95,7 @@ async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
         timeout_graceful_shutdown=5,
         log_level="info",
         access_log=False,  # a line per request cost 10% of call-next throughput
+        backlog=4096,  # a city's worth of TVs reconnecting at once must not be turned away
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal it shut down for once it is done; a clean stop

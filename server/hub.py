@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 DEFAULT_LIMIT = 512
+RECENT = 1000  # messages kept per topic, so most resumes are answered from memory
 
 Message = tuple[int, str]  # (seq, the encoded message)
 
@@ -97,9 +98,11 @@ class Subscription:
 
 
 class Hub:
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_LIMIT, recent: int = RECENT) -> None:
         self._limit = limit
         self._topics: dict[str, set[Subscription]] = {}
+        self._recent_size = recent
+        self._recent: dict[str, deque[Message]] = {}
 
     @contextmanager
     def subscribe(self, topic: str, sink: Sink) -> Iterator[Subscription]:
@@ -115,9 +118,23 @@ class Hub:
                 self._topics.pop(topic, None)
 
     def publish(self, topic: str, message: Message) -> None:
+        recent = self._recent.get(topic)
+        if recent is None:
+            recent = self._recent[topic] = deque(maxlen=self._recent_size)
+        recent.append(message)
         # a plain loop over a copy: no task per subscriber, and no one waits on a laggard
         for subscription in tuple(self._topics.get(topic, ())):
             subscription.push(message)
+
+    def since(self, topic: str, seq: int) -> list[Message] | None:
+        """The messages after `seq`, in order, if memory still reaches back that far."""
+        recent = self._recent.get(topic)
+        if not recent or recent[0][0] > seq + 1 or seq > recent[-1][0]:
+            return None
+        if seq == recent[-1][0]:
+            return []
+        start = seq + 1 - recent[0][0]  # messages are published with consecutive seqs
+        return [recent[i] for i in range(start, len(recent))]
 
     def count(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))

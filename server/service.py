@@ -19,7 +19,7 @@ from server.domain.errors import NotFound
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.errors import Conflict, Forbidden, Invalid, Unauthorized
-from server.hub import Hub, Sink, Subscription
+from server.hub import Hub, Message, Sink, Subscription
 from server.passwords import Passwords
 from server.protocol import Event
 from server.store import Result, Snapshot, Store
@@ -104,8 +104,17 @@ class LoketService:
     async def snapshot(self, site_id: str) -> Snapshot:
         return await self.store.snapshot(self.site(site_id).id)
 
-    async def events_after(self, site_id: str, seq: int) -> list[Event] | None:
-        return await self.store.events_after(self.site(site_id).id, seq)
+    async def replay(self, site_id: str, seq: int) -> list[Message] | None:
+        """The site's messages after `seq`: from memory when it reaches back, else from the
+        store's history; None when neither does (the display then needs a snapshot)."""
+        site = self.site(site_id)
+        recent = self.hub.since(site.id, seq)
+        if recent is not None:
+            return recent
+        events = await self.store.events_after(site.id, seq)
+        if events is None:
+            return None
+        return [(event.seq, event.wire(self.epoch)) for event in events]
 
     @contextmanager
     def subscribe(self, site_id: str, sink: Sink) -> Iterator[Subscription]:

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server.displays import parse_hello
 from server.domain.errors import NotFound
 from server.hub import Message
-from server.protocol import Event, control, dumps, envelope, error_message
+from server.protocol import control, dumps, envelope, error_message, replayed
 from server.service import LoketService
 from server.store import Snapshot
 from server.web import eager
@@ -122,16 +122,16 @@ class DisplayConnection:
         if not isinstance(epoch, str) or not isinstance(seq, int) or isinstance(seq, bool):
             await self.refuse("invalid_resume", "resume needs 'epoch' (string) and 'seq' (int).")
             return
-        events: list[Event] | None = None
+        missed: list[Message] | None = None
         if epoch == self.service.epoch:
-            events = await self.service.events_after(self.site, seq)
-        if events is None:
+            missed = await self.service.replay(self.site, seq)
+        if missed is None:
             await self.send_snapshot()
             return
-        for event in events:
-            if event.seq > self.snapshot_seq:
+        for missed_seq, wire in missed:
+            if missed_seq > self.snapshot_seq:
                 break  # live ones come through the subscription
-            await self.ws.send_text(event.wire(self.service.epoch, replayed=True))
+            await self._send({"type": "websocket.send", "text": replayed(wire)})
 
     async def refuse(self, code: str, message: str) -> None:
         await self.ws.send_text(

@@ -1,8 +1,10 @@
 import asyncio
+import json
 
 from starlette.requests import Request
 
 from server.hub import Hub, Message
+from server.protocol import replayed
 from server.web.language import choose, offered
 
 
@@ -102,3 +104,20 @@ async def test_messages_before_start_wait_and_follow_in_order() -> None:
         assert [seq for seq, _ in sink.sent] == [1, 2, 3]
         hub.publish("demo", (4, "direct"))
         assert sink.sent[-1] == (4, "direct")
+
+
+def test_recent_messages_answer_a_resume_while_memory_reaches_back() -> None:
+    hub = Hub(recent=3)
+    for seq in range(1, 6):
+        hub.publish("demo", (seq, f"m{seq}"))
+    assert hub.since("demo", 3) == [(4, "m4"), (5, "m5")]
+    assert hub.since("demo", 2) == [(3, "m3"), (4, "m4"), (5, "m5")]
+    assert hub.since("demo", 5) == []
+    assert hub.since("demo", 1) is None  # 2 is no longer kept: ask the store
+    assert hub.since("demo", 9) is None
+    assert hub.since("other", 0) is None
+
+
+def test_a_replayed_wire_is_still_the_same_json_plus_the_mark() -> None:
+    wire = '{"v":1,"type":"ticket.issued","seq":3,"data":{"x":{"y":1}}}'
+    assert json.loads(replayed(wire)) == {**json.loads(wire), "replayed": True}
