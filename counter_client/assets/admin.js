@@ -3,7 +3,8 @@
 //
 // config.strings keys (texts: server/web/strings.py, page "admin"; plus those of auth.js):
 //   all_counters, no_counters, role_admin, role_staff, user_created, choose_counters,
-//   failed, updated_at, unreachable, session_expired
+//   failed, updated_at, unreachable, session_expired, screen_ok, screen_stale,
+//   screen_offline, no_screens
 
 import { api } from "loket/api";
 import { Login } from "loket/auth";
@@ -120,10 +121,36 @@ async function refreshSite(card) {
     for (const cell of card.querySelectorAll("[data-counter]")) {
       setText(cell, serving.get(cell.dataset.counter) || DASH);
     }
+    const { displays } = await api(
+      `/api/v1/sites/${encodeURIComponent(card.dataset.site)}/displays`,
+    );
+    showDisplays(card.querySelector("[data-displays]"), displays);
     setText(updated, t("updated_at", { time: formatTime(new Date(), config.lang) }));
   } catch {
     setText(updated, t("unreachable"));
   }
+}
+
+// A TV that is stale or silent is what an admin must notice: say it in words, not colour only.
+function displayState(display) {
+  if (!display.connected) return t("screen_offline");
+  return display.stale ? t("screen_stale") : t("screen_ok");
+}
+
+function showDisplays(body, displays) {
+  const rows = displays.map((display) =>
+    h(
+      "tr",
+      { class: display.stale ? "stale" : "" },
+      h("td", {}, `${display.page || "?"} · ${display.id.slice(0, 8)}`, h("br"), display.screen || ""),
+      h("td", {}, display.zone || DASH),
+      h("td", {}, display.audio || DASH),
+      h("td", { class: "num" }, display.seq == null ? DASH : String(display.seq)),
+      h("td", {}, displayState(display)),
+    ),
+  );
+  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "5" }, t("no_screens"))));
+  body.replaceChildren(...rows);
 }
 
 let pollTimer = 0;

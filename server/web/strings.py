@@ -70,6 +70,10 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "failed": "That did not work: {message}",
         "updated_at": "Updated at {time}",
         "unreachable": "Cannot reach the server; the numbers may be out of date.",
+        "screen_ok": "Up to date",
+        "screen_stale": "Behind or quiet",
+        "screen_offline": "Offline",
+        "no_screens": "No screen has reported yet.",
     },
 }
 
