@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from server.domain import commands
 from server.domain.commands import Outcome
 from server.domain.errors import DomainError, NotFound
-from server.domain.queue import Call, SiteQueue
+from server.domain.queue import RECENT_CALLS, Call, SiteQueue
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.events import event_data, snapshot_data
@@ -90,16 +90,32 @@ class SqliteStore:
         )
         for row in live:
             queue.apply(ticket_from_row(row))
-        called = conn.execute(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE site = ? AND called_at IS NOT NULL "
-            "AND counter IS NOT NULL ORDER BY called_at DESC LIMIT ?",
-            (site.id, 10),
-        ).fetchall()
-        for row in reversed(called):
-            ticket = ticket_from_row(row)
-            assert ticket.counter is not None
-            queue.record_call(Call(ticket, ticket.counter, ticket.recalls))
+        for call in reversed(self._recent_calls(site.id)):
+            queue.record_call(call)
         return queue
+
+    def _recent_calls(self, site_id: str) -> list[Call]:
+        """The last calls, newest first, as the events told them (recalls and transfers
+        included), each with its ticket as it is now."""
+        conn = self._db
+        calls: dict[str, tuple[str, int]] = {}
+        for (data,) in conn.execute(
+            "SELECT data FROM events WHERE site = ? AND type = 'ticket.called' "
+            "ORDER BY seq DESC LIMIT ?",
+            (site_id, RECENT_CALLS * 4),
+        ):
+            call = json.loads(data)
+            calls.setdefault(call["ticket"]["id"], (call["counter"], call["recall"]))
+            if len(calls) == RECENT_CALLS:
+                break
+        recent = []
+        for ticket_id, (counter, recall) in calls.items():
+            row = conn.execute(
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
+            ).fetchone()
+            if row is not None:
+                recent.append(Call(ticket_from_row(row), counter, recall))
+        return recent
 
     async def close(self) -> None:
         if self._writer is None:

@@ -204,3 +204,23 @@ async def test_a_new_store_has_a_new_epoch(opened: Opened, tmp_path: Path) -> No
         assert other.epoch and other.epoch != opened.store.epoch
     finally:
         await other.close()
+
+
+async def test_recent_calls_are_the_same_after_a_reopen(opened: Opened) -> None:
+    store = opened.store
+    for _ in range(3):
+        await store.issue("demo", "A", False, None, now())
+    await store.call_next("demo", "1", now(), ANNOUNCE)
+    await store.call_next("demo", "2", now(), ANNOUNCE)
+    await store.recall("demo", "1", now(), ANNOUNCE)  # A001 is the newest call again
+    await store.call_next("demo", "6", now(), ANNOUNCE)
+    await store.transfer("demo", "6", "B", now())  # A003 waits again, its call stays history
+    before = (await store.snapshot("demo")).data["recent"]
+    store = await opened.reopen()
+    after = (await store.snapshot("demo")).data["recent"]
+    assert after == before
+    assert [(c["ticket"]["number"], c["recall"]) for c in after] == [
+        ("A003", 0),
+        ("A001", 1),
+        ("A002", 0),
+    ]

@@ -238,7 +238,7 @@ class DisplayClient:
 
     async def _connection(self, number: int) -> bool:
         """One connection, until it ends; True when it got as far as its snapshot."""
-        got_snapshot = False
+        connection = _Connection(number)
         try:
             async with connect(
                 self.url,
@@ -251,15 +251,16 @@ class DisplayClient:
                 self._ws = ws
                 pinger = asyncio.ensure_future(self._ping(ws))
                 try:
-                    got_snapshot = await self._listen(ws, number)
+                    await self._listen(ws, connection)
                 finally:
                     pinger.cancel()
                     self._ws = None
-        except (OSError, TimeoutError, WebSocketException, EOFError):
+        except (OSError, TimeoutError, WebSocketException, EOFError, _Restart):
             pass
-        except _Restart as restart:
-            got_snapshot = restart.got_snapshot
-        return got_snapshot
+        except Exception as error:  # a bug here: say so, and keep the display running
+            with self._lock:
+                self.problems.append(f"{self.name}: {error!r}")
+        return connection.snapshots > 0
 
     async def _ping(self, ws: ClientConnection) -> None:
         with contextlib.suppress(Exception):
@@ -267,15 +268,14 @@ class DisplayClient:
                 await ws.send(json.dumps({"type": "ping", "t": int(time.time() * 1000)}))
                 await asyncio.sleep(self.ping_every)
 
-    async def _listen(self, ws: ClientConnection, number: int) -> bool:
-        connection = _Connection(number)
+    async def _listen(self, ws: ClientConnection, connection: _Connection) -> None:
         while True:
             try:
                 text = await asyncio.wait_for(ws.recv(), self.silence)
             except TimeoutError:
                 self.dead_links += 1
                 ws.transport.abort()  # a dead link: no close handshake to wait for
-                raise _Restart(connection.snapshots > 0) from None
+                raise _Restart from None
             message = json.loads(text)
             if not isinstance(message.get("seq"), int):
                 continue  # control: pong, error
@@ -283,7 +283,7 @@ class DisplayClient:
                 restart = self._receive(message, connection)
             if restart:
                 ws.transport.abort()
-                raise _Restart(connection.snapshots > 0)
+                raise _Restart
             if connection.resume_from is not None and not connection.resume_sent:
                 connection.resume_sent = True
                 resume = {"type": "resume", "epoch": self._state.epoch}
@@ -299,12 +299,12 @@ class DisplayClient:
         if connection.snapshots == 0:
             self.problems.append(f"{self.name}: {kind} {seq} before the snapshot")
             return True
-        if (seq, replayed) in connection.received:
+        if seq in connection.received:  # live or replayed: once per connection
             self.problems.append(
                 f"{self.name}: seq {seq} ({kind}, replayed={replayed}) twice "
                 f"on connection {connection.number}"
             )
-        connection.received.add((seq, replayed))
+        connection.received.add(seq)
         if epoch != self._state.epoch:
             self.problems.append(f"{self.name}: {kind} {seq} of epoch {epoch}, not ours")
             return True
@@ -383,10 +383,8 @@ class _Connection:
     snapshot_seq: int = -1
     resume_from: int | None = None
     resume_sent: bool = False
-    received: set[tuple[int, bool]] = field(default_factory=set)
+    received: set[int] = field(default_factory=set)  # event seqs
 
 
 class _Restart(Exception):
-    def __init__(self, got_snapshot: bool) -> None:
-        super().__init__()
-        self.got_snapshot = got_snapshot
+    """This connection is done with: drop it and connect again."""

@@ -119,10 +119,6 @@ class FaultProxy:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def retarget(self, port: int) -> None:
-        """Forward new connections elsewhere (e.g. to a server that came back on a new port)."""
-        self.target = (self.target[0], port)
-
     # -- faults -------------------------------------------------------------------
 
     def cut(self) -> int:
