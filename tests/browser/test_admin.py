@@ -2,7 +2,8 @@
 
 from playwright.sync_api import Browser, expect
 
-from tests.support.server import ADMIN_PASSWORD, LoketServer
+from tests.browser.pages import log_in
+from tests.support.server import LoketServer
 
 
 def test_the_admin_sees_the_hall_screens(browser: Browser, live_server: LoketServer) -> None:
@@ -12,10 +13,7 @@ def test_the_admin_sees_the_hall_screens(browser: Browser, live_server: LoketSer
 
     admin = browser.new_page(viewport={"width": 1280, "height": 900})
     admin.goto(f"{live_server.url}/admin?lang=en")
-    form = admin.locator("#login-form")
-    form.locator('[name="username"]').fill("admin")
-    form.locator('[name="password"]').fill(ADMIN_PASSWORD)
-    form.locator('[type="submit"]').click()
+    log_in(admin)
     screens = admin.locator('[data-site="demo"] [data-displays] tr')
     expect(screens).to_have_count(1, timeout=10000)
     expect(screens.first).to_contain_text("display")

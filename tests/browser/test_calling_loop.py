@@ -5,7 +5,8 @@ import time
 
 from playwright.sync_api import Browser, expect
 
-from tests.support.server import ADMIN_PASSWORD, LoketServer
+from tests.browser.pages import log_in
+from tests.support.server import LoketServer
 
 OFFLINE = re.compile(r"\boffline\b")
 
@@ -24,10 +25,7 @@ def test_kiosk_counter_and_display(browser: Browser, live_server: LoketServer) -
 
     counter = browser.new_page(viewport={"width": 1280, "height": 720})
     counter.goto(f"{base}/counter/demo/1")
-    form = counter.locator("#login-form")
-    form.locator('[name="username"]').fill("admin")
-    form.locator('[name="password"]').fill(ADMIN_PASSWORD)
-    form.locator('[type="submit"]').click()
+    log_in(counter)
     call_next = counter.locator("#call-next")
     expect(call_next).to_be_enabled()
 
@@ -47,10 +45,7 @@ def test_a_double_click_calls_only_once(browser: Browser, live_server: LoketServ
     for _ in range(2):
         page.request.post(f"{base}/api/v1/sites/demo/tickets", data={"service": "A"})
     page.goto(f"{base}/counter/demo/2")
-    form = page.locator("#login-form")
-    form.locator('[name="username"]').fill("admin")
-    form.locator('[name="password"]').fill(ADMIN_PASSWORD)
-    form.locator('[type="submit"]').click()
+    log_in(page)
     page.locator("#call-next").dblclick()
     expect(page.locator("#current-ticket")).to_contain_text("A001")
     page.wait_for_timeout(500)
