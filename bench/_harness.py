@@ -1,15 +1,20 @@
 """Shared plumbing for the benchmarks: servers in subprocesses, a light WebSocket client
 protocol, a raw keep-alive HTTP client, RSS, percentiles, tables.
 
-Not a benchmark itself (the leading underscore); `fanout.py` and `call_next.py` import it.
+Not a benchmark itself (the leading underscore); `fanout.py`, `call_next.py` and
+`reconnect.py` import it.
 Every wait here is bounded in time.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import json
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.process
 import os
 import re
 import resource
@@ -20,9 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -130,6 +136,18 @@ def env_pairs(pairs: Sequence[str]) -> dict[str, str]:
             raise SystemExit(f"--server-env needs KEY=VALUE, not {pair!r}")
         found[key] = value
     return found
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark takes: `--json PATH` and `--server-env KEY=VALUE`."""
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for `loket serve` (experiments; PYTHONPATH is appended)",
+    )
 
 
 def start_floor() -> Server:
@@ -397,6 +415,88 @@ async def open_ws(port: int, path: str, on_text: TextHandler, timeout: float = 6
     await asyncio.wait_for(client.opened, timeout)
     await asyncio.wait_for(client.first_text, timeout)
     return client
+
+
+# -- client worker processes ------------------------------------------------------------
+
+
+class PipeWorker:
+    """The loop of a client worker process: commands arrive on `conn` (read by `_command`
+    from the event loop) until a `stop`; then `finish()` tidies up."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+        self.conn = conn
+        self.done: asyncio.Future[None] | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.done = loop.create_future()
+        loop.add_reader(self.conn.fileno(), self._command)
+        await self.done
+        loop.remove_reader(self.conn.fileno())
+        await self.finish()
+
+    def _command(self) -> None:
+        raise NotImplementedError
+
+    async def finish(self) -> None:
+        pass
+
+    def spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run a command as a task, held until it ends."""
+        task = asyncio.get_running_loop().create_task(job)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def stop(self) -> None:
+        assert self.done is not None
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class WorkerPool:
+    """`workers` forked processes, each running `target(pipe, *args)` with its own pipe."""
+
+    def __init__(
+        self,
+        workers: int,
+        target: Callable[..., None],
+        *args: object,
+        stop_timeout: float = 30.0,
+    ) -> None:
+        ctx = multiprocessing.get_context("fork")  # before any thread or loop exists here
+        self.stop_timeout = stop_timeout
+        self.pipes: list[multiprocessing.connection.Connection] = []
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+        for _ in range(workers):
+            mine, theirs = ctx.Pipe()
+            process = ctx.Process(target=target, args=(theirs, *args), daemon=True)
+            process.start()
+            self.pipes.append(mine)
+            self.processes.append(process)
+
+    def shares(self, n: int) -> list[int]:
+        """`n` split over the workers as evenly as it goes, the first ones taking the rest."""
+        workers = len(self.pipes)
+        return [n // workers + (1 if i < n % workers else 0) for i in range(workers)]
+
+    def recv(self, pipe: multiprocessing.connection.Connection, timeout: float) -> Any:
+        if not pipe.poll(timeout):
+            raise TimeoutError("a client worker did not answer in time")
+        return pipe.recv()
+
+    def stop(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("stop",))
+            except OSError:
+                pass
+        for process in self.processes:
+            process.join(self.stop_timeout)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
 
 
 # -- figures ----------------------------------------------------------------------------

@@ -414,14 +414,7 @@ def report(phases: list[Phase], seconds: float, server_env: list[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 s phases (< 30 s in all)")
-    parser.add_argument("--json", type=Path, help="also write the raw figures here")
-    parser.add_argument(
-        "--server-env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra environment for `loket serve` (experiments; PYTHONPATH is appended)",
-    )
+    h.add_common_args(parser)
     args = parser.parse_args()
     h.raise_nofile()
     started = time.monotonic()

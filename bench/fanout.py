@@ -67,20 +67,13 @@ class Group:
         self.timer: asyncio.TimerHandle | None = None
 
 
-class Worker:
+class Worker(h.PipeWorker):
     def __init__(self, conn: multiprocessing.connection.Connection, client: str) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.client = client
         self.groups: dict[str, Group] = {}
-        self.done: asyncio.Future[None] | None = None
-        self.tasks: set[asyncio.Task[Any]] = set()
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.done = loop.create_future()
-        loop.add_reader(self.conn.fileno(), self._command)
-        await self.done
-        loop.remove_reader(self.conn.fileno())
+    async def finish(self) -> None:
         for group in self.groups.values():
             await self._close(group)
 
@@ -90,19 +83,13 @@ class Worker:
         message = self.conn.recv()
         kind = message[0]
         if kind == "connect":
-            task = asyncio.get_running_loop().create_task(self._connect(*message[1:]))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.spawn(self._connect(*message[1:]))
         elif kind == "arm":
             self._arm(*message[1:])
         elif kind == "close":
-            task = asyncio.get_running_loop().create_task(self._close_and_ack(message[1]))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.spawn(self._close_and_ack(message[1]))
         elif kind == "stop":
-            assert self.done is not None
-            if not self.done.done():
-                self.done.set_result(None)
+            self.stop()
 
     async def _connect(self, key: str, port: int, n: int, concurrency: int) -> None:
         group = self.groups.setdefault(key, Group())
@@ -140,9 +127,7 @@ class Worker:
             max_size=2**20,
         )
         await asyncio.wait_for(ws.recv(), 60)  # the snapshot
-        task = asyncio.get_running_loop().create_task(self._reader(group, ws))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.spawn(self._reader(group, ws))
         return ws
 
     async def _reader(self, group: Group, ws: Any) -> None:
@@ -225,29 +210,12 @@ class Rounds:
     lost: int = 0
 
 
-class Pool:
+class Pool(h.WorkerPool):
     def __init__(self, workers: int, client: str) -> None:
-        ctx = multiprocessing.get_context("fork")  # before any thread or loop exists here
-        self.pipes: list[multiprocessing.connection.Connection] = []
-        self.processes = []
-        for _ in range(workers):
-            mine, theirs = ctx.Pipe()
-            process = ctx.Process(target=worker_main, args=(theirs, client), daemon=True)
-            process.start()
-            self.pipes.append(mine)
-            self.processes.append(process)
-
-    def recv(self, pipe: multiprocessing.connection.Connection, timeout: float) -> Any:
-        if not pipe.poll(timeout):
-            raise TimeoutError("a client worker did not answer in time")
-        return pipe.recv()
+        super().__init__(workers, worker_main, client, stop_timeout=30)
 
     def connect(self, key: str, port: int, n: int) -> tuple[int, float]:
-        shares = [
-            n // len(self.pipes) + (1 if i < n % len(self.pipes) else 0)
-            for i in range(len(self.pipes))
-        ]
-        for pipe, share in zip(self.pipes, shares, strict=True):
+        for pipe, share in zip(self.pipes, self.shares(n), strict=True):
             pipe.send(("connect", key, port, share, 100))
         connected, seconds = 0, 0.0
         for pipe in self.pipes:
@@ -279,18 +247,6 @@ class Pool:
             pipe.send(("close", key))
         for pipe in self.pipes:
             self.recv(pipe, 60)
-
-    def stop(self) -> None:
-        for pipe in self.pipes:
-            try:
-                pipe.send(("stop",))
-            except OSError:
-                pass
-        for process in self.processes:
-            process.join(30)
-            if process.is_alive():
-                process.terminate()
-                process.join(5)
 
 
 class LoketTarget:
@@ -540,15 +496,8 @@ def main() -> None:
         default="lean",
         help="lean: minimal RFC 6455 reader (default); asyncio: websockets.asyncio.client",
     )
-    parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--server-env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra environment for `loket serve` (experiments; PYTHONPATH is appended)",
-    )
+    h.add_common_args(parser)
     args = parser.parse_args()
     counts = args.n or ([100] if args.quick else [100, 1000, 5000])
     rounds = args.rounds or (10 if args.quick else 30)

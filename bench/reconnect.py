@@ -166,35 +166,24 @@ class Display:
         )
 
 
-class Worker:
+class Worker(h.PipeWorker):
     def __init__(self, conn: multiprocessing.connection.Connection) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.displays: list[Display] = []
         self.remaining = 0
         self.all_caught: asyncio.Future[None] | None = None
-        self.done: asyncio.Future[None] | None = None
-        self.tasks: set[asyncio.Task[Any]] = set()
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.done = loop.create_future()
-        loop.add_reader(self.conn.fileno(), self._command)
-        await self.done
-        loop.remove_reader(self.conn.fileno())
+    async def finish(self) -> None:
         await self._disconnect()
 
     def _command(self) -> None:
         message = self.conn.recv()
         kind = message[0]
         if kind == "stop":
-            assert self.done is not None
-            if not self.done.done():
-                self.done.set_result(None)
+            self.stop()
             return
         job = {"connect": self._connect, "disconnect": self._disconnect_ack, "storm": self._storm}
-        task = asyncio.get_running_loop().create_task(job[kind](*message[1:]))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.spawn(job[kind](*message[1:]))
 
     async def _open(self, display: Display, port: int) -> None:
         client = await h.open_ws(port, SITE_PATH, display.on_text, timeout=STORM_TIMEOUT)
@@ -279,45 +268,20 @@ def worker_main(conn: multiprocessing.connection.Connection) -> None:
     asyncio.run(Worker(conn).run())
 
 
-class Pool:
+class Pool(h.WorkerPool):
     def __init__(self, workers: int) -> None:
-        ctx = multiprocessing.get_context("fork")  # before any thread or loop exists here
-        self.pipes: list[multiprocessing.connection.Connection] = []
-        self.processes = []
-        for _ in range(workers):
-            mine, theirs = ctx.Pipe()
-            process = ctx.Process(target=worker_main, args=(theirs,), daemon=True)
-            process.start()
-            self.pipes.append(mine)
-            self.processes.append(process)
+        super().__init__(workers, worker_main, stop_timeout=40)
 
     def ask(self, messages: list[tuple[Any, ...]], timeout: float) -> list[Any]:
         for pipe, message in zip(self.pipes, messages, strict=True):
             pipe.send(message)
-        answers = []
-        for pipe in self.pipes:
-            if not pipe.poll(timeout):
-                raise TimeoutError("a client worker did not answer in time")
-            answers.append(pipe.recv())
-        return answers
+        return [self.recv(pipe, timeout) for pipe in self.pipes]
 
     def all(self, message: tuple[Any, ...], timeout: float) -> list[Any]:
         return self.ask([message] * len(self.pipes), timeout)
 
     def cpu_seconds(self) -> float:
         return sum(h.cpu_seconds(p.pid) for p in self.processes if p.pid is not None)
-
-    def stop(self) -> None:
-        for pipe in self.pipes:
-            try:
-                pipe.send(("stop",))
-            except OSError:
-                pass
-        for process in self.processes:
-            process.join(40)
-            if process.is_alive():
-                process.terminate()
-                process.join(5)
 
 
 # -- controller --------------------------------------------------------------------------
@@ -421,9 +385,8 @@ def measure_storms(pool: Pool, n: int, count: int, env: dict[str, str]) -> Storm
     try:
         issue(server.port, 5)  # some history, and the first requests' lazy imports
         epoch, seq = state(server.port)
-        shares = [n // len(pool.pipes) + (i < n % len(pool.pipes)) for i in range(len(pool.pipes))]
         started = time.monotonic()
-        answers = pool.ask([("connect", server.port, share) for share in shares], 300)
+        answers = pool.ask([("connect", server.port, share) for share in pool.shares(n)], 300)
         connected = sum(a[1] for a in answers)
         failures = sum(a[2] for a in answers)
         print(
@@ -703,14 +666,7 @@ def main() -> None:
     parser.add_argument("--resumes", type=int, help="single resumes (default 200)")
     parser.add_argument("--rounds10", type=int, help="rounds of 10 resumes (default 20)")
     parser.add_argument("--workers", type=int, default=2, help="client processes (default 2)")
-    parser.add_argument("--json", type=Path, help="also write the raw figures here")
-    parser.add_argument(
-        "--server-env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra environment for `loket serve` (experiments; PYTHONPATH is appended)",
-    )
+    h.add_common_args(parser)
     args = parser.parse_args()
     counts = args.n or ([200] if args.quick else [1000, 5000])
     storms_per_n = args.storms or (2 if args.quick else 3)
