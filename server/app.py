@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -10,13 +11,16 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.announce import Announcer
+from server.announce.cache import DiskCache
+from server.announce.library import AudioLibrary
 from server.config import load_sites
 from server.domain.site import Site
 from server.hub import Hub
 from server.service import LoketService
-from server.settings import Settings
+from server.settings import Settings, default_audio_cache
 from server.store import open_store
-from server.web import api, pages
+from server.web import api, audio, pages
 from server.web.errors import HANDLERS
 from server.web.sockets import DisplaySocket
 
@@ -38,7 +42,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        service = LoketService(chosen_sites, open_store(settings.store), Hub())
+        cache = DiskCache(
+            settings.audio_cache or default_audio_cache(os.environ),
+            settings.audio_cache_mb * 1024 * 1024,
+        )
+        library = AudioLibrary(chosen_sites, cache)
+        service = LoketService(
+            chosen_sites,
+            open_store(settings.store),
+            Hub(),
+            announcer=Announcer(library),
+            audio=library,
+        )
         await service.start()
         try:
             generated = await service.ensure_admin(settings.admin_password)
@@ -53,6 +68,7 @@ def create_app(
 
     routes = [
         *api.ROUTES,
+        *audio.ROUTES,
         *pages.ROUTES,
         WebSocketRoute("/ws/display/{site}", DisplaySocket()),
         Mount("/static/displays", StaticFiles(packages=[("displays", "assets")])),

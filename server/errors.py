@@ -32,3 +32,10 @@ class Invalid(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Unavailable(ServiceError):
+    """Something the server needs for this answer failed for now (speech synthesis)."""
+
+    status = 503
+    code = "unavailable"

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.announce import Announcer
+from server.announce.library import AudioLibrary
+from server.announce.words import following_number
 from server.displays import DisplayRegistry
 from server.domain.errors import NotFound
 from server.domain.site import Site
@@ -47,6 +49,7 @@ class LoketService:
         store: Store,
         hub: Hub,
         announcer: Announcer | None = None,
+        audio: AudioLibrary | None = None,
         passwords: Passwords | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -54,6 +57,7 @@ class LoketService:
         self.store = store
         self.hub = hub
         self.announcer = announcer or Announcer()
+        self.audio = audio
         self.passwords = passwords or Passwords()
         self.clock = clock
         self._dummy_hash: str | None = None
@@ -68,6 +72,8 @@ class LoketService:
 
     async def stop(self) -> None:
         await self.store.close()
+        if self.audio is not None:
+            self.audio.close()
 
     async def maintain(self, every: float = MAINTENANCE_INTERVAL) -> None:
         """Prune the store now and then, for as long as the server runs."""
@@ -78,6 +84,23 @@ class LoketService:
     def _publish(self, event: Event) -> None:
         self._site_seq[event.site] = event.seq
         self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))
+        if event.type == "ticket.called":
+            self._prepare_audio(event)
+
+    def _prepare_audio(self, event: Event) -> None:
+        """Renders the call's audio now, and the likely next call at this counter (the
+        service's next number): by the time displays ask, it is ready."""
+        announcement = event.data.get("announcement")
+        site = self.sites.get(event.site)
+        if self.audio is None or site is None or not announcement:
+            return
+        urls = [segment["url"] for segment in announcement["segments"]]
+        ticket, counter = event.data["ticket"], event.data["counter"]
+        upcoming = following_number(ticket["number"], ticket["service"])
+        if upcoming is not None:
+            segments = self.announcer.segments(site, upcoming, ticket["service"], counter)
+            urls += [segment["url"] for segment in segments]
+        self.audio.prepare(urls)
 
     @property
     def epoch(self) -> str:

@@ -12,6 +12,12 @@ DEFAULT_PORT = 8000
 DEFAULT_STORE = "sqlite:///loket.db"
 DEFAULT_PING_INTERVAL = 20.0
 DEFAULT_PING_TIMEOUT = 30.0
+DEFAULT_AUDIO_CACHE_MB = 256
+
+
+def default_audio_cache(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "loket" / "audio"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +30,9 @@ class Settings:
     # the server pings every display this often and drops one silent for ws_ping_timeout
     ws_ping_interval: float = DEFAULT_PING_INTERVAL
     ws_ping_timeout: float = DEFAULT_PING_TIMEOUT
+    # rendered announcements (a few hundred KB each), kept across restarts
+    audio_cache: Path | None = None  # None: default_audio_cache()
+    audio_cache_mb: int = DEFAULT_AUDIO_CACHE_MB
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -38,4 +47,6 @@ class Settings:
             admin_password=env.get("LOKET_ADMIN_PASSWORD") or None,
             ws_ping_interval=float(env.get("LOKET_WS_PING_INTERVAL", DEFAULT_PING_INTERVAL)),
             ws_ping_timeout=float(env.get("LOKET_WS_PING_TIMEOUT", DEFAULT_PING_TIMEOUT)),
+            audio_cache=Path(env.get("LOKET_AUDIO_CACHE") or default_audio_cache(env)),
+            audio_cache_mb=int(env.get("LOKET_AUDIO_CACHE_MB", DEFAULT_AUDIO_CACHE_MB)),
         )

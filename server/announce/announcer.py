@@ -1,41 +1,67 @@
-"""Builds the Announcement of a call: start time and one spoken segment per language."""
+"""Builds the Announcement of a call (CONTRACT section 4): start time, an optional chime and
+one spoken segment per site language, in the site's order."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from server.announce.keys import segment_key
 from server.announce.words import counter_words, ticket_words
 from server.domain.site import Site
 from server.domain.ticket import Ticket
 
-TEMPLATES = {
-    "id": "Nomor antrian {number}, silakan menuju loket {counter}",
-    "en": "Number {number}, please proceed to counter {counter}",
-    "az": "Növbə nömrəsi {number}, {counter} nömrəli masaya yaxınlaşın",
-    "ru": "Номер очереди {number}, пройдите к окну {counter}",
-}
+
+class Voicing(Protocol):
+    """Where the audio of a text is served (server.announce.library.AudioLibrary)."""
+
+    def url(self, site: Site, lang: str, text: str) -> str: ...
+
+    def chime_url(self, site: Site) -> str | None: ...
+
+
+class TextOnly:
+    """URLs without audio behind them: for stores and tests that need only the texts."""
+
+    def url(self, site: Site, lang: str, text: str) -> str:
+        return f"/audio/{segment_key(lang, text, 'none')}.wav"
+
+    def chime_url(self, site: Site) -> str | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class Announcer:
-    lead_ms: int = 1500  # time for every display to fetch the audio before it plays
+    voicing: Voicing = field(default_factory=TextOnly)
 
-    def text(self, ticket: Ticket, counter_id: str, lang: str) -> str:
-        template = TEMPLATES.get(lang, TEMPLATES["en"])
-        return template.format(
-            number=ticket_words(ticket.number, ticket.service, lang),
+    def text(self, site: Site, number: str, service: str, counter_id: str, lang: str) -> str:
+        settings = site.announcements
+        counter = site.counter(counter_id)
+        return settings.template(lang).format(
+            number=ticket_words(number, service, lang, digits=settings.digits),
             counter=counter_words(counter_id, lang),
+            counter_name=site.text(counter.name, lang),
+            service=site.text(site.service(service).name, lang),
         )
+
+    def segments(
+        self, site: Site, number: str, service: str, counter_id: str
+    ) -> list[dict[str, str]]:
+        segments = []
+        for lang in site.languages:
+            text = self.text(site, number, service, counter_id, lang)
+            segments.append({"lang": lang, "text": text, "url": self.voicing.url(site, lang, text)})
+        return segments
 
     def announcement(
         self, site: Site, ticket: Ticket, counter_id: str, now: datetime
     ) -> dict[str, Any]:
-        segments = []
-        for lang in site.languages:
-            text = self.text(ticket, counter_id, lang)
-            digest = hashlib.sha256(f"{lang}\n{text}".encode()).hexdigest()[:24]
-            segments.append({"lang": lang, "text": text, "url": f"/audio/{lang}/{digest}.wav"})
-        return {"start_at": int(now.timestamp() * 1000) + self.lead_ms, "segments": segments}
+        announcement: dict[str, Any] = {
+            "start_at": int(now.timestamp() * 1000) + site.announcements.lead_ms,
+            "segments": self.segments(site, ticket.number, ticket.service, counter_id),
+        }
+        chime = self.voicing.chime_url(site)
+        if chime is not None:
+            announcement["chime"] = chime
+        return announcement

@@ -28,14 +28,24 @@ def letters(prefix: str, lang: str) -> str:
     return " ".join(prefix.upper())
 
 
-def ticket_words(number: str, service: str, lang: str) -> str:
-    """'A015' → 'A lima belas' (id), 'ay fifteen' (en)."""
-    prefix, digits = number[: len(service)], number[len(service) :]
-    if not digits.isdigit():
+def ticket_words(number: str, service: str, lang: str, digits: bool = False) -> str:
+    """'A015' → 'A lima belas' (id), 'ay fifteen' (en); with `digits` 'A nol satu lima'."""
+    prefix, figures = number[: len(service)], number[len(service) :]
+    if not figures.isdigit():
         return number
-    return f"{letters(prefix, lang)} {cardinal(int(digits), lang)}"
+    if digits:
+        return " ".join([letters(prefix, lang), *(cardinal(int(d), lang) for d in figures)])
+    return f"{letters(prefix, lang)} {cardinal(int(figures), lang)}"
 
 
 def counter_words(counter_id: str, lang: str) -> str:
     """A counter is read as a cardinal number when it is one, else as written."""
     return cardinal(int(counter_id), lang) if counter_id.isdigit() else counter_id
+
+
+def following_number(number: str, service: str) -> str | None:
+    """The number issued after this one (as the queue numbers them): 'A015' → 'A016'."""
+    figures = number[len(service) :]
+    if not figures.isdigit():
+        return None
+    return f"{number[: len(service)]}{int(figures) + 1:03d}"

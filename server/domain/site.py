@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from server.domain.announcements import Announcements
 from server.domain.errors import NotFound
 
 Names = dict[str, str]
@@ -42,6 +43,7 @@ class Site:
     services: tuple[Service, ...]
     counters: tuple[Counter, ...]
     ticker: Names = field(default_factory=dict)
+    announcements: Announcements = field(default_factory=Announcements)
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

@@ -40,7 +40,12 @@ class LoketServer:
         self.port = port
         self.db = workdir / "loket.db"
         self.args = args
-        self.env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
+        self.env = {
+            **os.environ,
+            "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "LOKET_AUDIO_CACHE": str(workdir / "audio"),  # each test server starts cold
+            **(env or {}),
+        }
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
         self.url = ""

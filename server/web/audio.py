@@ -1,0 +1,65 @@
+"""Announcement audio: `/audio/{lang}/{digest}.wav` (CONTRACT section 4) and each site's
+chime at `/audio/chime/{site}.wav`."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.announce.cache import KEY
+from server.announce.espeak import SpeechError
+from server.announce.library import AudioLibrary
+from server.announce.pcm import AudioFormatError
+from server.domain.errors import NotFound
+from server.errors import Unavailable
+
+log = logging.getLogger("loket")
+FOREVER = "public, max-age=31536000, immutable"  # a segment URL never changes meaning
+CHIME_CACHE = "public, max-age=300"  # an office may replace its chime file
+
+
+def _library(request: Request) -> AudioLibrary:
+    audio: AudioLibrary | None = request.app.state.service.audio
+    if audio is None:
+        raise Unavailable("This server has no announcement audio.", "audio_off")
+    return audio
+
+
+def _wav(data: bytes, cache: str) -> Response:
+    return Response(data, media_type="audio/wav", headers={"Cache-Control": cache})
+
+
+async def segment(request: Request) -> Response:
+    lang, name = request.path_params["lang"], request.path_params["name"]
+    key = f"{lang}/{name.removesuffix('.wav')}"
+    if not name.endswith(".wav") or not KEY.fullmatch(key):
+        raise NotFound("audio", f"{lang}/{name}")
+    try:
+        data = await _library(request).wav(key)
+    except SpeechError as error:
+        log.error("speech failed for %s: %s", key, error)
+        raise Unavailable("The speech could not be made; try again.", "speech_failed") from None
+    if data is None:
+        raise NotFound("audio", key)
+    return _wav(data, FOREVER)
+
+
+async def chime(request: Request) -> Response:
+    site = request.path_params["site"]
+    try:
+        data = _library(request).chime_wav(site)
+    except (OSError, AudioFormatError) as error:
+        log.error("chime of %s unreadable: %s", site, error)
+        raise Unavailable("The chime file cannot be read.", "chime_unreadable") from None
+    if data is None:
+        raise NotFound("chime", site)
+    return _wav(data, CHIME_CACHE)
+
+
+ROUTES = [
+    Route("/audio/chime/{site}.wav", chime),
+    Route("/audio/{lang}/{name}", segment),
+]
