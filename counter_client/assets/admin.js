@@ -137,6 +137,19 @@ function displayState(display) {
   return display.stale ? t("screen_stale") : t("screen_ok");
 }
 
+const SOUND_STATES = new Set(["running", "suspended", "off", "unsupported"]);
+
+/** A hall TV whose browser blocked sound is silent until someone presses a key on it. */
+function soundCell(display) {
+  if (display.page !== "display" || !display.audio) return h("td", {}, DASH);
+  const known = SOUND_STATES.has(display.audio);
+  return h(
+    "td",
+    { class: display.audio === "suspended" ? "sound-blocked" : "", dataset: { sound: display.audio } },
+    known ? t(`sound_${display.audio}`) : display.audio,
+  );
+}
+
 function showDisplays(body, displays) {
   const rows = displays.map((display) =>
     h(
@@ -144,7 +157,7 @@ function showDisplays(body, displays) {
       { class: display.stale ? "stale" : "" },
       h("td", {}, `${display.page || "?"} · ${display.id.slice(0, 8)}`, h("br"), display.screen || ""),
       h("td", {}, display.zone || DASH),
-      h("td", {}, display.audio || DASH),
+      soundCell(display),
       h("td", { class: "num" }, display.seq == null ? DASH : String(display.seq)),
       h("td", {}, displayState(display)),
     ),

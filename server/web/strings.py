@@ -74,6 +74,10 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "screen_stale": "Behind or quiet",
         "screen_offline": "Offline",
         "no_screens": "No screen has reported yet.",
+        "sound_running": "On",
+        "sound_suspended": "SILENT: press a key on the TV",
+        "sound_off": "Off on purpose (sound=off)",
+        "sound_unsupported": "No sound on this browser",
     },
 }
 
