@@ -4,7 +4,7 @@
 // config.strings keys (texts: server/web/strings.py, page "admin"; plus those of auth.js):
 //   all_counters, no_counters, role_admin, role_staff, user_created, choose_counters,
 //   failed, updated_at, unreachable, session_expired, screen_ok, screen_stale,
-//   screen_offline, no_screens
+//   screen_offline, no_screens, sound_running, sound_suspended, sound_off, sound_unsupported
 
 import { api } from "loket/api";
 import { Login } from "loket/auth";
@@ -137,16 +137,29 @@ function displayState(display) {
   return display.stale ? t("screen_stale") : t("screen_ok");
 }
 
-const SOUND_STATES = new Set(["running", "suspended", "off", "unsupported"]);
+function soundWords(audio) {
+  switch (audio) {
+    case "running":
+      return t("sound_running");
+    case "suspended":
+      return t("sound_suspended");
+    case "off":
+      return t("sound_off");
+    case "unsupported":
+      return t("sound_unsupported");
+    default:
+      return audio;
+  }
+}
 
 /** A hall TV whose browser blocked sound is silent until someone presses a key on it. */
 function soundCell(display) {
   if (display.page !== "display" || !display.audio) return h("td", {}, DASH);
-  const known = SOUND_STATES.has(display.audio);
+  const blocked = display.audio === "suspended";
   return h(
     "td",
-    { class: display.audio === "suspended" ? "sound-blocked" : "", dataset: { sound: display.audio } },
-    known ? t(`sound_${display.audio}`) : display.audio,
+    { class: blocked ? "sound-blocked" : "", dataset: { sound: display.audio } },
+    soundWords(display.audio),
   );
 }
 

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from server import __version__
 from server.domain.site import Names, Site
 from server.service import LoketService
 from server.web.language import LANGUAGE_NAMES, choose, direction, offered
 from server.web.strings import page_strings
+from server.web.templating import PageTemplates
 
 
-def templates() -> Jinja2Templates:
-    env = Environment(
-        loader=ChoiceLoader(
-            [PackageLoader("displays", "templates"), PackageLoader("counter_client", "templates")]
-        ),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    return Jinja2Templates(env=env)
+def templates() -> PageTemplates:
+    return PageTemplates()
 
 
 def _service(request: Request) -> LoketService:
@@ -46,7 +37,8 @@ def _render(
         return names.get(lang) or names.get(fallback) or next(iter(names.values()), "")
 
     config = context.pop("config", {})
-    config.update(lang=lang, strings=page_strings(page))
+    page_templates: PageTemplates = request.app.state.templates
+    config.update(lang=lang, strings=page_strings(page, page_templates.translations(lang)))
     if site is not None:
         config.update(
             site=site.id,
@@ -54,8 +46,7 @@ def _render(
             services={s.id: tr(s.name) for s in site.services},
             counters={c.id: tr(c.name) for c in site.counters},
         )
-    page_templates: Jinja2Templates = request.app.state.templates
-    return page_templates.TemplateResponse(
+    return page_templates.get(lang).TemplateResponse(
         request,
         name,
         {

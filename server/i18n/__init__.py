@@ -1,0 +1,1 @@
+"""Translations of the pages (gettext catalogs in server/locale, built by Babel)."""

@@ -1,0 +1,38 @@
+"""The pages' translations per language: the compiled catalog (`pip install .` builds the
+.mo files, setup.py), or, in a source checkout, the .po file read directly."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from importlib import resources
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+
+class Catalogs:
+    def __init__(self) -> None:
+        self._loaded: dict[str, gettext.NullTranslations] = {}
+
+    def get(self, lang: str) -> gettext.NullTranslations:
+        if lang not in self._loaded:
+            self._loaded[lang] = _load(lang)
+        return self._loaded[lang]
+
+
+def _load(lang: str) -> gettext.NullTranslations:
+    folder = resources.files("server").joinpath("locale", lang, "LC_MESSAGES")
+    compiled = folder.joinpath("loket.mo")
+    if compiled.is_file():
+        with compiled.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    source = folder.joinpath("loket.po")
+    if not source.is_file():
+        return gettext.NullTranslations()  # a language without a catalog shows English
+    with source.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)

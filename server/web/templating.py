@@ -1,0 +1,38 @@
+"""Jinja2 templates in each page language: one environment per language, with that
+language's gettext catalog installed (Jinja2's i18n extension, new-style gettext)."""
+
+from __future__ import annotations
+
+import gettext
+
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from starlette.templating import Jinja2Templates
+
+from server.i18n.catalogs import Catalogs
+
+
+class PageTemplates:
+    def __init__(self, catalogs: Catalogs | None = None) -> None:
+        self.catalogs = catalogs or Catalogs()
+        self._by_lang: dict[str, Jinja2Templates] = {}
+
+    def translations(self, lang: str) -> gettext.NullTranslations:
+        return self.catalogs.get(lang)
+
+    def get(self, lang: str) -> Jinja2Templates:
+        if lang not in self._by_lang:
+            env = Environment(
+                loader=ChoiceLoader(
+                    [
+                        PackageLoader("displays", "templates"),
+                        PackageLoader("counter_client", "templates"),
+                    ]
+                ),
+                autoescape=select_autoescape(["html"]),
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.install_gettext_translations(  # type: ignore[attr-defined]
+                self.translations(lang), newstyle=True
+            )
+            self._by_lang[lang] = Jinja2Templates(env=env)
+        return self._by_lang[lang]

@@ -1,0 +1,23 @@
+"""Compiles the translation catalogs (server/locale/*/LC_MESSAGES/loket.po → .mo) into the
+build, so that an installed Loket has them and nobody commits compiled files by hand.
+Everything else about the package is in pyproject.toml."""
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+
+class BuildWithCatalogs(build_py):
+    def run(self) -> None:
+        super().run()
+        for source in Path(self.build_lib, "server", "locale").glob("*/LC_MESSAGES/*.po"):
+            with source.open("rb") as handle:
+                catalog = read_po(handle, abort_invalid=True)
+            with source.with_suffix(".mo").open("wb") as handle:
+                write_mo(handle, catalog)
+
+
+setup(cmdclass={"build_py": BuildWithCatalogs})
