@@ -16,6 +16,18 @@ _ENGLISH_LETTERS = dict(
     )
 )
 
+# Russian voices read Latin letters as English or not at all: say their Russian names.
+_RUSSIAN_LETTERS = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (
+            "а бэ цэ дэ е эф гэ аш и йот ка эль эм эн о пэ ку эр эс тэ у вэ дубль-вэ икс игрек зэт"
+        ).split(),
+        strict=True,
+    )
+)
+_LETTER_NAMES = {"en": _ENGLISH_LETTERS, "ru": _RUSSIAN_LETTERS}
+
 
 @cache  # a hall reads the same few hundred numbers all day
 def cardinal(value: int, lang: str) -> str:
@@ -23,9 +35,8 @@ def cardinal(value: int, lang: str) -> str:
 
 
 def letters(prefix: str, lang: str) -> str:
-    if lang == "en":
-        return " ".join(_ENGLISH_LETTERS.get(ch, ch) for ch in prefix.upper())
-    return " ".join(prefix.upper())
+    names = _LETTER_NAMES.get(lang, {})
+    return " ".join(names.get(ch, ch) for ch in prefix.upper())
 
 
 def ticket_words(number: str, service: str, lang: str, digits: bool = False) -> str:

@@ -12,7 +12,8 @@ DEFAULT_TEMPLATES = {
     "id": "Nomor antrian {number}, silakan menuju loket {counter}",
     "en": "Number {number}, please proceed to counter {counter}",
     "az": "Növbə nömrəsi {number}, {counter} nömrəli masaya yaxınlaşın",
-    "ru": "Номер очереди {number}, пройдите к окну {counter}",
+    # "окну номер три": after "номер" the counter is a plain (masculine) cardinal
+    "ru": "Номер очереди {number}, пройдите к окну номер {counter}",
 }
 
 

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from server import __version__
 from server.domain.site import Names, Site
+from server.i18n.formatting import moment_text
 from server.service import LoketService
 from server.web.language import LANGUAGE_NAMES, choose, direction, offered
 from server.web.strings import page_strings
@@ -121,12 +122,14 @@ async def visitor_ticket(request: Request) -> Response:
     service = _service(request)
     ticket, position = await service.ticket(request.path_params["ticket_id"])
     site = service.site(ticket.site)
+    lang = choose(request, offered(site.languages))
     return _render(
         request,
         "ticket.html",
         site,
         {
             "ticket": ticket.to_json(),
+            "issued": moment_text(ticket.issued_at, lang, site.timezone),
             "position": position,
             "print": request.query_params.get("print") == "1",
             "config": {"ticket": ticket.to_json(), "position": position},

@@ -12,8 +12,10 @@ export function aheadText(t, position, lang) {
   return position === 0 ? t("ahead_zero") : t.plural("ahead", position, lang);
 }
 
-export function ticketUrl(ticketId) {
-  return `${location.origin}/t/${encodeURIComponent(ticketId)}`;
+/** The visitor's page, in the language chosen at the kiosk (the phone's own may differ). */
+export function ticketUrl(ticketId, lang = null) {
+  const query = lang ? `?lang=${encodeURIComponent(lang)}` : "";
+  return `${location.origin}/t/${encodeURIComponent(ticketId)}${query}`;
 }
 
 /** Fills the data-slot elements of a .print-ticket. */
@@ -23,7 +25,7 @@ export function fillTicketCard(card, { ticket, position, serviceName }, t, lang)
     service: serviceName,
     time: formatDateTime(ticket.issued_at, lang),
     ahead: aheadText(t, position, lang),
-    url: ticketUrl(ticket.id),
+    url: ticketUrl(ticket.id, ticket.lang),
   };
   for (const [name, text] of Object.entries(slots)) {
     const slot = card.querySelector(`[data-slot="${name}"]`);
