@@ -33,6 +33,7 @@ class Settings:
     # rendered announcements (a few hundred KB each), kept across restarts
     audio_cache: Path | None = None  # None: default_audio_cache()
     audio_cache_mb: int = DEFAULT_AUDIO_CACHE_MB
+    pseudo_locale: bool = False  # offer ?lang=xx, stretched texts for layout tests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -49,4 +50,5 @@ class Settings:
             ws_ping_timeout=float(env.get("LOKET_WS_PING_TIMEOUT", DEFAULT_PING_TIMEOUT)),
             audio_cache=Path(env.get("LOKET_AUDIO_CACHE") or default_audio_cache(env)),
             audio_cache_mb=int(env.get("LOKET_AUDIO_CACHE_MB", DEFAULT_AUDIO_CACHE_MB)),
+            pseudo_locale=env.get("LOKET_PSEUDO_LOCALE") == "1",
         )

@@ -10,6 +10,7 @@ LANGUAGE_NAMES = {
     "en": "English",
     "az": "Azərbaycanca",
     "ru": "Русский",
+    "xx": "[Pseudo]",  # the layout-testing pseudo-locale (server/i18n/pseudo.py)
 }
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 

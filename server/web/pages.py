@@ -12,13 +12,13 @@ from server import __version__
 from server.domain.site import Names, Site
 from server.i18n.formatting import moment_text
 from server.service import LoketService
-from server.web.language import LANGUAGE_NAMES, choose, direction, offered
+from server.web.language import LANGUAGE_NAMES, choose, direction
 from server.web.strings import page_strings
 from server.web.templating import PageTemplates
 
 
-def templates() -> PageTemplates:
-    return PageTemplates()
+def templates(pseudo: bool = False) -> PageTemplates:
+    return PageTemplates(pseudo=pseudo)
 
 
 def _service(request: Request) -> LoketService:
@@ -26,11 +26,22 @@ def _service(request: Request) -> LoketService:
     return service
 
 
+def _templates(request: Request) -> PageTemplates:
+    page_templates: PageTemplates = request.app.state.templates
+    return page_templates
+
+
+def _languages(request: Request, site: Site | None) -> tuple[str, ...]:
+    """What a page may speak: the site's languages first (without a site: the first site's)."""
+    chosen = site or next(iter(_service(request).sites.values()))
+    return _templates(request).languages(chosen.languages)
+
+
 def _render(
     request: Request, name: str, site: Site | None, context: dict[str, Any], page: str
 ) -> Response:
     service = _service(request)
-    languages = offered(site.languages if site else next(iter(service.sites.values())).languages)
+    languages = _languages(request, site)
     lang = choose(request, languages)
     fallback = site.languages[0] if site else languages[0]
 
@@ -38,7 +49,7 @@ def _render(
         return names.get(lang) or names.get(fallback) or next(iter(names.values()), "")
 
     config = context.pop("config", {})
-    page_templates: PageTemplates = request.app.state.templates
+    page_templates = _templates(request)
     config.update(lang=lang, strings=page_strings(page, page_templates.translations(lang)))
     if site is not None:
         config.update(
@@ -72,7 +83,7 @@ async def index(request: Request) -> Response:
 
 async def display(request: Request) -> Response:
     site = _service(request).site(request.path_params["site"])
-    lang = choose(request, offered(site.languages))
+    lang = choose(request, _languages(request, site))
     ticker = site.text(site.ticker, lang) if site.ticker else ""
     zone = request.query_params.get("zone")
     return _render(
@@ -122,7 +133,7 @@ async def visitor_ticket(request: Request) -> Response:
     service = _service(request)
     ticket, position = await service.ticket(request.path_params["ticket_id"])
     site = service.site(ticket.site)
-    lang = choose(request, offered(site.languages))
+    lang = choose(request, _languages(request, site))
     return _render(
         request,
         "ticket.html",

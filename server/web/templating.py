@@ -9,14 +9,22 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
 from server.i18n.catalogs import Catalogs
+from server.i18n.pseudo import PSEUDO_LANG, PseudoTranslations
+from server.web.language import offered
 
 
 class PageTemplates:
-    def __init__(self, catalogs: Catalogs | None = None) -> None:
+    def __init__(self, catalogs: Catalogs | None = None, pseudo: bool = False) -> None:
         self.catalogs = catalogs or Catalogs()
+        self.pseudo = pseudo  # offer the pseudo-locale (layout tests), never in production
         self._by_lang: dict[str, Jinja2Templates] = {}
 
+    def languages(self, site_languages: tuple[str, ...]) -> tuple[str, ...]:
+        return offered(site_languages) + ((PSEUDO_LANG,) if self.pseudo else ())
+
     def translations(self, lang: str) -> gettext.NullTranslations:
+        if self.pseudo and lang == PSEUDO_LANG:
+            return PseudoTranslations()
         return self.catalogs.get(lang)
 
     def get(self, lang: str) -> Jinja2Templates:
