@@ -3,12 +3,19 @@
 //
 // Each call is announced at most once, keyed by (ticket id, recall): a live call that is new;
 // a call replayed after a network drop if it happened less than REPLAY_ANNOUNCE_MS ago (by
-// the server's clock); never what a snapshot shows, never a call seen before.
+// the server's clock); never what a snapshot shows, never a call seen before. While a call
+// is spoken its number on screen has the class "speaking".
+//
+// Per-TV sound settings come from the address (docs/hall-tv.md): ?volume=0–100 (default
+// 100), ?trim=ms (added to every start time; may be negative) and ?sound=off (this TV stays
+// silent: one audio master per zone). While the browser keeps sound locked until a gesture,
+// a banner asks for a key press or a tap.
 //
 // config.strings keys: none. Everything this script shows is a ticket number, a counter
 // or service name from config, or text the template already rendered through gettext.
 
 import { Announcer } from "loket/announce";
+import { AudioOutput } from "loket/audio";
 import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
@@ -18,6 +25,7 @@ const PREVIOUS_CALLS = 6;
 const TICKER_SCREENS_PER_SECOND = 1 / 12; // crosses the screen in 12 s: readable from afar
 const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people have moved on
 const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
+const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
 
 const config = readConfig();
 const state = new SiteState();
@@ -36,7 +44,23 @@ const dom = {
     Array.from(document.querySelectorAll(".serving-row[data-counter]"), (row) => [row.dataset.counter, row]),
   ),
   waitingCounts: document.querySelectorAll("[data-waiting]"),
+  soundBanner: document.getElementById("sound-banner"),
 };
+
+/** This TV's sound settings from its address: ?volume=0–100&trim=ms&sound=off. */
+function soundSettings(query) {
+  const params = new URLSearchParams(query);
+  const number = (name, fallback) => {
+    const value = Number.parseFloat(params.get(name));
+    return Number.isFinite(value) ? value : fallback;
+  };
+  const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+  return {
+    enabled: params.get("sound") !== "off",
+    volume: clamp(number("volume", 100), 0, 100) / 100,
+    trimMs: clamp(number("trim", 0), -TRIM_LIMIT_MS, TRIM_LIMIT_MS),
+  };
+}
 
 // Speaking the same number again must re-announce it, so the live region is refilled only
 // when the newest call changes (another ticket, or another recall of it).
@@ -57,7 +81,7 @@ function renderRecent() {
   const items = state.recent.slice(1, 1 + PREVIOUS_CALLS).map((call) =>
     h(
       "li",
-      { class: "recent-item", dataset: { ticket: call.ticket.number } },
+      { class: "recent-item", dataset: { ticket: call.ticket.number, id: call.ticket.id } },
       h("span", { class: "recent-number" }, call.ticket.number),
       h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
       h("span", { class: "recent-counter" }, counterName(call.counter)),
@@ -80,11 +104,33 @@ function renderWaiting() {
   }
 }
 
+// The ticket whose announcement is being spoken now (null: none). Its number is highlighted
+// wherever the screen shows it; the lists are rebuilt on every event, so this is state.
+let speaking = null;
+
+function renderSpeaking() {
+  const newest = state.recent[0];
+  dom.number.classList.toggle("speaking", speaking !== null && newest?.ticket.id === speaking);
+  for (const item of dom.recent.children) {
+    item.classList.toggle("speaking", speaking !== null && item.dataset.id === speaking);
+  }
+  for (const [id, row] of dom.servingRows) {
+    row.classList.toggle("speaking", speaking !== null && state.nowServing.get(id)?.id === speaking);
+  }
+}
+
 function render() {
   renderCurrent();
   renderRecent();
   renderServing();
   renderWaiting();
+  renderSpeaking();
+}
+
+/** The sound is locked until someone presses a key or taps: say so on screen, and tell staff. */
+function soundStateChanged() {
+  dom.soundBanner.hidden = output.state() !== "suspended";
+  if (socket.greeted) socket.hello(); // at once, not at the next 20 s report
 }
 
 function flash(call) {
@@ -113,7 +159,13 @@ function announce(msg, lateLimitMs) {
   const newest = state.recent[0];
   // Highlight only what the screen shows as the current call (a replay may be older).
   if (newest && `${newest.ticket.id}/${newest.recall}` === key) flash(newest);
-  announcer.play(msg.data.announcement, { key, lateLimitMs });
+  const ticketId = msg.data.ticket.id;
+  const onSpeaking = (on) => {
+    if (on) speaking = ticketId;
+    else if (speaking === ticketId) speaking = null; // the next one may have begun already
+    renderSpeaking();
+  };
+  announcer.play(msg.data.announcement, { key, lateLimitMs, onSpeaking });
 }
 
 /** A call that happened while we were away: announce it only while it is recent. */
@@ -124,12 +176,14 @@ function replayedCall(msg) {
   if (firstSight(callKey(msg.data))) announce(msg, REPLAY_ANNOUNCE_MS);
 }
 
-const announcer = new Announcer(() => socket.now());
+const sound = soundSettings(location.search);
+const output = new AudioOutput({ ...sound, onState: soundStateChanged });
+const announcer = new Announcer(output, () => socket.now(), sound.trimMs);
 const socket = new LiveSocket(config.ws, {
   indicator: document.getElementById("conn-status"),
   page: "display",
   zone: config.zone,
-  audio: () => announcer.audioState(),
+  audio: () => output.state(),
   onSnapshot(data) {
     state.reset(data);
     render(); // a snapshot is the present state, not news: no flash, no sound
@@ -144,6 +198,19 @@ const socket = new LiveSocket(config.ws, {
   onReplayed: replayedCall, // already in the snapshot; only the announcement is left to decide
 });
 window.loketSocket = socket; // diagnostic and test hook (browser tests cut the link with it)
+// Diagnostic and test hook: what was played and when (announce.js), the sound state and the
+// server clock offset in use.
+window.loketAudio = {
+  log: announcer.log,
+  skipped: announcer.skipped,
+  settings: sound,
+  get state() {
+    return output.state();
+  },
+  get offset() {
+    return socket.offset;
+  },
+};
 
 function tickClock() {
   const now = new Date(socket.now()); // the server's clock: a TV's own clock is often wrong
@@ -168,6 +235,7 @@ async function keepScreenOn() {
 }
 
 render();
+soundStateChanged();
 tickClock();
 setInterval(tickClock, 1000);
 document.fonts.ready.then(sizeTicker);

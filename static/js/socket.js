@@ -5,8 +5,9 @@
 //   that arrive early wait in a buffer until the missing ones are replayed.
 // - A snapshot replaces everything (the page resets its state in onSnapshot).
 // - Reconnects with exponential backoff and full jitter, then sends resume.
-// - Browsers do not expose WebSocket ping frames, so it sends a JSON "ping" every 20 s
-//   (the "pong" also gives the server's clock); 45 s of silence means a dead link.
+// - Browsers do not expose WebSocket ping frames, so it sends a JSON "ping" every 20 s;
+//   45 s of silence means a dead link. The pongs also give the server's clock (clock.js): a
+//   burst of pings right after each (re)connect makes it good within a second.
 // - Never reloads the page: a hall TV must keep running unattended.
 // - Reports itself with a "hello" (ARCHITECTURE.md, display registry) after each connection's
 //   first snapshot and then every 20 s with the ping, so that staff can see which screens are
@@ -15,12 +16,15 @@
 //   below the fresh snapshot's) do not touch the state again, but go to onReplayed: the page
 //   may still want to know that they happened while it was away (the display announces them).
 
+import { ClockSync, localNow } from "loket/clock";
+
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 10000;
 const SILENCE_LIMIT_MS = 45000;
 const PING_EVERY_MS = 20000;
 const GAP_WAIT_MS = 5000; // a resume that does not fill the gap by then: reconnect for a snapshot
-const CLOCK_SAMPLES = 5;
+const BURST_PINGS = 5; // right after connecting, BURST_GAP_MS apart
+const BURST_GAP_MS = 100;
 
 export class LiveSocket {
   /**
@@ -40,9 +44,9 @@ export class LiveSocket {
     this.ws = null;
     this.attempt = 0;
     this.pending = new Map(); // seq → event that arrived before its predecessors
-    this.clockSamples = []; // [{rtt, offset}] from pongs
-    this.offset = 0; // server clock minus local clock, ms
-    this.timers = { retry: 0, silence: 0, ping: 0, gap: 0 };
+    this.clockSync = new ClockSync();
+    this.offset = 0; // server clock minus local clock (localNow()), ms
+    this.timers = { retry: 0, silence: 0, ping: 0, burst: 0, gap: 0 };
     this.stopped = true;
     this.greeted = false; // a hello went out on this connection (after its first snapshot)
     this.onOnline = () => {
@@ -67,7 +71,7 @@ export class LiveSocket {
 
   /** Milliseconds since the Unix epoch by the server's clock (estimated from pongs). */
   now() {
-    return Date.now() + this.offset;
+    return localNow() + this.offset;
   }
 
   send(message) {
@@ -101,6 +105,7 @@ export class LiveSocket {
       this.setStatus(true);
       if (this.epoch !== null) this.send({ type: "resume", epoch: this.epoch, seq: this.seq });
       this.ping();
+      this.pingBurst(BURST_PINGS - 1);
     };
     ws.onmessage = (event) => this.receive(event.data);
     ws.onclose = () => this.lost();
@@ -120,6 +125,7 @@ export class LiveSocket {
     this.ws = null;
     clearTimeout(this.timers.silence);
     clearTimeout(this.timers.ping);
+    clearTimeout(this.timers.burst);
     clearTimeout(this.timers.gap);
     if (!ws) return;
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
@@ -161,8 +167,17 @@ export class LiveSocket {
   ping() {
     clearTimeout(this.timers.ping);
     if (this.greeted) this.hello(); // one 20 s timer for both; the first hello follows the snapshot
-    this.send({ type: "ping", t: Date.now() });
+    this.send({ type: "ping", t: localNow() });
     this.timers.ping = setTimeout(() => this.ping(), PING_EVERY_MS);
+  }
+
+  /** A few more pings, BURST_GAP_MS apart, so that the clock is good soon after connecting. */
+  pingBurst(left) {
+    if (left <= 0) return;
+    this.timers.burst = setTimeout(() => {
+      this.send({ type: "ping", t: localNow() });
+      this.pingBurst(left - 1);
+    }, BURST_GAP_MS);
   }
 
   // -- messages ------------------------------------------------------------
@@ -263,14 +278,10 @@ export class LiveSocket {
     });
   }
 
+  /** A pong: its `client` is our ping's localNow(), `server` the server's clock then. */
   clock({ client, server }) {
-    if (!Number.isFinite(client) || !Number.isFinite(server)) return;
-    const now = Date.now();
-    const rtt = now - client;
-    this.clockSamples.push({ rtt, offset: server + rtt / 2 - now });
-    if (this.clockSamples.length > CLOCK_SAMPLES) this.clockSamples.shift();
-    // The sample with the shortest round trip has the smallest error.
-    this.offset = this.clockSamples.reduce((best, s) => (s.rtt < best.rtt ? s : best)).offset;
+    const offset = this.clockSync.add(client, server);
+    if (offset !== null) this.offset = offset;
   }
 
   call(name, ...args) {
