@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from server.announce import Announcer
 from server.announce.cache import DiskCache
 from server.announce.library import AudioLibrary
+from server.announce.voicepack import load_packs
 from server.config import load_sites
 from server.domain.site import Site
 from server.hub import Hub
@@ -39,6 +40,7 @@ def create_app(
     on_generated_password: Callable[[str], None] = _announce_password,
 ) -> Starlette:
     chosen_sites = sites if sites is not None else load_sites(settings.config)
+    packs = load_packs(chosen_sites)  # here, not in the lifespan: a broken pack stops start-up
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -46,7 +48,7 @@ def create_app(
             settings.audio_cache or default_audio_cache(os.environ),
             settings.audio_cache_mb * 1024 * 1024,
         )
-        library = AudioLibrary(chosen_sites, cache)
+        library = AudioLibrary(chosen_sites, cache, packs)
         service = LoketService(
             chosen_sites,
             open_store(settings.store),
@@ -76,5 +78,5 @@ def create_app(
         Mount("/static", StaticFiles(packages=[("static", ".")])),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
-    app.state.templates = pages.templates()
+    app.state.templates = pages.templates(pseudo=settings.pseudo_locale)
     return app

@@ -1,4 +1,5 @@
-"""The `loket` command: `serve` (CONTRACT section 1) and `user` administration."""
+"""The `loket` command: `serve` (CONTRACT section 1), `user` administration and
+`voicepack build`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import getpass
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -48,7 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (add, listing):
         sub.add_argument("--config", help="site TOML file (env LOKET_CONFIG)")
         sub.add_argument("--store", help="store URL (env LOKET_STORE)")
+
+    voicepack = commands.add_parser("voicepack", help="recorded voice clips for announcements")
+    pack_commands = voicepack.add_subparsers(dest="voicepack_command", required=True)
+    build = pack_commands.add_parser("build", help="write a whole voice pack spoken by espeak-ng")
+    build.add_argument("--lang", required=True, help="the language, e.g. id")
+    build.add_argument("--out", default="voicepacks", help="folder of packs (./voicepacks)")
+    build.add_argument("--config", help="site TOML file (env LOKET_CONFIG; default: demo site)")
+    build.add_argument("--site", help="the site whose announcements it covers (if several)")
+    build.add_argument("--force", action="store_true", help="overwrite an existing pack")
     return parser
+
+
+def _config_error(error: ConfigError) -> int:
+    print(f"loket: configuration error: {error}", file=sys.stderr)
+    return 2
 
 
 def _urls(host: str, port: int, sites: tuple[Site, ...]) -> str:
@@ -82,8 +98,12 @@ def _settle_memory() -> None:
 async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
     from server.app import create_app
 
+    try:
+        app = create_app(settings, sites)
+    except ConfigError as error:  # e.g. a broken voice pack, read as the app is made
+        return _config_error(error)
     config = uvicorn.Config(
-        create_app(settings, sites),
+        app,
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",
@@ -144,19 +164,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(
             config=args.config,
-            store=args.store,
+            store=getattr(args, "store", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
         )
         sites = load_sites(settings.config)
     except ConfigError as error:
-        print(f"loket: configuration error: {error}", file=sys.stderr)
-        return 2
+        return _config_error(error)
     except ValueError as error:
         print(f"loket: {error}", file=sys.stderr)
         return 2
     if args.command == "serve":
         return asyncio.run(_serve(settings, sites))
+    if args.command == "voicepack":
+        from server.announce.voicepack_build import build
+
+        return build(sites, args.site, args.lang, Path(args.out), args.force, settings.config)
     return asyncio.run(_user(args, settings, sites))
 
 
