@@ -16,6 +16,7 @@
 
 import { Announcer } from "loket/announce";
 import { AudioOutput } from "loket/audio";
+import { Labels } from "loket/labels";
 import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
@@ -29,7 +30,7 @@ const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
 
 const config = readConfig();
 const state = new SiteState();
-const counterName = (id) => (config.counters && config.counters[id]) || id;
+const labels = new Labels(config.labels || {});
 
 const dom = {
   current: document.getElementById("current"),
@@ -72,7 +73,7 @@ function renderCurrent() {
   if (key === shownCall) return;
   shownCall = key;
   dom.number.textContent = newest ? newest.ticket.number : DASH;
-  dom.counter.textContent = newest ? counterName(newest.counter) : "";
+  dom.counter.replaceChildren(...(newest ? labels.counter(newest.counter) : []));
   dom.current.classList.toggle("empty", !newest);
   dom.recall.hidden = !(newest && newest.recall > 0);
 }
@@ -84,7 +85,7 @@ function renderRecent() {
       { class: "recent-item", dataset: { ticket: call.ticket.number, id: call.ticket.id } },
       h("span", { class: "recent-number" }, call.ticket.number),
       h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
-      h("span", { class: "recent-counter" }, counterName(call.counter)),
+      h("span", { class: "recent-counter" }, labels.counter(call.counter)),
     ),
   );
   dom.recent.replaceChildren(...items);
@@ -242,4 +243,5 @@ document.fonts.ready.then(sizeTicker);
 window.addEventListener("resize", sizeTicker);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && keepScreenOn());
 keepScreenOn();
+labels.start();
 socket.start();

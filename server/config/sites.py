@@ -11,11 +11,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.config.announcements import parse_announcements
 from server.config.reader import LANG, ConfigError, Reader
-from server.domain.site import Counter, Service, Site
+from server.domain.site import Counter, DisplayLabels, Service, Site
 
 SITE_ID = re.compile(r"[a-z0-9-]+")
 SERVICE_ID = re.compile(r"[A-Z]{1,3}")
 COUNTER_ID = re.compile(r"[A-Za-z0-9-]+")
+
+
+def _display(r: Reader, raw: Any, place: str) -> DisplayLabels:
+    """`[sites.display]`: `labels = "rotate" | "pair" | "single"`, `rotate_seconds = 8`."""
+    table = r.table(raw, place)
+    for key in table:
+        if key not in ("labels", "rotate_seconds"):
+            raise r.fail(f"{place}.{key}", "unknown key (known: labels, rotate_seconds)")
+    default = DisplayLabels()
+    mode = table.get("labels", default.mode)
+    if mode not in DisplayLabels.MODES:
+        raise r.fail(f"{place}.labels", f"must be one of {', '.join(DisplayLabels.MODES)}")
+    seconds = table.get("rotate_seconds", default.seconds)
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 2 <= seconds <= 120:
+        raise r.fail(f"{place}.rotate_seconds", "must be a whole number from 2 to 120")
+    return DisplayLabels(mode, seconds)
 
 
 def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
@@ -68,6 +84,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         services=services,
         counters=tuple(counters),
         ticker={} if ticker is None else r.names(ticker, f"{place}.ticker", languages),
+        display=_display(r, raw.get("display", {}), f"{place}.display"),
         announcements=parse_announcements(
             r, raw.get("announcements", {}), f"{place}.announcements", languages
         ),

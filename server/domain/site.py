@@ -35,6 +35,17 @@ class Counter:
 
 
 @dataclass(frozen=True, slots=True)
+class DisplayLabels:
+    """How the hall display shows its labels and names in the site's languages:
+    "rotate" through them, a "pair" (the first two side by side), or a "single" one."""
+
+    mode: str = "rotate"
+    seconds: int = 8  # each language's turn when rotating
+
+    MODES = ("rotate", "pair", "single")
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     id: str
     name: Names
@@ -44,6 +55,7 @@ class Site:
     counters: tuple[Counter, ...]
     ticker: Names = field(default_factory=dict)
     announcements: Announcements = field(default_factory=Announcements)
+    display: DisplayLabels = field(default_factory=DisplayLabels)
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

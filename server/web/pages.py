@@ -13,6 +13,7 @@ from server.domain.site import Names, Site
 from server.i18n.formatting import moment_text
 from server.service import LoketService
 from server.web.language import LANGUAGE_NAMES, choose, direction
+from server.web.multilingual import Labels
 from server.web.strings import page_strings
 from server.web.templating import PageTemplates
 
@@ -86,11 +87,17 @@ async def display(request: Request) -> Response:
     lang = choose(request, _languages(request, site))
     ticker = site.text(site.ticker, lang) if site.ticker else ""
     zone = request.query_params.get("zone")
+    labels = Labels(site, lang, _templates(request))
     return _render(
         request,
         "display.html",
         site,
-        {"zone": zone, "config": {"ticker": ticker, "zone": zone}},
+        {
+            "zone": zone,
+            "ml": labels.text,
+            "ml_names": labels.names,
+            "config": {"ticker": ticker, "zone": zone, "labels": labels.config()},
+        },
         "display",
     )
 

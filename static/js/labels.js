@@ -1,0 +1,58 @@
+// The hall display's labels in all the site's languages (server/web/multilingual.py renders
+// each as <span data-ml><span lang data-i>…</span>…</span>): rotated every few seconds, all
+// in step, or shown as a pair, per the site's [sites.display] setting. Counter names that the
+// script writes (the current call, previous calls) are built the same way.
+
+import { h } from "loket/page";
+
+export class Labels {
+  /** @param {{mode: string, seconds: number, langs: string[], counters: object}} config */
+  constructor(config) {
+    this.mode = config.mode || "single";
+    this.seconds = config.seconds || 8;
+    this.langs = config.langs || [];
+    this.counters = config.counters || {};
+    this.index = 0; // the language shown now, when rotating
+    this.timer = 0;
+  }
+
+  start() {
+    if (this.mode === "rotate" && this.langs.length > 1) {
+      this.timer = setInterval(() => this.next(), this.seconds * 1000);
+    }
+    return this;
+  }
+
+  next() {
+    this.index = (this.index + 1) % this.langs.length;
+    this.apply(document);
+  }
+
+  visible(i) {
+    return this.mode === "pair" ? i < 2 : i === this.index;
+  }
+
+  /** Shows the current language in every multilingual label under `root`. */
+  apply(root) {
+    for (const span of root.querySelectorAll("[data-ml] > [data-i]")) {
+      span.hidden = !this.visible(Number(span.dataset.i));
+    }
+  }
+
+  /**
+   * A counter's name for the screen. Screen readers get the page language only (the call is
+   * in a live region: a rotating name would be spoken again at every turn).
+   */
+  counter(id) {
+    const names = this.counters[id] || {};
+    const own = names[this.langs[0]] || id;
+    if (this.langs.length < 2 || this.mode === "single") return [own];
+    const spans = this.langs.map((lang, i) =>
+      h("span", { lang, dataset: { i: String(i) }, hidden: !this.visible(i) }, names[lang] || own),
+    );
+    return [
+      h("span", { class: "sr-only" }, own),
+      h("span", { class: `ml ml-${this.mode}`, dataset: { ml: "" }, "aria-hidden": "true" }, spans),
+    ];
+  }
+}
