@@ -41,9 +41,13 @@ class DiskCache:
         path.parent.mkdir(exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         temporary.write_bytes(data)
+        try:
+            replaced = path.stat().st_size  # rendered twice (two processes): counted once
+        except OSError:
+            replaced = 0
         os.replace(temporary, path)
         with self._lock:
-            self._size += len(data)
+            self._size += len(data) - replaced
             if self._size > self.max_bytes:
                 self._evict()
 

@@ -40,14 +40,21 @@ def _voice_names() -> frozenset[str]:
 
 
 @cache
-def _variants() -> frozenset[str]:
-    return frozenset(p.name.lower() for p in (_data_root() / "voices" / "!v").iterdir())
+def _variants() -> dict[str, str]:
+    """Variant files by lower-case name → their spelling on disk, which espeak-ng needs."""
+    return {p.name.lower(): p.name for p in (_data_root() / "voices" / "!v").iterdir()}
 
 
-def known_voice(name: str) -> bool:
-    """'id', 'en-us', 'az+f3' (a language, optionally with a voice variant)."""
-    language, _, variant = name.lower().partition("+")
-    return language in _voice_names() and (not variant or variant in _variants())
+def canonical_voice(name: str) -> str | None:
+    """'id', 'en-us', 'az+f3' (a language, optionally with a voice variant) as espeak-ng
+    finds it ('en+alex' → 'en+Alex'); None when it has no such voice."""
+    language, plus, variant = name.partition("+")
+    if language.lower() not in _voice_names():
+        return None
+    if not plus:
+        return language
+    spelled = _variants().get(variant.lower())
+    return f"{language}+{spelled}" if spelled else None
 
 
 class Espeak:

@@ -31,7 +31,17 @@ _LETTER_NAMES = {"en": _ENGLISH_LETTERS, "ru": _RUSSIAN_LETTERS}
 
 @cache  # a hall reads the same few hundred numbers all day
 def cardinal(value: int, lang: str) -> str:
-    return str(num2words(value, lang=lang))
+    # "one thousand, two hundred": a comma inside a number makes the voice pause
+    return str(num2words(value, lang=lang)).replace(",", "")
+
+
+def reads_numbers(lang: str) -> bool:
+    """Whether numbers can be written out in words in this language (num2words)."""
+    try:
+        cardinal(1, lang)
+    except NotImplementedError:
+        return False
+    return True
 
 
 def letters(prefix: str, lang: str) -> str:

@@ -15,8 +15,9 @@ import string
 from pathlib import Path
 from typing import Any
 
-from server.announce.espeak import known_voice
+from server.announce.espeak import canonical_voice
 from server.announce.pcm import AudioFormatError, Pcm
+from server.announce.words import reads_numbers
 from server.config.reader import Reader
 from server.domain.announcements import PLACEHOLDERS, Announcements, Voice
 
@@ -42,6 +43,23 @@ def parse_announcements(
         chime_file=_chime(r, chime, f"{place}.chime") if isinstance(chime, str) else None,
         voice_packs=None if packs is None else _folder(r, packs, f"{place}.voice_packs"),
     )
+
+
+def check_sayable(
+    r: Reader, announcements: Announcements, languages: tuple[str, ...], place: str
+) -> None:
+    """Every site language is announced: its numbers must be readable and a voice must
+    speak it, or every call would fail later."""
+    for i, lang in enumerate(languages):
+        if not reads_numbers(lang):
+            raise r.fail(f"{place}[{i}]", f"numbers cannot be read out in {lang!r} (num2words)")
+        voice = announcements.voice(lang).name
+        if canonical_voice(voice) is None:
+            raise r.fail(
+                f"{place}[{i}]",
+                f"espeak-ng has no voice {voice!r} for {lang!r}; name one in "
+                f"[sites.announcements.voices]",
+            )
 
 
 def _known_keys(r: Reader, table: dict[str, Any], keys: set[str], place: str) -> None:
@@ -101,10 +119,13 @@ def _templates(r: Reader, raw: Any, place: str, languages: tuple[str, ...]) -> d
         if not isinstance(template, str) or not template.strip():
             raise r.fail(where, "must be a non-empty string")
         try:
-            parts = string.Formatter().parse(template)
-            fields = {name for _, name, _, _ in parts if name is not None}
+            parts = list(string.Formatter().parse(template))
         except ValueError as error:
             raise r.fail(where, f"not a valid template: {error}") from None
+        fields = {name for _, name, _, _ in parts if name is not None}
+        for _, name, spec, conversion in parts:
+            if spec or conversion:  # {number:d}, {number!r}: the words are said as they are
+                raise r.fail(where, f"write {{{name}}} alone, without a format or conversion")
         unknown = fields - PLACEHOLDERS
         if unknown:
             known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
@@ -122,9 +143,10 @@ def _voices(r: Reader, raw: Any, place: str, languages: tuple[str, ...]) -> dict
             raise r.fail(where, f"not one of the site's languages {list(languages)}")
         table = r.table(entry, where)
         _known_keys(r, table, VOICE_KEYS, where)
-        name = table.get("voice", lang)
-        if not isinstance(name, str) or not known_voice(name):
-            raise r.fail(f"{where}.voice", f"espeak-ng has no voice {name!r}")
+        asked = table.get("voice", lang)
+        name = canonical_voice(asked) if isinstance(asked, str) else None
+        if name is None:
+            raise r.fail(f"{where}.voice", f"espeak-ng has no voice {asked!r}")
         voices[lang] = Voice(
             name=name,
             rate=_int(r, table.get("rate", Voice(name).rate), f"{where}.rate", 80, 450),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server.config.announcements import parse_announcements
+from server.config.announcements import check_sayable, parse_announcements
 from server.config.reader import LANG, ConfigError, Reader
 from server.domain.site import Counter, DisplayLabels, Service, Site
 
@@ -76,6 +76,10 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         )
     r.unique([c.id for c in counters], f"{place}.counters", "counter")
     ticker = raw.get("ticker")
+    announcements = parse_announcements(
+        r, raw.get("announcements", {}), f"{place}.announcements", languages
+    )
+    check_sayable(r, announcements, languages, f"{place}.languages")
     return Site(
         id=site_id,
         name=r.names(r.field(raw, "name", place), f"{place}.name", languages),
@@ -85,9 +89,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         counters=tuple(counters),
         ticker={} if ticker is None else r.names(ticker, f"{place}.ticker", languages),
         display=_display(r, raw.get("display", {}), f"{place}.display"),
-        announcements=parse_announcements(
-            r, raw.get("announcements", {}), f"{place}.announcements", languages
-        ),
+        announcements=announcements,
     )
 
 
