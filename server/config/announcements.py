@@ -19,7 +19,7 @@ from server.announce.espeak import canonical_voice
 from server.announce.pcm import AudioFormatError, Pcm
 from server.announce.words import reads_numbers
 from server.config.reader import Reader
-from server.domain.announcements import PLACEHOLDERS, Announcements, Voice
+from server.domain.announcements import DEFAULT_TEMPLATES, PLACEHOLDERS, Announcements, Voice
 
 KEYS = {"digits", "lead_ms", "chime", "voice_packs", "templates", "voices"}
 VOICE_KEYS = {"voice", "rate", "pitch"}
@@ -53,6 +53,13 @@ def check_sayable(
     for i, lang in enumerate(languages):
         if not reads_numbers(lang):
             raise r.fail(f"{place}[{i}]", f"numbers cannot be read out in {lang!r} (num2words)")
+        if lang not in DEFAULT_TEMPLATES and lang not in announcements.templates:
+            raise r.fail(
+                f"{place}[{i}]",
+                f"no announcement template for {lang!r}: add one under "
+                f'[sites.announcements.templates], e.g. {lang} = "... {{number}} ... '
+                f'{{counter}}"',
+            )
         voice = announcements.voice(lang).name
         if canonical_voice(voice) is None:
             raise r.fail(

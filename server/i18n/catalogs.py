@@ -14,6 +14,20 @@ from babel.messages.pofile import read_po
 class Catalogs:
     def __init__(self) -> None:
         self._loaded: dict[str, gettext.NullTranslations] = {}
+        self._languages: tuple[str, ...] | None = None
+
+    def languages(self) -> tuple[str, ...]:
+        """The page languages: one per catalog in server/locale (a new catalog is a new
+        language, no code change), English first as the source."""
+        if self._languages is None:
+            root = resources.files("server").joinpath("locale")
+            found = sorted(
+                entry.name
+                for entry in root.iterdir()
+                if entry.joinpath("LC_MESSAGES", "loket.po").is_file()
+            )
+            self._languages = tuple(sorted(found, key=lambda lang: lang != "en"))
+        return self._languages
 
     def get(self, lang: str) -> gettext.NullTranslations:
         if lang not in self._loaded:

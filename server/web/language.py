@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from babel import Locale, UnknownLocaleError
 from starlette.requests import Request
 
-UI_LANGUAGES = ("id", "en", "az", "ru")
+# Each language named in itself, as people look for it on a switcher; a language added by
+# a catalog alone gets its name from CLDR (language_name).
 LANGUAGE_NAMES = {
     "id": "Bahasa Indonesia",
     "en": "English",
@@ -15,9 +19,22 @@ LANGUAGE_NAMES = {
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 
 
-def offered(site_languages: tuple[str, ...]) -> tuple[str, ...]:
+def language_name(code: str) -> str:
+    if code in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[code]
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+    # a switcher starts names with a capital, in the scripts that have them (not Georgian)
+    if unicodedata.name(name[0], "").startswith(("LATIN", "CYRILLIC", "GREEK", "ARMENIAN")):
+        return name[:1].upper() + name[1:]
+    return name
+
+
+def offered(site_languages: tuple[str, ...], ui_languages: tuple[str, ...]) -> tuple[str, ...]:
     """The site's languages first (its default leads), then the other UI languages."""
-    return site_languages + tuple(lang for lang in UI_LANGUAGES if lang not in site_languages)
+    return site_languages + tuple(lang for lang in ui_languages if lang not in site_languages)
 
 
 def _accepted(header: str) -> list[str]:

@@ -12,7 +12,7 @@ from server import __version__
 from server.domain.site import Names, Site
 from server.i18n.formatting import moment_text
 from server.service import LoketService
-from server.web.language import LANGUAGE_NAMES, choose, direction
+from server.web.language import choose, direction, language_name
 from server.web.multilingual import Labels
 from server.web.strings import page_strings
 from server.web.templating import PageTemplates
@@ -69,9 +69,7 @@ def _render(
             "tr": tr,
             "site": None if site is None else site.to_json(),
             "sites": [s.to_json() for s in service.sites.values()],
-            "languages": [
-                {"code": code, "name": LANGUAGE_NAMES.get(code, code)} for code in languages
-            ],
+            "languages": [{"code": code, "name": language_name(code)} for code in languages],
             "config": config,
             **context,
         },

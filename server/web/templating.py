@@ -20,7 +20,8 @@ class PageTemplates:
         self._by_lang: dict[str, Jinja2Templates] = {}
 
     def languages(self, site_languages: tuple[str, ...]) -> tuple[str, ...]:
-        return offered(site_languages) + ((PSEUDO_LANG,) if self.pseudo else ())
+        ui = self.catalogs.languages()
+        return offered(site_languages, ui) + ((PSEUDO_LANG,) if self.pseudo else ())
 
     def translations(self, lang: str) -> gettext.NullTranslations:
         if self.pseudo and lang == PSEUDO_LANG:

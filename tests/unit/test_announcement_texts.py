@@ -342,3 +342,20 @@ def test_a_voice_variant_is_refused_or_spelled_as_espeak_knows_it(voice: str) ->
         assert error.place == f"{PLACE}.voices.en.voice"
         return
     assert hall.announcements.voice("en").name.partition("+")[2] in variants
+
+
+def test_a_new_language_needs_its_announcement_template_not_code() -> None:
+    """A fifth language is a catalog plus, in the site file, the sentence a call is said in."""
+    demo = (Path(__file__).parents[2] / "server" / "demo.toml").read_text(encoding="utf-8")
+    turkish = demo.replace('languages = ["id", "en", "az"]', 'languages = ["id", "tr"]')
+    with pytest.raises(ConfigError) as refused:
+        parse_sites(turkish, "office.toml")
+    assert refused.value.place == "sites[0].languages[1]"
+    assert "[sites.announcements.templates]" in refused.value.problem
+    template = 'templates = { tr = "Sıra numarası {number}, lütfen {counter} numaralı gişeye" }'
+    with_template = turkish.replace(
+        "[[sites.services]]", f"[sites.announcements]\n{template}\n\n[[sites.services]]", 1
+    )
+    (hall,) = parse_sites(with_template, "office.toml")
+    texts = [s["text"] for s in Announcer().segments(hall, "A015", "A", "3")]
+    assert texts[1] == "Sıra numarası A onbeş, lütfen üç numaralı gişeye"  # num2words tr

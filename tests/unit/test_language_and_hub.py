@@ -4,8 +4,9 @@ import json
 from starlette.requests import Request
 
 from server.hub import Hub, Message
+from server.i18n.catalogs import Catalogs
 from server.protocol import replayed
-from server.web.language import choose, offered
+from server.web.language import choose, language_name, offered
 
 
 def request(query: str = "", accept: str | None = None) -> Request:
@@ -13,8 +14,16 @@ def request(query: str = "", accept: str | None = None) -> Request:
     return Request({"type": "http", "query_string": query.encode(), "headers": headers})
 
 
+def test_the_page_languages_are_the_catalogs_and_named_in_themselves() -> None:
+    assert set(Catalogs().languages()) == {"id", "en", "az", "ru"}
+    assert language_name("az") == "Azərbaycanca" and language_name("ru") == "Русский"
+    assert language_name("tr") == "Türkçe"  # a language added by a catalog alone: CLDR's name
+    assert language_name("ka") == "ქართული"  # no capitals in that script
+    assert language_name("zz") == "zz"
+
+
 def test_language_choice_follows_the_contract_order() -> None:
-    langs = offered(("id", "en", "az"))
+    langs = offered(("id", "en", "az"), Catalogs().languages())
     assert langs[:3] == ("id", "en", "az") and "ru" in langs
     assert choose(request("lang=az", "en"), langs) == "az"
     assert choose(request("lang=xx", "ru-RU,ru;q=0.9,en;q=0.5"), langs) == "ru"
