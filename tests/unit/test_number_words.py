@@ -233,3 +233,29 @@ def test_numeric_counters_follow_the_hand_rule(n: int, lang: str) -> None:
 )
 def test_following_number(number: str, service: str, following: str | None) -> None:
     assert following_number(number, service) == following
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("A001", "а один"),  # "номер" is masculine: один, not одна / одно
+        ("A002", "а два"),  # два, not две
+        ("B021", "бэ двадцать один"),
+        ("B022", "бэ двадцать два"),
+        ("C101", "цэ сто один"),
+        ("C112", "цэ сто двенадцать"),
+        ("A200", "а двести"),
+        ("A999", "а девятьсот девяносто девять"),
+    ],
+)
+def test_russian_numbers_are_masculine_cardinals_after_nomer(number: str, words: str) -> None:
+    assert ticket_words(number, number[0], "ru") == words
+
+
+def test_russian_counters_are_read_after_okno_nomer() -> None:
+    assert [counter_words(c, "ru") for c in ("1", "2", "21", "VIP")] == [
+        "один",
+        "два",
+        "двадцать один",
+        "VIP",
+    ]
