@@ -89,6 +89,13 @@ class Subscription:
     def pending(self) -> int:
         return len(self._backlog or ())
 
+    def resync(self) -> None:
+        """What this subscriber was sent no longer continues: close, so that the
+        display reconnects and starts from a snapshot."""
+        if not self.dropped:
+            self.close()
+            self._sink.overflowed()
+
     def close(self) -> None:
         self.dropped = True
         self._backlog = None
@@ -125,6 +132,16 @@ class Hub:
         # a plain loop over a copy: no task per subscriber, and no one waits on a laggard
         for subscription in tuple(self._topics.get(topic, ())):
             subscription.push(message)
+
+    def reset(self, topic: str | None = None) -> None:
+        """The history of `topic` (None: of every topic) broke off: forget it, and make
+        its subscribers resync."""
+        for name in [topic] if topic is not None else list(self._topics):
+            self._recent.pop(name, None)
+            for subscription in tuple(self._topics.get(name, ())):
+                subscription.resync()
+        if topic is None:
+            self._recent.clear()
 
     def since(self, topic: str, seq: int) -> list[Message] | None:
         """The messages after `seq`, in order, if memory still reaches back that far."""

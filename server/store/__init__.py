@@ -11,7 +11,11 @@ def open_store(url: str) -> Store:
         from server.store.sqlite import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from server.store.redis import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
 
 
 __all__ = ["Result", "Snapshot", "Store", "StoreUnavailable", "open_store"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,13 @@ KEEP_HISTORY = timedelta(days=1)
 KEEP_IDEMPOTENCY = timedelta(days=1)
 
 Publish = Callable[[Event], None]
+
+
+def new_ticket_id() -> str:
+    """128 random bits, URL-safe: a ticket's page cannot be found by guessing."""
+    return secrets.token_urlsafe(16)
+
+
 Announce = Callable[[Site, Ticket, str, datetime], dict[str, Any]]
 
 

@@ -10,11 +10,10 @@ positions) is a job on that thread too.
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from server.domain import commands
 from server.domain.commands import Outcome
@@ -24,16 +23,17 @@ from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.events import event_data, snapshot_data
 from server.protocol import Event, dumps
+from server.store.answers import answer_body, replay
 from server.store.base import (
     KEEP_EVENTS,
     KEEP_HISTORY,
     KEEP_IDEMPOTENCY,
     Announce,
     Publish,
-    ReplayedError,
     Result,
     Snapshot,
     StoreUnavailable,
+    new_ticket_id,
 )
 from server.store.rows import TICKET_COLUMNS, ticket_from_row, ticket_row, user_from_row
 from server.store.schema import migrate
@@ -171,7 +171,7 @@ class SqliteStore:
                 "SELECT body FROM idempotency WHERE username = ? AND key = ?", idempotency
             ).fetchone()
             if row is not None:
-                return _replay(json.loads(row[0]))
+                return replay(json.loads(row[0]))
         try:
             outcome = move(queue)  # a refusal comes before any move
         except DomainError as refusal:
@@ -192,7 +192,7 @@ class SqliteStore:
         if idempotency is not None:
             conn.execute(
                 "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
-                (*idempotency, dumps(_answer(result, outcome.error)), now.isoformat()),
+                (*idempotency, dumps(answer_body(result, outcome.error)), now.isoformat()),
             )
         if events:
             self._snapshots.pop(site_id, None)
@@ -254,7 +254,7 @@ class SqliteStore:
     async def issue(
         self, site: str, service: str, priority: bool, lang: str | None, now: datetime
     ) -> Result:
-        ticket_id = secrets.token_urlsafe(12)
+        ticket_id = new_ticket_id()
         return await self._run(
             lambda: self._command(
                 site, lambda q: commands.issue(q, ticket_id, service, priority, lang, now), now
@@ -428,16 +428,3 @@ class SqliteStore:
 def _deliver(publish: Publish, events: list[Event]) -> None:
     for event in events:
         publish(event)
-
-
-def _answer(result: Result | None, error: DomainError | None) -> dict[str, Any]:
-    if error is not None:
-        return {"error": {"code": error.code, "message": error.message}}
-    assert result is not None
-    return result.to_json()
-
-
-def _replay(body: dict[str, Any]) -> Result:
-    if "error" in body:
-        raise ReplayedError(body["error"]["code"], body["error"]["message"])
-    return Result(body["ticket"], body["seq"])

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 
 from server.announce import Announcer
 from server.config import load_sites
@@ -23,9 +24,21 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "redis"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "redis":
+        return str(request.getfixturevalue("redis_url"))  # a real redis-server, flushed
     return f"sqlite:///{tmp_path / 'loket.db'}"
+
+
+@pytest.fixture
+def other_store_url(store_url: str, tmp_path: Path) -> str:
+    """Another, empty store of the same kind."""
+    if store_url.startswith("redis://"):
+        other = store_url.rsplit("/", 1)[0] + "/1"
+        redis.Redis.from_url(other).flushdb()
+        return other
+    return f"sqlite:///{tmp_path / 'other.db'}"
 
 
 class Opened:
@@ -197,8 +210,8 @@ async def test_history_too_old_cannot_be_replayed(opened: Opened) -> None:
     assert kept is not None and len(kept) == KEEP_EVENTS
 
 
-async def test_a_new_store_has_a_new_epoch(opened: Opened, tmp_path: Path) -> None:
-    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+async def test_a_new_store_has_a_new_epoch(opened: Opened, other_store_url: str) -> None:
+    other = open_store(other_store_url)
     await other.open(SITES, lambda event: None)
     try:
         assert other.epoch and other.epoch != opened.store.epoch
@@ -224,3 +237,88 @@ async def test_recent_calls_are_the_same_after_a_reopen(opened: Opened) -> None:
         ("A001", 1),
         ("A002", 0),
     ]
+
+
+async def test_replayed_events_are_the_published_ones(opened: Opened) -> None:
+    store = opened.store
+    await store.issue("demo", "A", True, "en", now())
+    await store.issue("demo", "B", False, None, now())
+    await store.call_next("demo", "1", now(), ANNOUNCE)
+    await store.recall("demo", "1", now(), ANNOUNCE)
+    await store.transfer("demo", "1", "C", now())
+    await store.call_next("demo", "3", now(), ANNOUNCE)
+    await store.finish("demo", "3", Status.DONE, now())
+    await settle()
+    replay = await store.events_after("demo", 0)
+    assert replay is not None
+    live = [event.wire(store.epoch) for event in opened.events]
+    assert [event.wire(store.epoch) for event in replay] == live
+    assert [event.seq for event in opened.events] == list(range(1, 8))
+
+
+async def test_a_transferred_ticket_waits_in_its_old_place(opened: Opened) -> None:
+    store = opened.store
+    start = now()
+    first = await store.issue("demo", "A", False, None, start)
+    await store.issue("demo", "B", False, None, start + timedelta(seconds=1))
+    await store.call_next("demo", "1", now(), ANNOUNCE)
+    moved = await store.transfer("demo", "1", "B", now())
+    assert moved.position == 0 and moved.ticket["number"] == "A001"
+    ticket, position = await store.ticket(first.ticket["id"])
+    assert (ticket.service, ticket.number, position) == ("B", "A001", 0)
+    # counter 3 calls from B and C: the transferred ticket first, by its issue time
+    called = await store.call_next("demo", "3", now(), ANNOUNCE)
+    assert called.ticket["id"] == first.ticket["id"] and called.ticket["recalls"] == 0
+
+
+async def test_numbers_restart_each_local_day(opened: Opened) -> None:
+    store = opened.store
+    day = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 23:00 in Jakarta
+    assert (await store.issue("demo", "A", False, None, day)).ticket["number"] == "A001"
+    assert (await store.issue("demo", "B", False, None, day)).ticket["number"] == "B001"
+    assert (await store.issue("demo", "A", False, None, day)).ticket["number"] == "A002"
+    next_day = day + timedelta(hours=2)  # past midnight in Jakarta
+    assert (await store.issue("demo", "A", False, None, next_day)).ticket["number"] == "A001"
+
+
+async def test_calling_with_nobody_waiting_still_closes_the_current(opened: Opened) -> None:
+    store = opened.store
+    await store.issue("demo", "A", False, None, now())
+    await store.call_next("demo", "1", now(), ANNOUNCE)
+    key = ("clerk", "twice")
+    with pytest.raises(QueueEmpty):
+        await store.call_next("demo", "1", now(), ANNOUNCE, key)
+    await settle()
+    assert [e.type for e in opened.events][-1] == "ticket.done"
+    snapshot = await store.snapshot("demo")
+    assert snapshot.seq == 3 and snapshot.data["now_serving"] == []
+    with pytest.raises(ReplayedError):  # the same press again: the same refusal, no event
+        await store.call_next("demo", "1", now(), ANNOUNCE, key)
+    assert (await store.snapshot("demo")).seq == 3
+
+
+async def test_positions_count_the_people_ahead_in_the_service(opened: Opened) -> None:
+    store = opened.store
+    issued = [await store.issue("demo", "A", False, None, now()) for _ in range(3)]
+    late_priority = await store.issue("demo", "A", True, None, now())
+    assert [r.position for r in issued] == [0, 1, 2] and late_priority.position == 0
+    assert (await store.ticket(issued[2].ticket["id"]))[1] == 3
+    await store.call_next("demo", "1", now(), ANNOUNCE)  # the priority ticket
+    assert (await store.ticket(issued[2].ticket["id"]))[1] == 2
+    assert (await store.ticket(late_priority.ticket["id"]))[1] is None
+
+
+async def test_snapshot_shows_counters_waiting_and_calls(opened: Opened) -> None:
+    store = opened.store
+    for service in "AABC":
+        await store.issue("demo", service, False, None, now())
+    await store.call_next("demo", "2", now(), ANNOUNCE)
+    await store.call_next("demo", "4", now(), ANNOUNCE)
+    await store.finish("demo", "2", Status.NO_SHOW, now())
+    snapshot = await store.snapshot("demo")
+    assert snapshot.seq == 7
+    assert snapshot.data["waiting"] == {"A": 1, "B": 0, "C": 1}
+    serving = [(s["counter"], s["ticket"]["number"]) for s in snapshot.data["now_serving"]]
+    assert serving == [("4", "B001")]
+    recent = [(c["ticket"]["number"], c["ticket"]["status"]) for c in snapshot.data["recent"]]
+    assert recent == [("B001", "called"), ("A001", "no_show")]

@@ -6,7 +6,19 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent.parent
 PACKAGES = ("server", "displays", "counter_client", "static")
-SHIPPED = {".py", ".html", ".js", ".css", ".toml", ".svg", ".png", ".woff2", ".wav", ".json"}
+SHIPPED = {
+    ".py",
+    ".lua",
+    ".html",
+    ".js",
+    ".css",
+    ".toml",
+    ".svg",
+    ".png",
+    ".woff2",
+    ".wav",
+    ".json",
+}
 
 
 def _digest(root: Path) -> str:

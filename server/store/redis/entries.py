@@ -1,0 +1,44 @@
+"""Events as Redis carries them: entries of a site's stream, messages on its channel.
+
+Both hold the event's data exactly as serialised when it was made, so every process
+sends displays the same bytes for the same event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.protocol import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    site: str
+    seq: int
+    type: str
+    ts: str
+    data: str
+
+    def event(self) -> Event:
+        ts = datetime.fromisoformat(self.ts)
+        return Event(self.site, self.seq, self.type, ts, json.loads(self.data))
+
+
+def from_stream(site: str, raw: list[Any]) -> list[Entry]:
+    """XRANGE's answer: [[id, [field, value, ...]], ...]; the id is `<seq>-0`."""
+    entries = []
+    for entry_id, pairs in raw:
+        fields = dict(zip(pairs[::2], pairs[1::2], strict=True))
+        seq = int(entry_id.partition("-")[0])
+        entries.append(Entry(site, seq, fields["type"], fields["ts"], fields["data"]))
+    return entries
+
+
+def from_message(site: str, text: str) -> tuple[str, Entry]:
+    """A channel message, as command.lua publishes it: epoch, seq, type, ts, data by line
+    (the data is JSON: it holds no raw newline)."""
+    epoch, seq, kind, ts, data = text.split("\n", 4)
+    return epoch, Entry(site, int(seq), kind, ts, data)

@@ -1,0 +1,61 @@
+"""Where Loket keeps things in Redis, and for how long. Every name starts with `loket:`.
+
+loket:epoch                      the epoch of the history Redis holds
+loket:users                      hash: username → {"role", "counters", "hash"}
+loket:session:<token hash>       {"username", "csrf", "expires"}, expiring with it
+loket:idem:<username>:<key>      an idempotent answer; loket:idempotency indexes them
+loket:ticket:<id>                a ticket's record (a closed one expires, KEEP_TICKETS)
+loket:site:<site>:seq            the seq of the site's last event
+loket:site:<site>:epoch          the epoch its seq and history belong to
+loket:site:<site>:events         stream of its events, entry id <seq>-0
+loket:site:<site>:waiting:<svc>  sorted set of waiting tickets, by member (see records)
+loket:site:<site>:current        hash: counter → the id of its current ticket
+loket:site:<site>:recent         list of the recent calls, "id counter recall"
+loket:site:<site>:number:<svc>:<day>  the last number given that day
+loket:events:<site>              the pub/sub channel of the site's events
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+PREFIX = "loket:"
+
+# a closed ticket stays readable (a visitor's page) this long; numbers restart daily
+KEEP_TICKETS = timedelta(days=30)
+NUMBER_TTL = timedelta(days=3)
+# the history stream's cap, a safety net if nobody prunes: well above a day of a busy
+# site's events (pruning keeps KEEP_EVENTS and KEEP_HISTORY; trimming is approximate)
+STREAM_CAP = 100_000
+
+
+def users() -> str:
+    return PREFIX + "users"
+
+
+def session(token_hash: str) -> str:
+    return f"{PREFIX}session:{token_hash}"
+
+
+def idempotency(username: str, key: str) -> str:
+    return f"{PREFIX}idem:{username}:{key}"
+
+
+def ticket(ticket_id: str) -> str:
+    return f"{PREFIX}ticket:{ticket_id}"
+
+
+def site(site_id: str, part: str) -> str:
+    return f"{PREFIX}site:{site_id}:{part}"
+
+
+def waiting(site_id: str, service: str) -> str:
+    return site(site_id, f"waiting:{service}")
+
+
+def events(site_id: str) -> str:
+    return site(site_id, "events")
+
+
+def channel(site_id: str) -> str:
+    return f"{PREFIX}events:{site_id}"

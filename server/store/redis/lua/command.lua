@@ -1,0 +1,126 @@
+-- One command, atomically: its preconditions, its moves, the site's new seqs, each
+-- event into the site's history stream and out on its channel, the idempotent answer.
+-- A precondition that no longer holds answers 'stale' before any write: the caller
+-- reads again and retries.
+
+local EPOCH = epoch()
+
+local idem = call.idem
+if idem then
+  local body = redis.call('GET', idem.key)
+  if body then
+    return {'replay', EPOCH, body}
+  end
+end
+
+-- the counter's current ticket is still the one the caller read
+local expect = call.expect
+if expect then
+  local id = redis.call('HGET', S .. 'current', expect.counter) or ''
+  if id ~= expect.ticket then
+    return {'stale', EPOCH}
+  end
+  if id ~= '' and redis.call('GET', ticket_key(id)) ~= expect.record then
+    return {'stale', EPOCH}
+  end
+end
+
+-- a call: the caller prepared one option per ticket it might call ('' : nobody waits);
+-- the one for the ticket first in line now is taken
+local steps, answer, refused, option = call.steps, call.answer, call.refused, 0
+if call.choose then
+  local best = ''
+  for _, service in ipairs(call.choose.services) do
+    local head = redis.call('ZRANGE', waiting_key(service), 0, 0)[1]
+    if head and (best == '' or before(head, best)) then
+      best = head
+    end
+  end
+  for index, candidate in ipairs(call.choose.options) do
+    if candidate.member == best then
+      steps, answer, refused, option = candidate.steps, candidate.answer, candidate.refused, index
+      break
+    end
+  end
+  if option == 0 then
+    return {'stale', EPOCH}
+  end
+end
+
+local function waiting()
+  local parts = {}
+  for index, service in ipairs(call.services) do
+    parts[index] = call.service_keys[index] .. redis.call('ZCARD', waiting_key(service))
+  end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
+local function fill(text, holes)
+  return (string.gsub(text, '"\\u0000(%a+)\\u0000"', holes))
+end
+
+-- the recent calls: newest first, one entry ("id counter recall") per ticket
+local function remember(id, entry)
+  local key = S .. 'recent'
+  for _, old in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    if string.sub(old, 1, #id + 1) == id .. ' ' then
+      redis.call('LREM', key, 0, old)
+    end
+  end
+  redis.call('LPUSH', key, id .. ' ' .. entry)
+  redis.call('LTRIM', key, 0, call.recent - 1)
+end
+
+local seq, number, serial, position = 0, '', 0, -1
+for _, step in ipairs(steps or {}) do
+  seq = redis.call('INCR', S .. 'seq')
+  local holes = {}
+  local wait = step.wait
+  if step.new then
+    -- a new ticket: its number (per service per day) and its serial (its event's seq)
+    local counter = S .. 'number:' .. step.new.service .. ':' .. step.new.day
+    number = step.new.service .. string.format('%03d', redis.call('INCR', counter))
+    redis.call('EXPIRE', counter, call.number_ttl)
+    serial = seq
+    holes.number = '"' .. number .. '"'
+    holes.serial = seq
+    wait = {service = step.new.service,
+            member = step.new.order .. string.format('%012d', seq) .. step.id}
+  end
+  if step.unwait then
+    redis.call('ZREM', waiting_key(step.unwait.service), step.unwait.member)
+  end
+  if step.leave and redis.call('HGET', S .. 'current', step.leave) == step.id then
+    redis.call('HDEL', S .. 'current', step.leave)
+  end
+  if wait then
+    redis.call('ZADD', waiting_key(wait.service), 0, wait.member)
+  end
+  if step.take then
+    redis.call('HSET', S .. 'current', step.take, step.id)
+  end
+  local key = ticket_key(step.id)
+  redis.call('SET', key, fill(step.record, holes))
+  if step.closed then
+    redis.call('EXPIRE', key, call.keep_tickets)
+  end
+  if step.recent then
+    remember(step.id, step.recent)
+  end
+  holes.waiting = waiting()
+  local data = fill(step.data, holes)
+  redis.call('XADD', S .. 'events', 'MAXLEN', '~', call.cap, seq .. '-0',
+             'type', step.event, 'ts', call.ts, 'data', data)
+  redis.call('PUBLISH', P .. 'events:' .. SITE,
+             EPOCH .. '\n' .. seq .. '\n' .. step.event .. '\n' .. call.ts .. '\n' .. data)
+  position = -1
+  if wait then
+    position = redis.call('ZRANK', waiting_key(wait.service), wait.member)
+  end
+end
+
+if idem then
+  redis.call('SET', idem.key, fill(answer, {seq = seq}), 'EX', idem.ttl)
+  redis.call('ZADD', P .. 'idempotency', idem.at, idem.key)
+end
+return {refused and 'refused' or 'ok', EPOCH, seq, option, number, serial, position}

@@ -1,0 +1,199 @@
+"""Commands turned into calls of the command script.
+
+The domain decides, here in Python, on what the command read (a `View`): its moves come
+back as Changes, each becoming one step for the script — the ticket's new record, how
+the site's indexes change (as SiteQueue.apply would change them) and its event's data
+serialised with holes for what only the script knows. The script checks that what was
+read still holds before it writes anything.
+
+A call needs the announcement of the ticket it calls, which only Python can make. So a
+call plan carries one option per ticket that might be first in line when the script
+runs (the first `k` the read saw), plus one for "nobody waits"; the script takes the
+option of the ticket first in line then, or answers 'stale' when it has none for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from server.domain import commands
+from server.domain.commands import Change, Outcome
+from server.domain.queue import SiteQueue
+from server.domain.site import Site
+from server.domain.ticket import Status, Ticket
+from server.events import event_data
+from server.protocol import dumps
+from server.store.answers import answer_body
+from server.store.base import Announce, Result
+from server.store.redis.records import (
+    NUMBER,
+    SEQ,
+    WAITING,
+    member,
+    new_record,
+    order,
+    record,
+    with_holes,
+)
+
+_CLOSED = (Status.DONE, Status.NO_SHOW)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What a counter command read: the counter's current ticket (and its record as
+    stored) and the first waiting tickets of its services, in call order."""
+
+    site: Site
+    counter: str
+    current: Ticket | None
+    current_record: str
+    waiting: list[Ticket]
+
+    def queue(self, skip: int = 0) -> SiteQueue:
+        """The part of the site's queue that was read, without the first `skip` waiting."""
+        queue = SiteQueue(self.site)
+        if self.current is not None:
+            queue.apply(self.current)
+        for ticket in self.waiting[skip:]:
+            queue.apply(ticket)
+        return queue
+
+    def expect(self) -> dict[str, str]:
+        ticket = "" if self.current is None else self.current.id
+        return {"counter": self.counter, "ticket": ticket, "record": self.current_record}
+
+
+@dataclass(slots=True)
+class Plan:
+    """The script's call, and the domain's outcome of each of its options (or its one)."""
+
+    call: dict[str, Any]
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def outcome(self, option: int) -> Outcome:
+        return self.outcomes[max(option, 1) - 1]
+
+
+def issue(
+    site: Site, ticket_id: str, service: str, priority: bool, lang: str | None, now: datetime
+) -> Plan:
+    # the domain makes the ticket on an empty queue: its number and serial are the script's
+    outcome = commands.issue(SiteQueue(site), ticket_id, service, priority, lang, now)
+    return Plan({"steps": _steps(site, outcome, {}, now, None)}, [outcome])
+
+
+def call_next(
+    view: View, now: datetime, announce: Announce, idempotency: str | None = None
+) -> Plan:
+    plan = Plan({"expect": view.expect()})
+    before = _known(view)
+    options = []
+    for skip in range(len(view.waiting) + 1):
+        outcome = commands.call_next(view.queue(skip), view.counter, now)
+        called = outcome.changes[-1] if outcome.error is None else None
+        options.append(
+            {
+                "member": "" if called is None else member(before[called.ticket.id]),
+                "steps": _steps(view.site, outcome, before, now, announce),
+                "refused": outcome.error is not None,
+                **_answer(outcome, idempotency),
+            }
+        )
+        plan.outcomes.append(outcome)
+    plan.call["choose"] = {
+        "services": list(view.site.counter(view.counter).services),
+        "options": options,
+    }
+    return plan
+
+
+def recall(view: View, now: datetime, announce: Announce) -> Plan:
+    return _counter_move(view, commands.recall(view.queue(), view.counter), now, announce)
+
+
+def finish(view: View, status: Status, now: datetime) -> Plan:
+    return _counter_move(view, commands.finish(view.queue(), view.counter, status, now), now)
+
+
+def transfer(view: View, service: str, now: datetime) -> Plan:
+    return _counter_move(view, commands.transfer(view.queue(), view.counter, service), now)
+
+
+def _counter_move(
+    view: View, outcome: Outcome, now: datetime, announce: Announce | None = None
+) -> Plan:
+    steps = _steps(view.site, outcome, _known(view), now, announce)
+    return Plan({"expect": view.expect(), "steps": steps}, [outcome])
+
+
+def _known(view: View) -> dict[str, Ticket]:
+    known = {ticket.id: ticket for ticket in view.waiting}
+    if view.current is not None:
+        known[view.current.id] = view.current
+    return known
+
+
+def _answer(outcome: Outcome, idempotency: str | None) -> dict[str, str]:
+    """The answer kept under an Idempotency-Key; the script fills in the seq."""
+    if idempotency is None:
+        return {}
+    if outcome.error is not None:
+        return {"answer": dumps(answer_body(None, outcome.error))}
+    body = answer_body(Result(outcome.ticket.to_json(), 0), None)
+    body["seq"] = SEQ
+    return {"answer": with_holes(body, "seq")}
+
+
+def _steps(
+    site: Site,
+    outcome: Outcome,
+    before: dict[str, Ticket],
+    now: datetime,
+    announce: Announce | None,
+) -> list[dict[str, Any]]:
+    steps = []
+    known = dict(before)
+    for change in outcome.changes:
+        steps.append(_step(site, change, known.get(change.ticket.id), now, announce))
+        known[change.ticket.id] = change.ticket
+    return steps
+
+
+def _step(
+    site: Site, change: Change, old: Ticket | None, now: datetime, announce: Announce | None
+) -> dict[str, Any]:
+    """One change: the ticket's new record, the indexes it moves in, its event."""
+    ticket = change.ticket
+    step: dict[str, Any] = {"id": ticket.id, "event": change.event}
+    holes = ["waiting"]
+    if old is None:  # issued: the script numbers it and places it
+        day = ticket.day.isoformat()
+        step["new"] = {"service": ticket.service, "day": day, "order": order(ticket)}
+        step["record"] = new_record(ticket)
+        change = replace(change, ticket=replace(ticket, number=NUMBER))
+        holes.append("number")
+    else:
+        step["record"] = record(ticket)
+        if old.status is Status.WAITING:
+            step["unwait"] = {"service": old.service, "member": member(old)}
+        elif old.status is Status.CALLED and old.counter is not None:
+            step["leave"] = old.counter
+        if ticket.status is Status.WAITING:
+            step["wait"] = {"service": ticket.service, "member": member(ticket)}
+    if ticket.status is Status.CALLED:
+        step["take"] = ticket.counter
+    if ticket.status in _CLOSED:
+        step["closed"] = True
+    announcement = None
+    if change.event == commands.CALLED:
+        assert change.counter is not None
+        step["recent"] = f"{change.counter} {change.recall}"
+        if announce is not None:
+            announcement = announce(site, ticket, change.counter, now)
+    data = event_data(change, announcement)
+    data["waiting"] = WAITING
+    step["data"] = with_holes(data, *holes)
+    return step

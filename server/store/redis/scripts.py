@@ -1,0 +1,144 @@
+"""The Lua scripts (lua/*.lua, each after lua/prelude.lua) and their answers, typed.
+
+Each script runs atomically in Redis. It gets one argument, a JSON object (`call`), and
+checks or makes the epoch first (prelude.lua), so whichever script first touches a
+flushed Redis starts the new epoch.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from redis.asyncio import Redis
+
+from server.domain.queue import RECENT_CALLS
+from server.domain.site import Site
+from server.protocol import dumps
+from server.store.redis import keys
+from server.store.redis.entries import Entry, from_stream
+from server.store.redis.records import ORDER_WIDTH
+
+NAMES = ("epoch", "command", "peek", "snapshot", "history", "trim", "prune")
+
+
+def _source(name: str) -> str:
+    return files("server.store.redis").joinpath(f"lua/{name}.lua").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    epoch: str
+    seq: int  # the site's last seq
+    entries: list[Entry]
+
+
+@dataclass(frozen=True, slots=True)
+class Peeked:
+    epoch: str
+    current_id: str  # "" when the counter has none
+    current_record: str
+    waiting: list[tuple[str, str]]  # (member, record), per service in call order
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """snapshot.lua's answer."""
+
+    epoch: str
+    seq: int
+    serving: list[str]  # per counter of the site, in order: its ticket's record or ""
+    recent: list[tuple[str, str]]  # ("id counter recall", record or ""), newest first
+    waiting: list[int]  # per service of the site, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """command.lua's answer. `status`: ok, refused (kept, but the caller is refused),
+    stale (nothing done: read again), replay (`body` is the kept answer)."""
+
+    status: str
+    epoch: str
+    seq: int = 0
+    option: int = 0
+    number: str = ""
+    serial: int = 0
+    position: int | None = None
+    body: str = ""
+
+
+class Scripts:
+    def __init__(self, client: Redis) -> None:
+        prelude = _source("prelude")
+        self._scripts = {
+            name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
+        }
+
+    async def _run(self, name: str, site: str | None = None, **call: Any) -> Any:
+        # a fresh candidate each time: used only if the epoch is missing
+        call.update(prefix=keys.PREFIX, epoch=secrets.token_hex(8), width=ORDER_WIDTH)
+        if site is not None:
+            call["site"] = site
+        return await self._scripts[name](args=[dumps(call)])
+
+    async def epoch(self, replace: str | None = None) -> str:
+        extra = {} if replace is None else {"replace": replace}
+        return str(await self._run("epoch", **extra))
+
+    async def history(self, site: str, start: int, count: int) -> History:
+        epoch, seq, raw = await self._run("history", site, **{"from": start, "count": count})
+        return History(epoch, int(seq), from_stream(site, raw))
+
+    async def trim(self, site: str, epoch: str, first: int) -> None:
+        """Drop the site's history before seq `first`, if it is still of `epoch`."""
+        await self._run("trim", site, expect=epoch, min=first)
+
+    async def peek(self, site: str, counter: str, services: tuple[str, ...], k: int) -> Peeked:
+        reply = await self._run("peek", site, counter=counter, services=list(services), k=k)
+        rest = reply[3:]
+        return Peeked(reply[0], reply[1], reply[2], list(zip(rest[::2], rest[1::2], strict=True)))
+
+    async def snapshot(self, site: Site) -> State:
+        epoch, seq, serving, recent, waiting = await self._run(
+            "snapshot",
+            site.id,
+            counters=[counter.id for counter in site.counters],
+            services=[service.id for service in site.services],
+        )
+        pairs = list(zip(recent[::2], recent[1::2], strict=True))
+        return State(epoch, int(seq), serving, pairs, [int(n) for n in waiting])
+
+    async def command(self, site: Site, ts: str, call: dict[str, Any]) -> Reply:
+        services = [service.id for service in site.services]
+        raw = await self._run(
+            "command",
+            site.id,
+            ts=ts,
+            services=services,
+            service_keys=[dumps(service) + ":" for service in services],
+            recent=RECENT_CALLS,
+            cap=keys.STREAM_CAP,
+            number_ttl=int(keys.NUMBER_TTL.total_seconds()),
+            keep_tickets=int(keys.KEEP_TICKETS.total_seconds()),
+            **call,
+        )
+        status, epoch = raw[0], raw[1]
+        if status == "replay":
+            return Reply(status, epoch, body=raw[2])
+        if status == "stale":
+            return Reply(status, epoch)
+        seq, option, number, serial, position = raw[2:]
+        return Reply(
+            status,
+            epoch,
+            int(seq),
+            int(option),
+            number,
+            int(serial),
+            None if int(position) < 0 else int(position),
+        )
+
+    async def prune_answers(self, before_ms: int) -> int:
+        return int(await self._run("prune", before=before_ms))

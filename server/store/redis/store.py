@@ -1,0 +1,344 @@
+"""The shared store: every process (and host) serving the same sites keeps its state in
+one Redis, so they serve them as one.
+
+Each command is one script run (scripts.py, plans.py): its checks, its moves, the
+site's new seqs, its events into the site's history stream and out on its channel, and
+its idempotent answer, all at once or not at all. Each process feeds the events of
+every process to its own displays (feed.py). Redis must keep its data
+(`maxmemory-policy noeviction`, and `appendfsync always` for nothing acknowledged to
+be lost in a crash); a Redis that loses it anyway is noticed by its missing epoch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from server.domain.errors import NotFound
+from server.domain.queue import Call
+from server.domain.site import Site
+from server.domain.ticket import Status, Ticket
+from server.events import snapshot_of
+from server.protocol import Event, dumps
+from server.store.answers import replay
+from server.store.base import (
+    KEEP_EVENTS,
+    KEEP_HISTORY,
+    KEEP_IDEMPOTENCY,
+    Announce,
+    Publish,
+    Result,
+    Snapshot,
+    StoreUnavailable,
+    new_ticket_id,
+)
+from server.store.redis import keys, plans
+from server.store.redis.connection import connect, reachable
+from server.store.redis.feed import PAGE, Feed
+from server.store.redis.plans import Plan, View
+from server.store.redis.records import member, ticket_from_record
+from server.store.redis.scripts import Reply, Scripts
+from server.store.rows import user_from_row
+from server.users import Session, User
+
+TRIES = 20  # a command read, then found changed when it ran: read again, this often
+FIRST_K = 1  # the options a call prepares, doubled after each stale try...
+MAX_K = 16  # ...up to this many
+HISTORY_LIMIT = keys.STREAM_CAP
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._epoch = ""
+        self._client: Redis | None = None
+        self._scripts: Scripts | None = None
+        self._feed: Feed | None = None
+        self._sites: dict[str, Site] = {}
+        self._snapshots: dict[str, Snapshot] = {}
+
+    @property
+    def epoch(self) -> str:
+        """The epoch this process follows; it changes when Redis loses its data."""
+        return self._epoch if self._feed is None else self._feed.epoch
+
+    @epoch.setter
+    def epoch(self, value: str) -> None:
+        self._epoch = value
+
+    # -- life ---------------------------------------------------------------
+
+    async def open(self, sites: tuple[Site, ...], publish: Publish) -> None:
+        self._sites = {site.id: site for site in sites}
+        client = connect(self.url)
+        scripts = Scripts(client)
+        try:
+            with reachable():
+                self._epoch = await scripts.epoch()
+                feed = Feed(client, scripts, tuple(self._sites), publish, self._epoch, self._forget)
+                await feed.start()
+        except BaseException:
+            await client.aclose()
+            raise
+        self._client, self._scripts, self._feed = client, scripts, feed
+
+    async def close(self) -> None:
+        if self._feed is not None:
+            self._epoch = self._feed.epoch
+            await self._feed.stop()
+            self._feed = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _open(self) -> tuple[Redis, Scripts, Feed]:
+        if self._client is None or self._scripts is None or self._feed is None:
+            raise StoreUnavailable("the store is closed")
+        return self._client, self._scripts, self._feed
+
+    def _site(self, site_id: str) -> Site:
+        site = self._sites.get(site_id)
+        if site is None:
+            raise NotFound("site", site_id)
+        return site
+
+    def _forget(self, site_id: str | None) -> None:
+        """The feed moved on: cached snapshots of the site (None: all) are out of date."""
+        if site_id is None:
+            self._snapshots.clear()
+        else:
+            self._snapshots.pop(site_id, None)
+
+    async def _view(self, site: Site, counter: str, k: int) -> View:
+        _, scripts, feed = self._open()
+        services = site.counter(counter).services if k else ()
+        peeked = await scripts.peek(site.id, counter, services, k)
+        feed.notice(peeked.epoch)
+        current = ticket_from_record(peeked.current_record) if peeked.current_record else None
+        waiting = [ticket_from_record(record) for _, record in sorted(peeked.waiting) if record]
+        return View(site, counter, current, peeked.current_record, waiting[:k])
+
+    async def _run(self, site: Site, now: datetime, plan: Plan) -> tuple[Reply, Result | None]:
+        """Run a plan: its Result, or None when the script found it stale."""
+        _, scripts, feed = self._open()
+        reply = await scripts.command(site, now.isoformat(), plan.call)
+        feed.notice(reply.epoch)
+        if reply.status == "stale":
+            return reply, None
+        if reply.status == "replay":
+            return reply, replay(json.loads(reply.body))
+        if reply.seq:
+            await feed.reach(site.id, reply.epoch, reply.seq)
+        outcome = plan.outcome(reply.option)
+        if outcome.error is not None:
+            raise outcome.error  # the script kept the moves before it (and the answer)
+        ticket = outcome.ticket
+        if reply.serial:  # issued: numbered by the script
+            ticket = replace(ticket, number=reply.number, serial=reply.serial)
+        return reply, Result(ticket.to_json(), reply.seq, reply.position)
+
+    async def _counter(
+        self, site_id: str, counter: str, now: datetime, make: Callable[[View], Plan], k: int = 0
+    ) -> Result:
+        """Read the counter's state, plan, run; again while what was read changed."""
+        site = self._site(site_id)
+        site.counter(counter)
+        with reachable():
+            for _ in range(TRIES):
+                view = await self._view(site, counter, k)
+                _, result = await self._run(site, now, make(view))
+                if result is not None:
+                    return result
+                k = min(2 * k, MAX_K)
+        raise StoreUnavailable("the queue changed too often meanwhile: try again")
+
+    # -- commands -------------------------------------------------------------
+
+    async def issue(
+        self, site: str, service: str, priority: bool, lang: str | None, now: datetime
+    ) -> Result:
+        found = self._site(site)
+        plan = plans.issue(found, new_ticket_id(), service, priority, lang, now)
+        with reachable():
+            _, result = await self._run(found, now, plan)
+        assert result is not None  # an issue has nothing to go stale
+        return result
+
+    async def call_next(
+        self,
+        site: str,
+        counter: str,
+        now: datetime,
+        announce: Announce,
+        idempotency: tuple[str, str] | None = None,
+    ) -> Result:
+        key = None if idempotency is None else keys.idempotency(*idempotency)
+        ttl = int(KEEP_IDEMPOTENCY.total_seconds()) + 3600  # prune() drops them on time
+
+        def make(view: View) -> Plan:
+            plan = plans.call_next(view, now, announce, key)
+            if key is not None:
+                at = int(now.timestamp() * 1000)
+                plan.call["idem"] = {"key": key, "ttl": ttl, "at": at}
+            return plan
+
+        return await self._counter(site, counter, now, make, FIRST_K)
+
+    async def recall(self, site: str, counter: str, now: datetime, announce: Announce) -> Result:
+        return await self._counter(site, counter, now, lambda v: plans.recall(v, now, announce))
+
+    async def finish(self, site: str, counter: str, status: Status, now: datetime) -> Result:
+        return await self._counter(site, counter, now, lambda v: plans.finish(v, status, now))
+
+    async def transfer(self, site: str, counter: str, service: str, now: datetime) -> Result:
+        return await self._counter(site, counter, now, lambda v: plans.transfer(v, service, now))
+
+    # -- reads ----------------------------------------------------------------
+
+    async def snapshot(self, site: str) -> Snapshot:
+        """Cached until the site's next event here, so a reconnect storm reads it once."""
+        found = self._site(site)
+        _, scripts, feed = self._open()
+        cached = self._snapshots.get(site)
+        if cached is not None and feed.connected:
+            return cached
+        with reachable():
+            state = await scripts.snapshot(found)
+        feed.notice(state.epoch)
+        serving = []
+        for counter, text in zip(found.counters, state.serving, strict=True):
+            if text:
+                ticket = ticket_from_record(text)
+                serving.append(Call(ticket, counter.id, ticket.recalls))
+        recent = []
+        for entry, text in state.recent:
+            if text:
+                _, at, recall = entry.split(" ")
+                recent.append(Call(ticket_from_record(text), at, int(recall)))
+        waiting = {s.id: n for s, n in zip(found.services, state.waiting, strict=True)}
+        snapshot = Snapshot(state.seq, snapshot_of(serving, recent, waiting))
+        # cached only if no event the feed published is missing from it
+        if state.epoch == feed.epoch and feed.connected and state.seq >= feed.last(site):
+            self._snapshots[site] = snapshot
+        return snapshot
+
+    async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
+        client, _, _ = self._open()
+        with reachable():
+            text = await client.get(keys.ticket(ticket_id))
+            if text is None:
+                raise NotFound("ticket", ticket_id)
+            ticket = ticket_from_record(str(text))
+            if ticket.status is not Status.WAITING:
+                return ticket, None
+            rank = await client.zrank(keys.waiting(ticket.site, ticket.service), member(ticket))
+        return ticket, rank if isinstance(rank, int) else None
+
+    async def events_after(self, site: str, seq: int) -> list[Event] | None:
+        self._site(site)
+        _, scripts, feed = self._open()
+        if seq < 0:
+            return None
+        with reachable():
+            history = await scripts.history(site, seq + 1, HISTORY_LIMIT)
+        epoch = feed.epoch
+        feed.notice(history.epoch)
+        if history.epoch != epoch or seq > history.seq:
+            return None  # the seq asked about is of another history
+        if seq == history.seq:
+            return []
+        entries = history.entries
+        if not entries or entries[0].seq != seq + 1:
+            return None  # history no longer reaches back that far
+        return [entry.event() for entry in entries]
+
+    async def prune(self, now: datetime) -> None:
+        _, scripts, _ = self._open()
+        with reachable():
+            for site in self._sites:
+                await self._trim(scripts, site, now - KEEP_HISTORY)
+            await scripts.prune_answers(int((now - KEEP_IDEMPOTENCY).timestamp() * 1000))
+        # sessions expire in Redis by themselves
+
+    async def _trim(self, scripts: Scripts, site: str, cutoff: datetime) -> None:
+        """Drop the site's oldest events, keeping its last KEEP_EVENTS and all after
+        `cutoff`: find the first event to keep, then trim before it."""
+        start = 0
+        first = 0
+        while True:
+            history = await scripts.history(site, start, PAGE)
+            keep_above = history.seq - KEEP_EVENTS
+            if keep_above <= 0:
+                return
+            for entry in history.entries:
+                if entry.seq > keep_above or datetime.fromisoformat(entry.ts) >= cutoff:
+                    first = entry.seq
+                    break
+            else:
+                if len(history.entries) == PAGE:
+                    start = history.entries[-1].seq + 1
+                    continue
+                first = keep_above + 1
+            break
+        await scripts.trim(site, history.epoch, first)
+
+    # -- users ----------------------------------------------------------------
+
+    async def add_user(self, user: User, password_hash: str, now: datetime) -> bool:
+        client, _, _ = self._open()
+        counters = None if user.counters is None else json.dumps(list(user.counters))
+        body = {"role": user.role.value, "counters": counters, "hash": password_hash}
+        body["created"] = now.isoformat()
+        with reachable():
+            return bool(await client.hsetnx(keys.users(), user.username, dumps(body)))
+
+    async def user_hash(self, username: str) -> tuple[User, str] | None:
+        client, _, _ = self._open()
+        with reachable():
+            text = await client.hget(keys.users(), username)
+        if text is None:
+            return None
+        body = json.loads(text)
+        return user_from_row(username, body["role"], body["counters"]), body["hash"]
+
+    async def users(self) -> list[User]:
+        client, _, _ = self._open()
+        with reachable():
+            found = await client.hgetall(keys.users())
+        return [
+            user_from_row(str(name), body["role"], body["counters"])
+            for name, body in sorted((name, json.loads(text)) for name, text in found.items())
+        ]
+
+    async def add_session(
+        self, token_hash: str, username: str, csrf: str, expires: datetime
+    ) -> None:
+        client, _, _ = self._open()
+        body = {"username": username, "csrf": csrf, "expires": expires.isoformat()}
+        with reachable():
+            await client.set(
+                keys.session(token_hash), dumps(body), pxat=int(expires.timestamp() * 1000)
+            )
+
+    async def session(self, token_hash: str, now: datetime) -> Session | None:
+        client, _, _ = self._open()
+        with reachable():
+            text = await client.get(keys.session(token_hash))
+            if text is None:
+                return None
+            body = json.loads(text)
+            if datetime.fromisoformat(body["expires"]) <= now:
+                return None
+            found = await self.user_hash(body["username"])
+        return None if found is None else Session(found[0], body["csrf"])
+
+    async def drop_session(self, token_hash: str) -> None:
+        client, _, _ = self._open()
+        with reachable():
+            await client.delete(keys.session(token_hash))

@@ -1,0 +1,146 @@
+"""`loket serve --store redis://…`: several real servers on one real Redis act as one."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.integration.conftest import login
+from tests.support.redis import RedisServer
+from tests.support.server import LoketServer
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    with RedisServer(tmp_path / "redis", aof=True).running() as server:
+        yield server
+
+
+def serve(stack: ExitStack, redis: RedisServer, workdir: Path, *args: str) -> LoketServer:
+    workdir.mkdir()
+    server = LoketServer(workdir, "--store", redis.url(), *args)
+    return stack.enter_context(server.running())
+
+
+@pytest.fixture
+def pair(redis: RedisServer, tmp_path: Path) -> Iterator[tuple[LoketServer, LoketServer]]:
+    with ExitStack() as stack:
+        yield serve(stack, redis, tmp_path / "a"), serve(stack, redis, tmp_path / "b")
+
+
+def display(server: LoketServer) -> ClientConnection:
+    return connect(f"{server.ws_url}/ws/display/demo", compression=None, open_timeout=5)
+
+
+def receive(ws: ClientConnection) -> dict[str, Any]:
+    return dict(json.loads(ws.recv(timeout=5)))
+
+
+def test_every_display_hears_every_server(pair: tuple[LoketServer, LoketServer]) -> None:
+    a, b = pair
+    with httpx.Client(base_url=a.url) as on_a, httpx.Client(base_url=b.url) as on_b:
+        auth = {"Authorization": f"Bearer {login(on_a)}"}  # a session is good on both
+        with display(a) as at_a, display(b) as at_b:
+            first = [receive(at_a), receive(at_b)]
+            assert [s["type"] for s in first] == ["snapshot", "snapshot"]
+            assert first[0]["epoch"] == first[1]["epoch"] and first[0]["seq"] == 0
+            issued = on_a.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()
+            on_b.post("/api/v1/sites/demo/tickets", json={"service": "A", "priority": True})
+            called = on_b.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
+            assert called.status_code == 200 and called.json()["seq"] == 3
+            heard = [[receive(ws) for _ in range(3)] for ws in (at_a, at_b)]
+            assert heard[0] == heard[1]  # the same messages, byte for byte once decoded
+            assert [e["seq"] for e in heard[0]] == [1, 2, 3]
+            assert heard[0][2]["data"]["ticket"]["number"] == "A002"
+        ticket = on_b.get(f"/api/v1/tickets/{issued['ticket']['id']}").json()
+        assert ticket["position"] == 0
+        states = [http.get("/api/v1/sites/demo/state").json() for http in (on_a, on_b)]
+        assert [{**state, "ts": None} for state in states] == [{**states[0], "ts": None}] * 2
+
+
+def test_clerks_on_both_servers_call_each_ticket_once(
+    pair: tuple[LoketServer, LoketServer],
+) -> None:
+    servers = pair
+    pick = random.Random(3)
+    with httpx.Client(base_url=servers[0].url, timeout=10) as http:
+        token = login(http)
+    issued = []
+    for n in range(120):
+        with httpx.Client(base_url=servers[n % 2].url, timeout=10) as http:
+            body = {"service": "A", "priority": pick.random() < 0.2}
+            issued.append(http.post("/api/v1/sites/demo/tickets", json=body).json()["ticket"])
+
+    def clerk(counter: int) -> list[tuple[int, str]]:
+        server = servers[counter % 2]
+        auth = {"Authorization": f"Bearer {token}"}
+        calls = []
+        with httpx.Client(base_url=server.url, timeout=10, headers=auth) as own:
+            while True:
+                answer = own.post(f"/api/v1/sites/demo/counters/{counter}/call-next")
+                if answer.status_code == 409:
+                    return calls
+                assert answer.status_code == 200, answer.text
+                calls.append((answer.json()["seq"], answer.json()["ticket"]["id"]))
+
+    with ThreadPoolExecutor(3) as pool:  # counters 1, 2 and 6 call from service A
+        calls = sorted(c for counter in pool.map(clerk, (1, 2, 6)) for c in counter)
+    order = sorted(range(len(issued)), key=lambda n: (not issued[n]["priority"], n))
+    assert [ticket_id for _, ticket_id in calls] == [issued[n]["id"] for n in order]
+
+
+def test_without_redis_the_api_answers_503_then_recovers(
+    pair: tuple[LoketServer, LoketServer], redis: RedisServer
+) -> None:
+    a, _ = pair
+    with httpx.Client(base_url=a.url, timeout=10) as http:
+        auth = {"Authorization": f"Bearer {login(http)}"}
+        redis.stop()
+        start = time.monotonic()
+        refused = http.post("/api/v1/sites/demo/tickets", json={"service": "B"})
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "store_unavailable"
+        assert time.monotonic() - start < 2.5
+        assert http.get("/api/v1/sites/demo/state").status_code == 503
+        called = http.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
+        assert called.status_code == 503
+        redis.start()  # with its append-only file: everything acknowledged is back
+        deadline = time.monotonic() + 5
+        while (
+            answer := http.post("/api/v1/sites/demo/tickets", json={"service": "B"})
+        ).status_code != 201:
+            assert time.monotonic() < deadline, answer.text
+            time.sleep(0.1)
+        assert answer.json()["ticket"]["number"] == "B001"
+
+
+def test_a_flushed_redis_makes_displays_start_over(
+    pair: tuple[LoketServer, LoketServer], redis: RedisServer
+) -> None:
+    a, b = pair
+    with httpx.Client(base_url=b.url) as http, display(a) as ws:
+        for _ in range(2):
+            http.post("/api/v1/sites/demo/tickets", json={"service": "C"})
+        old = receive(ws)["epoch"]
+        assert [receive(ws)["seq"] for _ in range(2)] == [1, 2]
+        redis.flushall()
+        http.post("/api/v1/sites/demo/tickets", json={"service": "C"})  # seq 1 again
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                receive(ws)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+    with display(a) as again:
+        snapshot = receive(again)
+        assert snapshot["epoch"] != old and snapshot["seq"] == 1
+        assert snapshot["data"]["waiting"]["C"] == 1

@@ -1,0 +1,140 @@
+"""A real redis-server of the tests' own (never a system one), on a free port in a temp dir.
+
+    with RedisServer(tmp_path).running() as redis: ...   # redis.url(), .stop(), .start()
+
+As pytest fixtures (a conftest imports them): `redis_server`, one per session without
+persistence, and `redis_url`, its database 0 flushed before each test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _command(port: int, *words: str, timeout: float = 1.0) -> bytes:
+    """One command in the Redis protocol; the raw answer."""
+    request = f"*{len(words)}\r\n".encode()
+    for word in words:
+        request += f"${len(word.encode())}\r\n{word}\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(request)
+        return conn.recv(65536)
+
+
+class RedisServer:
+    """`aof=True`: an append-only file synced at every write (appendfsync always), so a
+    restart keeps everything acknowledged. Otherwise nothing persists: a restart is an
+    empty Redis."""
+
+    def __init__(self, workdir: Path, aof: bool = False, port: int = 0) -> None:
+        self.workdir = workdir
+        self.aof = aof
+        self.port = port or _free_port()  # kept across restarts: clients reconnect
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def command(self, *words: str) -> bytes:
+        return _command(self.port, *words)
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        if not Path(REDIS_SERVER).exists():
+            raise RuntimeError(f"{REDIS_SERVER} is missing: apt-get install redis-server")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        options = {
+            "port": str(self.port),
+            "bind": "127.0.0.1",
+            "dir": str(self.workdir),
+            "save": "",
+            "appendonly": "yes" if self.aof else "no",
+            "appendfsync": "always",
+            "daemonize": "no",
+            "logfile": str(self.workdir / "redis.log"),
+            "maxmemory-policy": "noeviction",
+        }
+        words = [word for name, value in options.items() for word in (f"--{name}", value)]
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, *words], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if self.command("PING").startswith(b"+PONG"):
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.02)
+        self.stop()
+        log = self.workdir / "redis.log"
+        told = log.read_text() if log.exists() else ""
+        raise RuntimeError("redis-server did not start:\n" + told)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """A crash: no shutdown, no last save."""
+        self.stop(signal.SIGKILL)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def flushall(self) -> None:
+        assert self.command("FLUSHALL").startswith(b"+OK")
+
+    @contextmanager
+    def running(self) -> Iterator[RedisServer]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    workdir = Path(tempfile.mkdtemp(prefix="loket-redis-"))
+    try:
+        with RedisServer(workdir).running() as server:
+            yield server
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    if redis_server.process is None:  # a test stopped it
+        redis_server.start()
+    redis_server.flushall()
+    return redis_server.url()
