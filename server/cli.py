@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (env LOKET_HOST; 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env PORT; 8000; 0 picks a free one)")
     serve.add_argument("--store", help="sqlite:///PATH or redis://HOST:PORT/DB (env LOKET_STORE)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes (env LOKET_WORKERS; 1); more than one needs a redis:// store",
+    )
+    serve.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker's inherited socket
 
     user = commands.add_parser("user", help="manage staff users")
     user_commands = user.add_subparsers(dest="user_command", required=True)
@@ -95,7 +101,9 @@ def _settle_memory() -> None:
     gc.set_threshold(10_000, 20, 10)
 
 
-async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
+async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = None) -> int:
+    """One server process; `fd`: a socket inherited from `loket serve --workers` (which
+    prints the addresses itself)."""
     from server.app import create_app
 
     try:
@@ -106,6 +114,7 @@ async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
         app,
         host=settings.host,
         port=settings.port,
+        fd=fd,  # uvicorn serves on it instead of binding host and port
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # tiny frames: compression costs CPU and memory
         ws_ping_interval=settings.ws_ping_interval,
@@ -127,8 +136,9 @@ async def _serve(settings: Settings, sites: tuple[Site, ...]) -> int:
         await asyncio.sleep(0.02)
     if server.started:
         _settle_memory()
-        port = server.servers[0].sockets[0].getsockname()[1]
-        print(_urls(settings.host, port, sites), flush=True)
+        if fd is None:
+            port = server.servers[0].sockets[0].getsockname()[1]
+            print(_urls(settings.host, port, sites), flush=True)
     try:
         await task
     except SystemExit as failed:  # uvicorn exits this way when it cannot bind
@@ -159,6 +169,33 @@ async def _user(args: argparse.Namespace, settings: Settings, sites: tuple[Site,
         await service.stop()
 
 
+def _serve_workers(settings: Settings, sites: tuple[Site, ...], argv: Sequence[str]) -> int:
+    from server.workers import Workers
+
+    if not settings.store.startswith("redis://"):
+        print(
+            "loket: --workers needs a shared store (--store redis://HOST:PORT/DB): "
+            "an SQLite file serves one process",
+            file=sys.stderr,
+        )
+        return 2
+    # the workers get the same options, less those this process handles
+    passed, skip = [], False
+    for arg in list(argv)[1:]:  # [0] is "serve"
+        if skip:
+            skip = False
+        elif arg in ("--workers", "--host", "--port"):
+            skip = True
+        elif not arg.startswith(("--workers=", "--host=", "--port=")):
+            passed.append(arg)
+    workers = Workers(settings.workers, passed)
+    return workers.run(
+        settings.host,
+        settings.port,
+        lambda port: print(_urls(settings.host, port, sites), flush=True),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -167,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             store=getattr(args, "store", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
+            workers=getattr(args, "workers", None),
         )
         sites = load_sites(settings.config)
     except ConfigError as error:
@@ -175,7 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"loket: {error}", file=sys.stderr)
         return 2
     if args.command == "serve":
-        return asyncio.run(_serve(settings, sites))
+        if settings.workers > 1 and args.fd is None:
+            return _serve_workers(settings, sites, argv if argv is not None else sys.argv[1:])
+        return asyncio.run(_serve(settings, sites, args.fd))
     if args.command == "voicepack":
         from server.announce.voicepack_build import build
 

@@ -13,6 +13,8 @@ DEFAULT_STORE = "sqlite:///loket.db"
 DEFAULT_PING_INTERVAL = 20.0
 DEFAULT_PING_TIMEOUT = 30.0
 DEFAULT_AUDIO_CACHE_MB = 256
+DEFAULT_TICKET_RATE = 5.0  # requests per second per address on the visitors' ticket endpoints
+DEFAULT_TICKET_BURST = 100
 
 
 def default_audio_cache(env: Mapping[str, str]) -> Path:
@@ -33,7 +35,12 @@ class Settings:
     # rendered announcements (a few hundred KB each), kept across restarts
     audio_cache: Path | None = None  # None: default_audio_cache()
     audio_cache_mb: int = DEFAULT_AUDIO_CACHE_MB
+    workers: int = 1  # server processes (more than one only on a redis:// store)
     pseudo_locale: bool = False  # offer ?lang=xx, stretched texts for layout tests
+    # what the QR code on a ticket links to; None: the address the page was served from
+    public_url: str | None = None
+    ticket_rate: float = DEFAULT_TICKET_RATE  # 0: no limit
+    ticket_burst: int = DEFAULT_TICKET_BURST
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -51,4 +58,18 @@ class Settings:
             audio_cache=Path(env.get("LOKET_AUDIO_CACHE") or default_audio_cache(env)),
             audio_cache_mb=int(env.get("LOKET_AUDIO_CACHE_MB", DEFAULT_AUDIO_CACHE_MB)),
             pseudo_locale=env.get("LOKET_PSEUDO_LOCALE") == "1",
+            public_url=public_url(env.get("LOKET_PUBLIC_URL", "")),
+            ticket_rate=float(env.get("LOKET_TICKET_RATE", DEFAULT_TICKET_RATE)),
+            ticket_burst=int(env.get("LOKET_TICKET_BURST", DEFAULT_TICKET_BURST)),
+            workers=int(str(given.get("workers", env.get("LOKET_WORKERS", 1)))),
         )
+
+
+def public_url(value: str) -> str | None:
+    """LOKET_PUBLIC_URL, checked: an http(s) URL, kept without a trailing slash."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+        raise ValueError(f"LOKET_PUBLIC_URL must be an http:// or https:// address, not {value!r}")
+    return value
