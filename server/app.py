@@ -21,9 +21,11 @@ from server.hub import Hub
 from server.service import LoketService
 from server.settings import Settings, default_audio_cache
 from server.store import open_store
-from server.web import api, audio, pages
+from server.web import api, audio, pages, qr
 from server.web.errors import HANDLERS
+from server.web.ratelimit import TokenBuckets
 from server.web.sockets import DisplaySocket
+from server.web.ticket_socket import TicketSocket
 
 
 def _announce_password(password: str) -> None:
@@ -72,11 +74,15 @@ def create_app(
         *api.ROUTES,
         *audio.ROUTES,
         *pages.ROUTES,
+        *qr.ROUTES,
         WebSocketRoute("/ws/display/{site}", DisplaySocket()),
+        WebSocketRoute("/ws/ticket/{ticket_id}", TicketSocket()),
         Mount("/static/displays", StaticFiles(packages=[("displays", "assets")])),
         Mount("/static/counter", StaticFiles(packages=[("counter_client", "assets")])),
         Mount("/static", StaticFiles(packages=[("static", ".")])),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
     app.state.templates = pages.templates(pseudo=settings.pseudo_locale)
+    app.state.public_url = settings.public_url
+    app.state.ticket_limits = TokenBuckets(settings.ticket_rate, settings.ticket_burst)
     return app

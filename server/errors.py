@@ -39,3 +39,14 @@ class Unavailable(ServiceError):
 
     status = 503
     code = "unavailable"
+
+
+class RateLimited(ServiceError):
+    """Too many requests from one address; try again after `retry_after` seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests. Try again in {retry_after} s.")
+        self.retry_after = retry_after

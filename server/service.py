@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from server.announce.library import AudioLibrary
 from server.announce.words import following_number
 from server.displays import DisplayRegistry
 from server.domain.errors import NotFound
+from server.domain.estimate import Estimate
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.errors import Conflict, Forbidden, Invalid, Unauthorized
@@ -25,6 +26,7 @@ from server.hub import Hub, Message, Sink, Subscription
 from server.passwords import Passwords
 from server.protocol import Event
 from server.store import Result, Snapshot, Store
+from server.ticketfeed import Followed, TicketFeed
 from server.ttlcache import TtlCache
 from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
 
@@ -32,6 +34,7 @@ SESSION_LIFETIME = timedelta(hours=12)
 MAINTENANCE_INTERVAL = 600.0
 # a session ended on another process is noticed here within this time
 SESSION_CACHE_SECONDS = 30.0
+SEED_EVENTS = (1000, 200)  # recent events that teach the wait estimate after a start
 
 
 def utcnow() -> datetime:
@@ -64,13 +67,19 @@ class LoketService:
         self._sessions: TtlCache[str, Session | None] = TtlCache(SESSION_CACHE_SECONDS)
         self.displays = DisplayRegistry()
         self._site_seq: dict[str, int] = {}
+        # visitors' phones: one entry per followed ticket, moved by the site's events
+        self.tickets = TicketFeed(sites, store.ticket, lambda: self.store.epoch, clock)
+        self._epoch = ""
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)
+        self._epoch = self.store.epoch
         for site_id in self.sites:
             self._site_seq[site_id] = (await self.store.snapshot(site_id)).seq
+        await self._seed_estimates()
 
     async def stop(self) -> None:
+        self.tickets.close()
         await self.store.close()
         if self.audio is not None:
             self.audio.close()
@@ -81,9 +90,20 @@ class LoketService:
             await self.store.prune(self.clock())
             await asyncio.sleep(every)
 
+    def _follow_epoch(self) -> None:
+        """The store's history was lost (a shared store flushed, say): nothing the hub
+        remembers or sent can be continued, so every display starts over."""
+        if self.store.epoch != self._epoch:
+            self._epoch = self.store.epoch
+            self.hub.reset()
+
     def _publish(self, event: Event) -> None:
+        self._follow_epoch()
+        if event.seq != self._site_seq.get(event.site, 0) + 1:
+            self.hub.reset(event.site)  # events were skipped: the site's displays resync
         self._site_seq[event.site] = event.seq
         self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))
+        self.tickets.publish(event)
         if event.type == "ticket.called":
             self._prepare_audio(event)
 
@@ -124,6 +144,36 @@ class LoketService:
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
         return await self.store.ticket(ticket_id)
 
+    # -- visitors' own tickets (the ticket page and /ws/ticket/{id}) --------------
+
+    async def _seed_estimates(self) -> None:
+        """Today's recent events, so that estimates have a basis right after a restart."""
+        for site in self.sites.values():
+            seq = self._site_seq.get(site.id, 0)
+            for back in SEED_EVENTS:  # as far back as the store's history reaches
+                events = await self.store.events_after(site.id, max(0, seq - back))
+                if events is not None:
+                    break
+            today = site.local_day(self.clock())
+            self.tickets.seed(e for e in events or () if site.local_day(e.ts) == today)
+
+    async def ticket_view(self, ticket_id: str) -> tuple[Ticket, int | None, Estimate | None]:
+        """A ticket, the people ahead of it and the estimated wait (None: no basis)."""
+        ticket, position = await self.store.ticket(ticket_id)
+        return ticket, position, self.tickets.estimate(ticket, position)
+
+    def follow_ticket(
+        self, ticket_id: str, sink: Sink
+    ) -> AbstractAsyncContextManager[tuple[Subscription, Followed]]:
+        """A phone follows one ticket: its paused subscription, and the ticket's entry
+        (`self.tickets.snapshot(entry)` is what to send first)."""
+        return self.tickets.follow(ticket_id, sink)
+
+    def is_past(self, ticket: Ticket) -> bool:
+        """A ticket of an earlier day at its site: numbers start anew every day."""
+        site = self.sites.get(ticket.site)
+        return site is not None and ticket.day < site.local_day(self.clock())
+
     async def snapshot(self, site_id: str) -> Snapshot:
         return await self.store.snapshot(self.site(site_id).id)
 
@@ -131,6 +181,7 @@ class LoketService:
         """The site's messages after `seq`: from memory when it reaches back, else from the
         store's history; None when neither does (the display then needs a snapshot)."""
         site = self.site(site_id)
+        self._follow_epoch()
         recent = self.hub.since(site.id, seq)
         if recent is not None:
             return recent
@@ -204,7 +255,10 @@ class LoketService:
             return None
         generated = password is None
         password = password or secrets.token_urlsafe(12)
-        await self._add_user(User("admin", Role.ADMIN), password)
+        try:
+            await self._add_user(User("admin", Role.ADMIN), password)
+        except Conflict:  # another process sharing the store made it meanwhile
+            return None
         return password if generated else None
 
     async def add_user(

@@ -62,7 +62,7 @@ async function issue(service) {
 
 function showTicket(ticket, position) {
   const serviceName = (config.services && config.services[ticket.service]) || ticket.service;
-  fillTicketCard(card, { ticket, position, serviceName }, t, config.lang);
+  fillTicketCard(card, { ticket, position, serviceName, base: config.public_url }, t, config.lang);
   start.hidden = true;
   done.hidden = false;
   printButton.focus();

@@ -1,114 +1,188 @@
-// A visitor's own ticket on their phone: the number, its service and where it stands,
-// live through LiveSocket (every event of the site arrives; only this ticket's matter).
-// With ?print=1 the page is the 80 mm paper ticket instead and has no live part.
+// A visitor's own ticket on their phone, live over /ws/ticket/{id} (server/ticketfeed.py):
+// each message carries only this ticket's view — {ticket, position, estimate} — so the page
+// just shows the newest one. When the ticket is called: a full-screen call, vibration, and a
+// short sound once the visitor has touched the page (browsers allow sound only after that).
+// Tickets of an earlier day and the print view (?print=1) have no script.
 //
 // config.strings keys (texts: server/web/strings.py, page "ticket"; plus those of ticketcard.js):
-//   status_called, status_done, status_no_show, issued_at
+//   status_waiting, status_called, status_recalled, status_done, status_no_show,
+//   note_transferred, wait_range, wait_up_to, wait_soon, wait_unknown, sound_enable,
+//   sound_ready
 
-import { api } from "loket/api";
+import { AudioOutput } from "loket/audio";
 import { formatTime, readConfig, restartClass, setText, translator } from "loket/page";
 import { LiveSocket } from "loket/socket";
-import { aheadText, fillTicketCard } from "loket/ticketcard";
+import { aheadText } from "loket/ticketcard";
 
 const VIBRATION = [400, 200, 400, 200, 800];
+const SOON_MIN = 2; // a range ending this soon reads as "any moment now"
 
 const config = readConfig();
 const t = translator(config.strings);
 const serviceName = (id) => (config.services && config.services[id]) || id;
 const counterName = (id) => (config.counters && config.counters[id]) || id;
 
-let ticket = config.ticket;
-let position = config.position;
-
-/** Whether `other` waits before `mine` in one service: priority first, then issue time. */
-function isAhead(other, mine) {
-  if (other.priority !== mine.priority) return other.priority;
-  return other.issued_at < mine.issued_at; // ISO 8601 UTC strings sort by time
-}
-
-function statusText() {
-  switch (ticket.status) {
-    case "called":
-      return t("status_called", { counter: counterName(ticket.counter) });
-    case "done":
-      return t("status_done");
-    case "no_show":
-      return t("status_no_show");
-    default:
-      return aheadText(t, position, config.lang);
-  }
-}
+let view = { ticket: config.ticket, position: config.position, estimate: config.estimate };
+let transferred = false;
 
 const dom = {
   number: document.getElementById("ticket-number"),
   service: document.getElementById("ticket-service"),
   status: document.getElementById("ticket-status"),
+  note: document.getElementById("ticket-note"),
+  waitFact: document.getElementById("fact-wait"),
+  wait: document.getElementById("ticket-wait"),
   issued: document.getElementById("ticket-issued"),
+  sound: document.getElementById("sound-button"),
+  keepOpen: document.getElementById("ticket-keep-open"),
+  call: document.getElementById("call-screen"),
+  callNumber: document.getElementById("call-number"),
+  callCounter: document.getElementById("call-counter"),
+  callOk: document.getElementById("call-ok"),
 };
 
+// -- what the page says -------------------------------------------------------------
+
+function statusText() {
+  const { ticket, position } = view;
+  const counter = counterName(ticket.counter);
+  switch (ticket.status) {
+    case "called":
+      return ticket.recalls > 0 ? t("status_recalled", { counter }) : t("status_called", { counter });
+    case "done":
+      return t("status_done");
+    case "no_show":
+      return t("status_no_show");
+    default:
+      return aheadText(t, position, config.lang) || t("status_waiting");
+  }
+}
+
+/** The estimate as a range of minutes; never a single promised time. */
+function waitText(estimate) {
+  if (!estimate) return t("wait_unknown");
+  if (estimate.high_min <= SOON_MIN) return t("wait_soon");
+  if (estimate.low_min === 0) return t("wait_up_to", { high: estimate.high_min });
+  return t("wait_range", { low: estimate.low_min, high: estimate.high_min });
+}
+
 function render() {
+  const { ticket, estimate } = view;
   const text = statusText();
   setText(dom.number, ticket.number);
   setText(dom.service, serviceName(ticket.service));
   setText(dom.status, text);
   dom.status.dataset.status = ticket.status;
-  setText(dom.issued, t("issued_at", { time: formatTime(ticket.issued_at, config.lang) }));
+  dom.waitFact.hidden = ticket.status !== "waiting";
+  setText(dom.wait, waitText(estimate));
+  setText(dom.issued, formatTime(ticket.issued_at, config.lang));
+  const showNote = transferred && ticket.status === "waiting";
+  dom.note.hidden = !showNote;
+  setText(dom.note, showNote ? t("note_transferred", { service: serviceName(ticket.service) }) : "");
+  setText(dom.callNumber, ticket.number);
+  setText(dom.callCounter, counterName(ticket.counter));
+  if (ticket.status !== "called") hideCall();
+  dom.keepOpen.hidden = closed(); // nothing more will happen to this ticket
+  showSoundState();
   // The tab title tells the visitor too when the page is in the background.
-  document.title = text ? `${ticket.number} · ${text}` : ticket.number;
+  document.title = `${ticket.number} · ${text}`;
 }
 
-function alertCalled() {
-  restartClass(dom.status, "flash", 8000);
-  if (navigator.vibrate) navigator.vibrate(VIBRATION);
+// -- the call -----------------------------------------------------------------------
+
+function showCall() {
+  dom.call.hidden = false;
+  document.body.classList.add("calling");
+  restartClass(dom.call, "flash", 6000);
+  dom.callOk.focus();
 }
 
-async function refresh() {
-  try {
-    const answer = await api(`/api/v1/tickets/${encodeURIComponent(ticket.id)}`);
-    ticket = answer.ticket;
-    position = answer.position;
-    render();
-  } catch {
-    // keep what is shown; the next snapshot or event brings it up to date
+function hideCall() {
+  if (dom.call.hidden) return;
+  dom.call.hidden = true;
+  document.body.classList.remove("calling");
+  dom.status.focus?.();
+}
+
+function alertVisitor() {
+  showCall();
+  if (navigator.vibrate) navigator.vibrate(VIBRATION); // ignored until the page was touched
+  ring();
+}
+
+// -- sound: the site's chime, or two beeps made on the spot ----------------------------
+
+const audio = new AudioOutput({ onState: showSoundState });
+
+function closed() {
+  return view.ticket.status === "done" || view.ticket.status === "no_show";
+}
+
+function showSoundState() {
+  const ready = audio.state() === "running";
+  dom.sound.hidden = audio.state() === "unsupported" || closed();
+  dom.sound.setAttribute("aria-pressed", String(ready));
+  setText(dom.sound, ready ? t("sound_ready") : t("sound_enable"));
+}
+
+async function ring() {
+  if (audio.state() !== "running") return;
+  const chime = config.chime ? await audio.load(config.chime) : null;
+  if (chime) audio.play(chime, 0);
+  else beep();
+}
+
+function beep() {
+  const context = audio.context;
+  const start = context.currentTime + 0.05;
+  for (const [offset, frequency] of [
+    [0, 880],
+    [0.3, 660],
+  ]) {
+    const tone = context.createOscillator();
+    const level = context.createGain();
+    tone.frequency.value = frequency;
+    level.gain.setValueAtTime(0.0001, start + offset);
+    level.gain.exponentialRampToValueAtTime(0.4, start + offset + 0.02);
+    level.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.25);
+    tone.connect(level).connect(audio.gain);
+    tone.start(start + offset);
+    tone.stop(start + offset + 0.3);
   }
 }
 
-function onEvent(msg) {
-  const other = msg.data && msg.data.ticket;
-  if (!other) return;
-  if (other.id === ticket.id) {
-    ticket = other;
-    if (msg.type === "ticket.called") {
-      position = null;
-      if (!msg.replayed) alertCalled();
-    } else if (msg.type === "ticket.transferred") {
-      refresh(); // its place in the new service is known only to the server
-    }
-    render();
-    return;
-  }
-  // Someone else's ticket: estimate the change of this one's place without asking the server.
-  if (ticket.status !== "waiting" || position === null || other.service !== ticket.service) return;
-  if (msg.type === "ticket.called" && !msg.data.recall) position = Math.max(0, position - 1);
-  else if (msg.type === "ticket.issued" && isAhead(other, ticket)) position += 1;
-  else if (msg.type === "ticket.transferred" && isAhead(other, ticket)) position += 1;
-  else return;
+// -- live -------------------------------------------------------------------------------
+
+/** A new view from the server: a snapshot (after each (re)connect) or an event. */
+function update(next, kind) {
+  if (!next || !next.ticket) return;
+  const before = view.ticket;
+  view = next;
+  if (kind === "ticket.transferred") transferred = true;
+  const calledNow =
+    next.ticket.status === "called" &&
+    (kind === "ticket.called" || before.status !== "called" || next.ticket.recalls > before.recalls);
   render();
+  // a snapshot after a reconnect may be the first news of the call: alert then too
+  if (calledNow) alertVisitor();
 }
 
-if (document.body.classList.contains("print-mode")) {
-  fillTicketCard(
-    document.querySelector(".print-ticket"),
-    { ticket, position, serviceName: serviceName(ticket.service) },
-    t,
-    config.lang,
-  );
-} else {
-  render();
-  new LiveSocket(config.ws, {
-    indicator: document.getElementById("conn-status"),
-    page: "ticket", // for the hello report (display registry); no audio here
-    onSnapshot: refresh, // a (re)connect may have missed events: ask for the exact place
-    onEvent,
-  }).start();
-}
+dom.sound.addEventListener("click", () => {
+  // the click itself is the gesture that lets the page make sound and vibrate
+  audio.unlock?.();
+  if (navigator.vibrate) navigator.vibrate(50);
+  setTimeout(() => ring(), 100);
+});
+dom.callOk.addEventListener("click", hideCall);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") hideCall();
+});
+
+render();
+if (view.ticket.status === "called") showCall(); // opened after the call: show it, quietly
+const socket = new LiveSocket(config.ticket_ws, {
+  indicator: document.getElementById("conn-status"),
+  onSnapshot: (data) => update(data, "snapshot"),
+  onEvent: (msg) => update(msg.data, msg.type),
+}).start();
+window.loketTicket = { socket, audio, view: () => view }; // for tests

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -23,3 +23,8 @@ def moment_text(moment: datetime, lang: str, timezone: str) -> str:
     time = format_skeleton("Hm", local, locale=locale)
     pattern = str(locale.datetime_formats["short"])  # how the language joins them: "{1}, {0}"
     return pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
+
+
+def day_text(day: date, lang: str) -> str:
+    """A calendar day written out in the language: '28 November 2026'."""
+    return format_skeleton("yMMMMd", day, locale=_locale(lang))

@@ -16,6 +16,8 @@ from server.store import Result
 from server.users import User
 from server.web import auth
 from server.web.body import field, json_object, string_list
+from server.web.ratelimit import limit
+from server.web.tickets import known_id
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -59,8 +61,16 @@ async def issue(request: Request) -> Response:
 
 
 async def ticket(request: Request) -> Response:
-    found, position = await _service(request).ticket(request.path_params["ticket_id"])
-    return JSONResponse({"ticket": found.to_json(), "position": position})
+    limit(request)
+    ticket_id = known_id(request.path_params["ticket_id"])
+    found, position, estimate = await _service(request).ticket_view(ticket_id)
+    return JSONResponse(
+        {
+            "ticket": found.to_json(),
+            "position": position,
+            "estimate": None if estimate is None else estimate.to_json(),
+        }
+    )
 
 
 async def login(request: Request) -> Response:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.domain.errors import DomainError, NotFound
-from server.errors import ServiceError
+from server.errors import RateLimited, ServiceError
 from server.store import StoreUnavailable
 
 log = logging.getLogger("loket")
@@ -23,7 +23,10 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 async def on_service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    return error_response(exc.status, exc.code, exc.message)
+    response = error_response(exc.status, exc.code, exc.message)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:

@@ -54,10 +54,14 @@ def _accepted(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def choose(request: Request, languages: tuple[str, ...]) -> str:
+def choose(request: Request, languages: tuple[str, ...], preferred: str | None = None) -> str:
+    """?lang=, then `preferred` (a visitor's ticket: the language taken at the kiosk), then
+    Accept-Language, then the site's first language."""
     asked = request.query_params.get("lang")
     if asked in languages:
         return asked
+    if preferred in languages:
+        return preferred
     for tag in _accepted(request.headers.get("accept-language", "")):
         if tag in languages:
             return tag

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from server import __version__
+from server.domain.errors import NotFound
 from server.domain.site import Names, Site
-from server.i18n.formatting import moment_text
+from server.i18n.formatting import day_text, moment_text
 from server.service import LoketService
 from server.web.language import choose, direction, language_name
 from server.web.multilingual import Labels
+from server.web.qr import qr_svg, ticket_url
+from server.web.ratelimit import limit
 from server.web.strings import page_strings
 from server.web.templating import PageTemplates
+from server.web.tickets import known_id
 
 
 def templates(pseudo: bool = False) -> PageTemplates:
@@ -39,11 +44,17 @@ def _languages(request: Request, site: Site | None) -> tuple[str, ...]:
 
 
 def _render(
-    request: Request, name: str, site: Site | None, context: dict[str, Any], page: str
+    request: Request,
+    name: str,
+    site: Site | None,
+    context: dict[str, Any],
+    page: str,
+    status: int = 200,
+    preferred: str | None = None,
 ) -> Response:
     service = _service(request)
     languages = _languages(request, site)
-    lang = choose(request, languages)
+    lang = choose(request, languages, preferred)
     fallback = site.languages[0] if site else languages[0]
 
     def tr(names: Names) -> str:
@@ -73,6 +84,7 @@ def _render(
             "config": config,
             **context,
         },
+        status_code=status,
     )
 
 
@@ -102,11 +114,12 @@ async def display(request: Request) -> Response:
 
 async def kiosk(request: Request) -> Response:
     site = _service(request).site(request.path_params["site"])
+    public = request.app.state.public_url or str(request.base_url).rstrip("/")
     return _render(
         request,
         "kiosk.html",
         site,
-        {"config": {"api": f"/api/v1/sites/{site.id}/tickets"}},
+        {"config": {"api": f"/api/v1/sites/{site.id}/tickets", "public_url": public}},
         "kiosk",
     )
 
@@ -135,22 +148,47 @@ async def counter(request: Request) -> Response:
 
 
 async def visitor_ticket(request: Request) -> Response:
+    """The visitor's own ticket (mobile first), or with ?print=1 its 80 mm paper form.
+    A ticket of an earlier day says so; an unknown one is a page, not JSON."""
+    limit(request)
     service = _service(request)
-    ticket, position = await service.ticket(request.path_params["ticket_id"])
+    try:
+        ticket_id = known_id(request.path_params["ticket_id"])
+        ticket, position, estimate = await service.ticket_view(ticket_id)
+    except NotFound:
+        return _render(request, "ticket_missing.html", None, {}, "ticket_missing", status=404)
     site = service.site(ticket.site)
-    lang = choose(request, _languages(request, site))
+    lang = choose(request, _languages(request, site), ticket.lang)
+    printing = request.query_params.get("print") == "1"
+    link = ticket_url(request, ticket)
+    view = {
+        "ticket": ticket.to_json(),
+        "position": position,
+        "estimate": None if estimate is None else estimate.to_json(),
+    }
+    chime = site.announcements.chime and service.audio is not None
+    past = service.is_past(ticket)
     return _render(
         request,
         "ticket.html",
         site,
         {
-            "ticket": ticket.to_json(),
+            **view,
             "issued": moment_text(ticket.issued_at, lang, site.timezone),
-            "position": position,
-            "print": request.query_params.get("print") == "1",
-            "config": {"ticket": ticket.to_json(), "position": position},
+            "print": printing,
+            "past": past,
+            "day": day_text(ticket.day, lang),
+            "link": link,
+            "qr": Markup(qr_svg(link, ticket.number)) if printing else "",
+            "config": {
+                **view,
+                "past": past,
+                "ticket_ws": f"/ws/ticket/{ticket.id}",
+                "chime": f"/audio/chime/{site.id}.wav" if chime else None,
+            },
         },
         "ticket",
+        preferred=ticket.lang,  # the language chosen at the kiosk, unless ?lang= says otherwise
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -24,6 +25,38 @@ from server.web import eager
 
 CLOSE_UNKNOWN_SITE = 4404
 CLOSE_TOO_SLOW = 1013  # "try again later": the display reconnects and resyncs
+
+
+Refuse = Callable[[str, str], Awaitable[None]]
+
+
+async def incoming(ws: WebSocket, refuse: Refuse) -> AsyncIterator[dict[str, Any]]:
+    """The client's messages, each a JSON object with a 'type'; anything else is refused
+    with an `error` control message, without closing. Ends when the client goes away."""
+    while True:
+        raw = await ws.receive()
+        if raw["type"] == "websocket.disconnect":
+            return
+        text = raw.get("text")
+        if text is None:
+            await refuse("invalid_message", "Send JSON text messages.")
+            continue
+        try:
+            message = json.loads(text)
+        except ValueError:
+            await refuse("invalid_json", "The message is not valid JSON.")
+            continue
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await refuse("invalid_message", "A message is an object with a 'type'.")
+            continue
+        yield message
+
+
+def pong(service: LoketService, ping: dict[str, Any]) -> str:
+    """The answer to a clock-sync ping: its own time back, and the server's."""
+    now = service.clock()
+    data = {"client": ping.get("t"), "server": int(now.timestamp() * 1000)}
+    return control("pong", service.epoch, now, data)
 
 
 class DisplayConnection:
@@ -71,22 +104,7 @@ class DisplayConnection:
     # -- what the display sends --------------------------------------------------
 
     async def listen(self) -> None:
-        while True:
-            raw = await self.ws.receive()
-            if raw["type"] == "websocket.disconnect":
-                return
-            text = raw.get("text")
-            if text is None:
-                await self.refuse("invalid_message", "Send JSON text messages.")
-                continue
-            try:
-                message = json.loads(text)
-            except ValueError:
-                await self.refuse("invalid_json", "The message is not valid JSON.")
-                continue
-            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                await self.refuse("invalid_message", "A message is an object with a 'type'.")
-                continue
+        async for message in incoming(self.ws, self.refuse):
             await self.answer(message)
 
     async def answer(self, message: dict[str, Any]) -> None:
@@ -96,15 +114,7 @@ class DisplayConnection:
         if kind == "resume":
             await self.resume(message.get("epoch"), message.get("seq"))
         elif kind == "ping":
-            now = self.service.clock()
-            await self.ws.send_text(
-                control(
-                    "pong",
-                    self.service.epoch,
-                    now,
-                    {"client": message.get("t"), "server": int(now.timestamp() * 1000)},
-                )
-            )
+            await self.ws.send_text(pong(self.service, message))
         elif kind == "hello":
             try:
                 display_id, fields = parse_hello(message)

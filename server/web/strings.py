@@ -34,12 +34,20 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     },
     "ticket": {
         **_AHEAD,
+        "status_waiting": "Waiting for your turn",
         "status_called": "Please go to {counter}",
+        "status_recalled": "Called again: please go to {counter} now",
         "status_done": "Served. Thank you for your visit!",
         "status_no_show": (
             "Your number was called but you were not there. Please ask at the information desk."
         ),
-        "issued_at": "Issued at {time}",
+        "note_transferred": "You were sent on to {service}. You keep your number.",
+        "wait_range": "about {low}–{high} min",
+        "wait_up_to": "up to {high} min",
+        "wait_soon": "any moment now",
+        "wait_unknown": "not known yet",
+        "sound_enable": "Turn on sound and vibration",
+        "sound_ready": "Sound and vibration are on",
     },
     "counter": {
         **_AUTH,

@@ -12,23 +12,34 @@ export function aheadText(t, position, lang) {
   return position === 0 ? t("ahead_zero") : t.plural("ahead", position, lang);
 }
 
-/** The visitor's page, in the language chosen at the kiosk (the phone's own may differ). */
-export function ticketUrl(ticketId, lang = null) {
+/**
+ * The visitor's page, in the language chosen at the kiosk (the phone's own may differ),
+ * on the site's public address (LOKET_PUBLIC_URL) when the server has one.
+ */
+export function ticketUrl(ticketId, lang = null, base = location.origin) {
   const query = lang ? `?lang=${encodeURIComponent(lang)}` : "";
-  return `${location.origin}/t/${encodeURIComponent(ticketId)}${query}`;
+  return `${base}/t/${encodeURIComponent(ticketId)}${query}`;
 }
 
-/** Fills the data-slot elements of a .print-ticket. */
-export function fillTicketCard(card, { ticket, position, serviceName }, t, lang) {
+/** Fills the data-slot elements of a .print-ticket; the QR code as an <img> of its SVG. */
+export function fillTicketCard(card, { ticket, position, serviceName, base }, t, lang) {
   const slots = {
     number: ticket.number,
     service: serviceName,
     time: formatDateTime(ticket.issued_at, lang),
     ahead: aheadText(t, position, lang),
-    url: ticketUrl(ticket.id, ticket.lang),
+    url: ticketUrl(ticket.id, ticket.lang, base),
   };
   for (const [name, text] of Object.entries(slots)) {
     const slot = card.querySelector(`[data-slot="${name}"]`);
     if (slot) slot.textContent = text;
+  }
+  const qr = card.querySelector('[data-slot="qr"]');
+  if (qr) {
+    const image = document.createElement("img");
+    image.src = `/t/${encodeURIComponent(ticket.id)}/qr.svg`;
+    image.alt = ""; // the link is written out beside it
+    image.className = "qr";
+    qr.replaceChildren(image);
   }
 }

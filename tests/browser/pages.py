@@ -31,8 +31,9 @@ class Site:
         login.raise_for_status()
         self.auth = {"Authorization": f"Bearer {login.json()['token']}"}
 
-    def issue(self, service: str = "A") -> dict:
-        answer = httpx.post(f"{self.base}/tickets", json={"service": service})
+    def issue(self, service: str = "A", lang: str | None = None) -> dict:
+        body = {"service": service} if lang is None else {"service": service, "lang": lang}
+        answer = httpx.post(f"{self.base}/tickets", json=body)
         answer.raise_for_status()
         return answer.json()["ticket"]
 

@@ -9,7 +9,9 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-@pytest.mark.parametrize("script", ["fanout.py", "call_next.py", "reconnect.py", "announce.py"])
+@pytest.mark.parametrize(
+    "script", ["fanout.py", "call_next.py", "reconnect.py", "announce.py", "phones.py"]
+)
 def test_quick_benchmark_runs_and_prints_its_table(script: str) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / script), "--quick"],

@@ -1,0 +1,122 @@
+"""A visitor's own ticket, live: /ws/ticket/{ticket_id} (an addition to CONTRACT section 4).
+
+The same envelope and order as the display socket — a `snapshot` first, then events with
+`seq` rising by one — but the seq counts this ticket's messages, and they carry only this
+ticket's view: `{"ticket", "position", "estimate"}` (server/ticketfeed.py). Never anything
+of other visitors. `resume` is answered with a fresh snapshot unless the one sent on this
+connection already covers it; `ping` with `pong`; `hello` is taken and ignored (phones are
+not hall screens: they stay out of the screens registry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from server.domain.errors import NotFound
+from server.errors import RateLimited
+from server.hub import Message
+from server.protocol import error_message
+from server.service import LoketService
+from server.store import StoreUnavailable
+from server.ticketfeed import Followed
+from server.web import eager
+from server.web.ratelimit import limit
+from server.web.sockets import CLOSE_TOO_SLOW, incoming, pong
+from server.web.tickets import known_id
+
+CLOSE_UNKNOWN_TICKET = 4404
+CLOSE_RATE_LIMITED = 4429
+
+
+class TicketConnection:
+    """One phone's socket, and the feed's sink for it."""
+
+    __slots__ = ("ws", "_send", "service", "entry", "snapshot_seq", "_closing")
+
+    def __init__(self, ws: WebSocket, send: Send, service: LoketService) -> None:
+        self.ws = ws
+        self._send = send  # the raw ASGI send, as for displays
+        self.service = service
+        self.entry: Followed | None = None
+        self.snapshot_seq = 0
+        self._closing: asyncio.Future[None] | None = None
+
+    async def send_snapshot(self) -> None:
+        assert self.entry is not None
+        self.snapshot_seq, text = self.service.tickets.snapshot(self.entry)
+        await self._send({"type": "websocket.send", "text": text})
+
+    # -- the feed's sink ---------------------------------------------------------
+
+    def send_now(self, message: Message) -> asyncio.Future[None] | None:
+        return eager.start(self.send(message))
+
+    async def send(self, message: Message) -> None:
+        await self._send({"type": "websocket.send", "text": message[1]})
+
+    def overflowed(self) -> None:
+        self._closing = asyncio.ensure_future(
+            self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+        )
+
+    # -- what the phone sends ------------------------------------------------------
+
+    async def listen(self) -> None:
+        async for message in incoming(self.ws, self.refuse):
+            await self.answer(message)
+
+    async def answer(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "ping":
+            await self.ws.send_text(pong(self.service, message))
+        elif kind == "resume":
+            epoch, seq = message.get("epoch"), message.get("seq")
+            covered = isinstance(seq, int) and seq <= self.snapshot_seq
+            if epoch != self.service.epoch or not covered:
+                await self.send_snapshot()
+        elif kind != "hello":
+            await self.refuse("unknown_message", f"Unknown message type {kind!r}.")
+
+    async def refuse(self, code: str, message: str) -> None:
+        await self.ws.send_text(
+            error_message(self.service.epoch, self.service.clock(), code, message)
+        )
+
+
+class TicketSocket:
+    """The ASGI endpoint of /ws/ticket/{ticket_id}."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ws = WebSocket(scope, receive, send)
+        service: LoketService = scope["app"].state.service
+        await ws.accept()
+        connection = TicketConnection(ws, send, service)
+        try:
+            limit(ws)
+            ticket_id = known_id(ws.path_params["ticket_id"])
+            async with service.follow_ticket(ticket_id, connection) as (phone, entry):
+                connection.entry = entry
+                await connection.send_snapshot()
+                phone.start()  # what changed meanwhile follows the snapshot
+                await connection.listen()
+        except WebSocketDisconnect:
+            return  # the phone went away (locked, out of range); it reconnects
+        except RateLimited as refused:
+            await _refuse(ws, service, refused.code, refused.message, CLOSE_RATE_LIMITED)
+        except NotFound as unknown:
+            await _refuse(ws, service, unknown.code, unknown.message, CLOSE_UNKNOWN_TICKET)
+        except StoreUnavailable:
+            message = "The store cannot be reached; try again."
+            await _refuse(ws, service, "store_unavailable", message, CLOSE_TOO_SLOW)
+
+
+async def _refuse(ws: WebSocket, service: LoketService, code: str, text: str, close: int) -> None:
+    try:
+        await ws.send_text(error_message(service.epoch, service.clock(), code, text))
+        await ws.close(close, code)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # already gone
