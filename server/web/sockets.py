@@ -59,7 +59,40 @@ def pong(service: LoketService, ping: dict[str, Any]) -> str:
     return control("pong", service.epoch, now, data)
 
 
-class DisplayConnection:
+class Connection:
+    """What the display and ticket sockets share: the sink's eager send and overflow close,
+    the loop over what the client sends, and refusals. Subclasses give send() and answer()."""
+
+    __slots__ = ("ws", "service", "_closing")
+    ws: WebSocket
+    service: LoketService
+    _closing: asyncio.Future[None] | None
+
+    def send_now(self, message: Message) -> asyncio.Future[None] | None:
+        return eager.start(self.send(message))
+
+    async def send(self, message: Message) -> None:
+        raise NotImplementedError
+
+    def overflowed(self) -> None:
+        self._closing = asyncio.ensure_future(
+            self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+        )
+
+    async def listen(self) -> None:
+        async for message in incoming(self.ws, self.refuse):
+            await self.answer(message)
+
+    async def answer(self, message: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def refuse(self, code: str, message: str) -> None:
+        await self.ws.send_text(
+            error_message(self.service.epoch, self.service.clock(), code, message)
+        )
+
+
+class DisplayConnection(Connection):
     """One display's socket, and the hub's sink for it."""
 
     def __init__(self, ws: WebSocket, send: Send, service: LoketService, site: str) -> None:
@@ -88,24 +121,12 @@ class DisplayConnection:
 
     # -- the hub's sink --------------------------------------------------------
 
-    def send_now(self, message: Message) -> asyncio.Future[None] | None:
-        return eager.start(self.send(message))
-
     async def send(self, message: Message) -> None:
         seq, wire = message
         if seq > self.snapshot_seq:  # older ones are already in the snapshot sent
             await self._send({"type": "websocket.send", "text": wire})
 
-    def overflowed(self) -> None:
-        self._closing = asyncio.ensure_future(
-            self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
-        )
-
     # -- what the display sends --------------------------------------------------
-
-    async def listen(self) -> None:
-        async for message in incoming(self.ws, self.refuse):
-            await self.answer(message)
 
     async def answer(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -142,11 +163,6 @@ class DisplayConnection:
             if missed_seq > self.snapshot_seq:
                 break  # live ones come through the subscription
             await self._send({"type": "websocket.send", "text": replayed(wire)})
-
-    async def refuse(self, code: str, message: str) -> None:
-        await self.ws.send_text(
-            error_message(self.service.epoch, self.service.clock(), code, message)
-        )
 
 
 class DisplaySocket:

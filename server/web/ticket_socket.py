@@ -23,19 +23,18 @@ from server.protocol import error_message
 from server.service import LoketService
 from server.store import StoreUnavailable
 from server.ticketfeed import Followed
-from server.web import eager
 from server.web.ratelimit import limit
-from server.web.sockets import CLOSE_TOO_SLOW, incoming, pong
+from server.web.sockets import CLOSE_TOO_SLOW, Connection, pong
 from server.web.tickets import known_id
 
 CLOSE_UNKNOWN_TICKET = 4404
 CLOSE_RATE_LIMITED = 4429
 
 
-class TicketConnection:
+class TicketConnection(Connection):
     """One phone's socket, and the feed's sink for it."""
 
-    __slots__ = ("ws", "_send", "service", "entry", "snapshot_seq", "_closing")
+    __slots__ = ("_send", "entry", "snapshot_seq")
 
     def __init__(self, ws: WebSocket, send: Send, service: LoketService) -> None:
         self.ws = ws
@@ -52,22 +51,10 @@ class TicketConnection:
 
     # -- the feed's sink ---------------------------------------------------------
 
-    def send_now(self, message: Message) -> asyncio.Future[None] | None:
-        return eager.start(self.send(message))
-
     async def send(self, message: Message) -> None:
         await self._send({"type": "websocket.send", "text": message[1]})
 
-    def overflowed(self) -> None:
-        self._closing = asyncio.ensure_future(
-            self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
-        )
-
     # -- what the phone sends ------------------------------------------------------
-
-    async def listen(self) -> None:
-        async for message in incoming(self.ws, self.refuse):
-            await self.answer(message)
 
     async def answer(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -80,11 +67,6 @@ class TicketConnection:
                 await self.send_snapshot()
         elif kind != "hello":
             await self.refuse("unknown_message", f"Unknown message type {kind!r}.")
-
-    async def refuse(self, code: str, message: str) -> None:
-        await self.ws.send_text(
-            error_message(self.service.epoch, self.service.clock(), code, message)
-        )
 
 
 class TicketSocket:
