@@ -20,7 +20,7 @@ from server.domain.errors import NotFound
 from server.hub import Message
 from server.protocol import control, dumps, envelope, error_message, replayed
 from server.service import LoketService
-from server.store import Snapshot
+from server.store import Snapshot, StoreUnavailable
 from server.web import eager
 
 CLOSE_UNKNOWN_SITE = 4404
@@ -57,6 +57,20 @@ def pong(service: LoketService, ping: dict[str, Any]) -> str:
     now = service.clock()
     data = {"client": ping.get("t"), "server": int(now.timestamp() * 1000)}
     return control("pong", service.epoch, now, data)
+
+
+async def refuse_and_close(
+    ws: WebSocket, service: LoketService, code: str, text: str, close: int
+) -> None:
+    """An `error` control message, then the close code; quietly if the client is gone."""
+    try:
+        await ws.send_text(error_message(service.epoch, service.clock(), code, text))
+        await ws.close(close, code)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # already gone
+
+
+STORE_AWAY = "The store cannot be reached; try again."
 
 
 class Connection:
@@ -175,10 +189,7 @@ class DisplaySocket:
         try:
             site = service.site(ws.path_params["site"])
         except NotFound as unknown:
-            await ws.send_text(
-                error_message(service.epoch, service.clock(), unknown.code, unknown.message)
-            )
-            await ws.close(CLOSE_UNKNOWN_SITE, "unknown site")
+            await refuse_and_close(ws, service, unknown.code, unknown.message, CLOSE_UNKNOWN_SITE)
             return
         connection = DisplayConnection(ws, send, service, site.id)
         with service.subscribe(site.id, connection) as subscription:
@@ -188,6 +199,9 @@ class DisplaySocket:
                 await connection.listen()
             except WebSocketDisconnect:
                 return  # the display went away; it will reconnect
+            except StoreUnavailable:
+                # keeps its board and comes back (with backoff) to resume once it can
+                await refuse_and_close(ws, service, "store_unavailable", STORE_AWAY, CLOSE_TOO_SLOW)
             finally:
                 if connection.display_id is not None:
                     service.display_gone(site.id, connection.display_id, id(connection))

@@ -19,12 +19,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server.domain.errors import NotFound
 from server.errors import RateLimited
 from server.hub import Message
-from server.protocol import error_message
 from server.service import LoketService
 from server.store import StoreUnavailable
 from server.ticketfeed import Followed
 from server.web.ratelimit import limit
-from server.web.sockets import CLOSE_TOO_SLOW, Connection, pong
+from server.web.sockets import CLOSE_TOO_SLOW, STORE_AWAY, Connection, pong, refuse_and_close
 from server.web.tickets import known_id
 
 CLOSE_UNKNOWN_TICKET = 4404
@@ -88,17 +87,8 @@ class TicketSocket:
         except WebSocketDisconnect:
             return  # the phone went away (locked, out of range); it reconnects
         except RateLimited as refused:
-            await _refuse(ws, service, refused.code, refused.message, CLOSE_RATE_LIMITED)
+            await refuse_and_close(ws, service, refused.code, refused.message, CLOSE_RATE_LIMITED)
         except NotFound as unknown:
-            await _refuse(ws, service, unknown.code, unknown.message, CLOSE_UNKNOWN_TICKET)
+            await refuse_and_close(ws, service, unknown.code, unknown.message, CLOSE_UNKNOWN_TICKET)
         except StoreUnavailable:
-            message = "The store cannot be reached; try again."
-            await _refuse(ws, service, "store_unavailable", message, CLOSE_TOO_SLOW)
-
-
-async def _refuse(ws: WebSocket, service: LoketService, code: str, text: str, close: int) -> None:
-    try:
-        await ws.send_text(error_message(service.epoch, service.clock(), code, text))
-        await ws.close(close, code)
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # already gone
+            await refuse_and_close(ws, service, "store_unavailable", STORE_AWAY, CLOSE_TOO_SLOW)

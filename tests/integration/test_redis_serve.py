@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,6 +18,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.conftest import login
+from tests.integration.test_faults import history
+from tests.support.display_client import DisplayClient, view
 from tests.support.redis import RedisServer
 from tests.support.server import LoketServer
 
@@ -144,3 +147,131 @@ def test_a_flushed_redis_makes_displays_start_over(
         snapshot = receive(again)
         assert snapshot["epoch"] != old and snapshot["seq"] == 1
         assert snapshot["data"]["waiting"]["C"] == 1
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.05)
+
+
+def until_accepted(send: Callable[[], httpx.Response], timeout: float = 10.0) -> httpx.Response:
+    """Repeat a command while the store answers 503 (Redis is coming back)."""
+    deadline = time.monotonic() + timeout
+    while (answer := send()).status_code == 503:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.1)
+    return answer
+
+
+def test_displays_keep_their_board_while_redis_is_away_and_catch_up(
+    pair: tuple[LoketServer, LoketServer], redis: RedisServer
+) -> None:
+    a, b = pair
+    with (
+        httpx.Client(base_url=a.url, timeout=10) as on_a,
+        httpx.Client(base_url=b.url, timeout=10) as on_b,
+        DisplayClient(a.ws_url, name="on-a") as at_a,
+        DisplayClient(b.ws_url, name="on-b") as at_b,
+    ):
+        auth = {"Authorization": f"Bearer {login(on_a)}"}
+        for service in "AAB":
+            on_a.post("/api/v1/sites/demo/tickets", json={"service": service})
+        assert on_b.post("/api/v1/sites/demo/counters/1/call-next", headers=auth).is_success
+        wait_until(lambda: at_a.caught_up(4) and at_b.caught_up(4), 10, "both boards show seq 4")
+        board = at_a.full_state()
+
+        redis.stop()
+        time.sleep(4)  # longer than a server takes to notice a silent subscription
+        assert at_a.full_state() == board and at_b.full_state() == board
+        assert at_a.connections == at_b.connections == 1  # their sockets stayed open
+        with display(a) as newcomer:  # a display that comes now is told to come back
+            refused = receive(newcomer)
+            assert refused["type"] == "error"
+            assert refused["data"]["code"] == "store_unavailable"
+            with pytest.raises(ConnectionClosed) as closed:
+                receive(newcomer)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+        redis.start()  # with its append-only file: same epoch, same history
+        issued = until_accepted(
+            lambda: on_b.post("/api/v1/sites/demo/tickets", json={"service": "C"})
+        )
+        assert issued.status_code == 201
+        wait_until(lambda: at_a.caught_up(5) and at_b.caught_up(5), 10, "both boards at seq 5")
+        assert at_a.connections == at_b.connections == 1
+        assert at_a.problems == [] and at_b.problems == []
+        state = on_a.get("/api/v1/sites/demo/state").json()
+        assert at_a.state() == at_b.state() == view(state)
+    assert not any("Traceback" in line for line in a.output + b.output), "".join(a.output)
+
+
+def test_a_redis_crash_with_aof_loses_nothing_acknowledged(
+    pair: tuple[LoketServer, LoketServer], redis: RedisServer
+) -> None:
+    """Kiosks and clerks on both servers keep going while Redis is killed (-9) and comes
+    back from its append-only file: every answer given before, during and after stands."""
+    servers = pair
+    with httpx.Client(base_url=servers[0].url, timeout=10) as http:
+        token = login(http)
+    issued: list[dict[str, Any]] = []
+    called: list[tuple[int, dict[str, Any]]] = []
+    refused: list[int] = []
+    stop = threading.Event()
+
+    def kiosk(n: int) -> None:
+        with httpx.Client(base_url=servers[n % 2].url, timeout=10) as own:
+            while not stop.is_set():
+                answer = own.post("/api/v1/sites/demo/tickets", json={"service": "AB"[n % 2]})
+                if answer.status_code == 201:
+                    issued.append(answer.json()["ticket"])
+                else:
+                    refused.append(answer.status_code)
+                    time.sleep(0.02)
+
+    def clerk(counter: int) -> None:
+        auth = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=servers[counter % 2].url, timeout=10, headers=auth) as own:
+            while not stop.is_set():
+                answer = own.post(f"/api/v1/sites/demo/counters/{counter}/call-next")
+                if answer.status_code == 200:
+                    called.append((answer.json()["seq"], answer.json()["ticket"]))
+                else:
+                    refused.append(answer.status_code)
+                    time.sleep(0.02)
+
+    with display(servers[0]) as before:
+        epoch = receive(before)["epoch"]
+    threads = [threading.Thread(target=kiosk, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=clerk, args=(c,)) for c in (1, 2, 3, 4)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: len(called) >= 20, 15, "the clerks are calling")
+        redis.kill()  # no shutdown, no last write: only what the file already holds
+        time.sleep(1)
+        redis.start()
+        answered = len(issued) + len(called)
+        wait_until(lambda: len(issued) + len(called) > answered + 20, 15, "work resumes")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(20)
+    assert set(refused) <= {503, 409}, refused  # away: 503; nobody waiting: 409
+    assert 503 in refused
+
+    with httpx.Client(base_url=servers[1].url, timeout=10) as http:
+        for ticket in issued + [ticket for _, ticket in called]:
+            answer = http.get(f"/api/v1/tickets/{ticket['id']}")
+            assert answer.status_code == 200, f"{ticket['number']} was acknowledged, then lost"
+            assert answer.json()["ticket"]["number"] == ticket["number"]
+        for _, ticket in called:
+            kept = http.get(f"/api/v1/tickets/{ticket['id']}").json()["ticket"]
+            assert kept["status"] in ("called", "done"), kept
+    assert len({ticket["id"] for _, ticket in called}) == len(called)  # none called twice
+    assert len({ticket["number"] for ticket in issued}) == len(issued)
+    snapshot, events = history(servers[0])
+    assert snapshot["epoch"] == epoch  # the same history: displays resume, nothing resets
+    calls = {e["seq"]: e["data"]["ticket"]["id"] for e in events if e["type"] == "ticket.called"}
+    assert all(calls.get(seq) == ticket["id"] for seq, ticket in called)
