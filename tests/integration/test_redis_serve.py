@@ -25,8 +25,10 @@ from tests.support.server import LoketServer
 
 
 @pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    with RedisServer(tmp_path / "redis", aof=True).running() as server:
+def redis(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RedisServer]:
+    """With an append-only file unless a test asks otherwise (indirect param False)."""
+    aof = getattr(request, "param", True)
+    with RedisServer(tmp_path / "redis", aof=aof).running() as server:
         yield server
 
 
@@ -128,8 +130,10 @@ def test_without_redis_the_api_answers_503_then_recovers(
         assert answer.json()["ticket"]["number"] == "B001"
 
 
-def test_a_flushed_redis_makes_displays_start_over(
-    pair: tuple[LoketServer, LoketServer], redis: RedisServer
+@pytest.mark.parametrize("redis", [False], indirect=True)
+@pytest.mark.parametrize("loss", ["flushall", "restart"])
+def test_a_redis_that_lost_its_data_makes_displays_start_over(
+    pair: tuple[LoketServer, LoketServer], redis: RedisServer, loss: str
 ) -> None:
     a, b = pair
     with httpx.Client(base_url=b.url) as http, display(a) as ws:
@@ -137,8 +141,11 @@ def test_a_flushed_redis_makes_displays_start_over(
             http.post("/api/v1/sites/demo/tickets", json={"service": "C"})
         old = receive(ws)["epoch"]
         assert [receive(ws)["seq"] for _ in range(2)] == [1, 2]
-        redis.flushall()
-        http.post("/api/v1/sites/demo/tickets", json={"service": "C"})  # seq 1 again
+        if loss == "flushall":
+            redis.flushall()
+        else:
+            redis.restart()  # without persistence: an empty Redis
+        until_accepted(lambda: http.post("/api/v1/sites/demo/tickets", json={"service": "C"}))
         with pytest.raises(ConnectionClosed) as closed:
             while True:
                 receive(ws)
