@@ -44,9 +44,12 @@ class RedisServer:
     restart keeps everything acknowledged. Otherwise nothing persists: a restart is an
     empty Redis."""
 
-    def __init__(self, workdir: Path, aof: bool = False, port: int = 0) -> None:
+    def __init__(
+        self, workdir: Path, aof: bool = False, port: int = 0, config: Path | None = None
+    ) -> None:
         self.workdir = workdir
         self.aof = aof
+        self.config = config  # a redis.conf whose persistence settings are used instead
         self.port = port or _free_port()  # kept across restarts: clients reconnect
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -65,15 +68,17 @@ class RedisServer:
             "bind": "127.0.0.1",
             "dir": str(self.workdir),
             "save": "",
-            "appendonly": "yes" if self.aof else "no",
-            "appendfsync": "always",
             "daemonize": "no",
             "logfile": str(self.workdir / "redis.log"),
-            "maxmemory-policy": "noeviction",
         }
+        if self.config is None:
+            options["appendonly"] = "yes" if self.aof else "no"
+            options["appendfsync"] = "always"
+            options["maxmemory-policy"] = "noeviction"
         words = [word for name, value in options.items() for word in (f"--{name}", value)]
+        files = [] if self.config is None else [str(self.config)]
         self.process = subprocess.Popen(
-            [REDIS_SERVER, *words], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [REDIS_SERVER, *files, *words], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

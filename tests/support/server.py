@@ -34,10 +34,17 @@ def loket_command() -> str:
 
 class LoketServer:
     def __init__(
-        self, workdir: Path, *args: str, env: dict[str, str] | None = None, port: int = 0
+        self,
+        workdir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        port: int = 0,
+        own_store: bool = True,
     ) -> None:
         self.workdir = workdir
         self.port = port
+        # own_store=False: no --store and no --port of its own (args or env give them)
+        self.own_store = own_store
         self.db = workdir / "loket.db"
         self.args = args
         self.env = {
@@ -58,14 +65,9 @@ class LoketServer:
         problem = installed_copy_problem()
         if problem:
             raise RuntimeError(problem)
-        command = [
-            loket_command(),
-            "serve",
-            "--port",
-            str(self.port),
-            "--store",
-            f"sqlite:///{self.db}",
-        ]
+        command = [loket_command(), "serve"]
+        if self.own_store:
+            command += ["--port", str(self.port), "--store", f"sqlite:///{self.db}"]
         self.process = subprocess.Popen(
             [*command, *self.args],
             cwd=self.workdir,
