@@ -21,7 +21,7 @@ from server.errors import ServiceError
 from server.hub import Hub
 from server.service import LoketService
 from server.settings import Settings
-from server.store import open_store
+from server.store import is_shared, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="site TOML file (env LOKET_CONFIG; default: demo site)")
     serve.add_argument("--host", help="address to listen on (env LOKET_HOST; 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env PORT; 8000; 0 picks a free one)")
-    serve.add_argument("--store", help="sqlite:///PATH or redis://HOST:PORT/DB (env LOKET_STORE)")
+    serve.add_argument(
+        "--store",
+        help="sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://… (env LOKET_STORE)",
+    )
     serve.add_argument(
         "--workers",
         type=int,
@@ -172,10 +175,10 @@ async def _user(args: argparse.Namespace, settings: Settings, sites: tuple[Site,
 def _serve_workers(settings: Settings, sites: tuple[Site, ...], argv: Sequence[str]) -> int:
     from server.workers import Workers
 
-    if not settings.store.startswith("redis://"):
+    if not is_shared(settings.store):
         print(
-            "loket: --workers needs a shared store (--store redis://HOST:PORT/DB): "
-            "an SQLite file serves one process",
+            "loket: --workers needs a shared store (--store redis://HOST:PORT/DB or "
+            "redis+sentinel://…): an SQLite file serves one process",
             file=sys.stderr,
         )
         return 2
@@ -206,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(args, "port", None),
             workers=getattr(args, "workers", None),
         )
+        is_shared(settings.store)  # a store URL that cannot work stops start-up here
         sites = load_sites(settings.config)
     except ConfigError as error:
         return _config_error(error)

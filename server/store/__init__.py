@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from server.store.base import Result, Snapshot, Store, StoreUnavailable
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
+USAGE = "use sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT/SERVICE"
+
+
+def is_shared(url: str) -> bool:
+    """Whether the store at `url` can be shared by several processes (Redis), or is the
+    embedded one (SQLite). A URL that is neither, or a malformed Redis one, is refused
+    here, before anything starts: ValueError."""
+    if url.startswith("sqlite:///"):
+        return False
+    if url.startswith(REDIS_SCHEMES):
+        from server.store.redis.connection import Address
+
+        Address.parse(url)
+        return True
+    raise ValueError(f"unsupported store URL {url!r}: {USAGE}")
+
 
 def open_store(url: str) -> Store:
-    """`sqlite:///path` (embedded default) or `redis://host:port/db` (scale-out)."""
-    if url.startswith("sqlite:///"):
+    if not is_shared(url):
         from server.store.sqlite import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from server.store.redis import RedisStore
+    from server.store.redis import RedisStore
 
-        return RedisStore(url)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
+    return RedisStore(url)
 
 
-__all__ = ["Result", "Snapshot", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["Result", "Snapshot", "Store", "StoreUnavailable", "is_shared", "open_store"]

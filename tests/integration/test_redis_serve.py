@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 from tests.integration.conftest import login
 from tests.integration.test_faults import history
 from tests.support.display_client import DisplayClient, view
-from tests.support.redis import RedisServer
+from tests.support.redis import RedisServer, SentinelServer
 from tests.support.server import LoketServer
 
 
@@ -282,3 +282,60 @@ def test_a_redis_crash_with_aof_loses_nothing_acknowledged(
     assert snapshot["epoch"] == epoch  # the same history: displays resume, nothing resets
     calls = {e["seq"]: e["data"]["ticket"]["id"] for e in events if e["type"] == "ticket.called"}
     assert all(calls.get(seq) == ticket["id"] for seq, ticket in called)
+
+
+@pytest.fixture
+def sentinel(tmp_path: Path) -> Iterator[tuple[RedisServer, RedisServer, SentinelServer]]:
+    """A master, its replica and a sentinel watching them, as processes of the test's own."""
+    with ExitStack() as stack:
+        master = stack.enter_context(RedisServer(tmp_path / "master", aof=True).running())
+        replica = RedisServer(tmp_path / "replica", aof=True, replica_of=master.port)
+        stack.enter_context(replica.running())
+        watcher = stack.enter_context(SentinelServer(tmp_path / "sentinel", master.port).running())
+        wait_until(
+            lambda: (
+                b"master_link_status:up" in replica.command("INFO", "replication")
+                and f"{replica.port}".encode()
+                in watcher.command("SENTINEL", "replicas", SentinelServer.SERVICE)
+            ),
+            20,
+            "the replica is in sync and the sentinel knows it",
+        )
+        yield master, replica, watcher
+
+
+def test_a_sentinel_failover_loses_nothing_acknowledged(
+    sentinel: tuple[RedisServer, RedisServer, SentinelServer], tmp_path: Path
+) -> None:
+    master, replica, watcher = sentinel
+    url = watcher.url() + "?replicas=1"  # an answer waits until the replica has it too
+    with ExitStack() as stack:
+        a, b = (LoketServer(tmp_path / name, "--store", url) for name in "ab")
+        for server in (a, b):
+            server.workdir.mkdir()
+            stack.enter_context(server.running())
+        on_a = stack.enter_context(httpx.Client(base_url=a.url, timeout=10))
+        on_b = stack.enter_context(httpx.Client(base_url=b.url, timeout=10))
+        board = stack.enter_context(DisplayClient(b.ws_url, name="on-b"))
+        auth = {"Authorization": f"Bearer {login(on_a)}"}
+        issued = [
+            on_a.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()["ticket"]
+            for _ in range(10)
+        ]
+        called = on_a.post("/api/v1/sites/demo/counters/1/call-next", headers=auth).json()
+        wait_until(lambda: board.caught_up(11), 10, "the board shows the call")
+        epoch = board.state()["epoch"]
+
+        master.kill()  # the sentinel promotes the replica
+        after = until_accepted(
+            lambda: on_b.post("/api/v1/sites/demo/counters/2/call-next", headers=auth), 30
+        )
+        assert watcher.master_port_now() == replica.port
+        assert after.status_code == 200 and after.json()["ticket"]["number"] == "A002"
+        assert after.json()["seq"] == 12  # the same history goes on: nothing was lost
+        wait_until(lambda: board.caught_up(12), 15, "the board shows the call after")
+        assert board.state()["epoch"] == epoch and board.problems == []
+        assert board.connections == 1  # the same socket, caught up from the new master
+        for ticket in issued:
+            assert on_b.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
+        assert on_a.get(f"/api/v1/tickets/{called['ticket']['id']}").json()["position"] is None

@@ -321,3 +321,30 @@ async def test_processes_share_users_and_sessions(redis_url: str) -> None:
         assert session is not None and session.user == clerk
         await two.store.drop_session("t")
         assert await one.store.session("t", now()) is None
+
+
+async def test_with_replicas_asked_an_answer_waits_for_the_replica(tmp_path: Path) -> None:
+    """`?replicas=1`: no answer before the replica has the write (Redis WAIT); a replica
+    that cannot confirm holds each answer up for at most WAIT_MS, and then Loket goes on."""
+    from server.store.redis.scripts import WAIT_MS
+
+    with (
+        RedisServer(tmp_path / "master").running() as master,
+        RedisServer(tmp_path / "replica", replica_of=master.port).running() as replica,
+    ):
+        while b"master_link_status:up" not in replica.command("INFO", "replication"):
+            await asyncio.sleep(0.05)
+        async with processes(master.url() + "?replicas=1", 1) as (one,):
+            result = await one.store.issue("demo", "A", False, None, now())
+            key = f"loket:ticket:{result.ticket['id']}"
+            assert replica.command("EXISTS", key) == b":1\r\n"  # there before the answer
+            assert replica.process is not None
+            replica.process.send_signal(signal.SIGSTOP)  # a replica that cannot answer
+            try:
+                start = time.monotonic()
+                late = await one.store.issue("demo", "A", False, None, now())
+                waited = time.monotonic() - start
+            finally:
+                replica.process.send_signal(signal.SIGCONT)
+            assert WAIT_MS / 1000 <= waited < WAIT_MS / 1000 + 1.0
+            assert late.ticket["number"] == "A002"  # acknowledged all the same

@@ -45,11 +45,17 @@ class RedisServer:
     empty Redis."""
 
     def __init__(
-        self, workdir: Path, aof: bool = False, port: int = 0, config: Path | None = None
+        self,
+        workdir: Path,
+        aof: bool = False,
+        port: int = 0,
+        config: Path | None = None,
+        replica_of: int | None = None,
     ) -> None:
         self.workdir = workdir
         self.aof = aof
         self.config = config  # a redis.conf whose persistence settings are used instead
+        self.replica_of = replica_of  # the port of the master this one replicates
         self.port = port or _free_port()  # kept across restarts: clients reconnect
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -59,10 +65,7 @@ class RedisServer:
     def command(self, *words: str) -> bytes:
         return _command(self.port, *words)
 
-    def start(self, timeout: float = 10.0) -> RedisServer:
-        if not Path(REDIS_SERVER).exists():
-            raise RuntimeError(f"{REDIS_SERVER} is missing: apt-get install redis-server")
-        self.workdir.mkdir(parents=True, exist_ok=True)
+    def arguments(self) -> list[str]:
         options = {
             "port": str(self.port),
             "bind": "127.0.0.1",
@@ -75,10 +78,19 @@ class RedisServer:
             options["appendonly"] = "yes" if self.aof else "no"
             options["appendfsync"] = "always"
             options["maxmemory-policy"] = "noeviction"
-        words = [word for name, value in options.items() for word in (f"--{name}", value)]
-        files = [] if self.config is None else [str(self.config)]
+        if self.replica_of is not None:
+            options["replicaof"] = f"127.0.0.1 {self.replica_of}"
+        words = [
+            word for name, value in options.items() for word in (f"--{name}", *value.split(" "))
+        ]
+        return ([] if self.config is None else [str(self.config)]) + words
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        if not Path(REDIS_SERVER).exists():
+            raise RuntimeError(f"{REDIS_SERVER} is missing: apt-get install redis-server")
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [REDIS_SERVER, *files, *words], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [REDIS_SERVER, *self.arguments()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -125,6 +137,37 @@ class RedisServer:
             yield self
         finally:
             self.stop()
+
+
+class SentinelServer(RedisServer):
+    """A Redis Sentinel watching the master on `master_port` as service `loket`, quick to
+    give up on it (0.5 s) so a failover takes a second or two."""
+
+    SERVICE = "loket"
+
+    def __init__(self, workdir: Path, master_port: int) -> None:
+        super().__init__(workdir)
+        self.master_port = master_port
+
+    def url(self, db: int = 0) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.port}/{self.SERVICE}/{db}"
+
+    def arguments(self) -> list[str]:
+        # a sentinel rewrites its own file: one of its own, written anew at each start
+        config = self.workdir / "sentinel.conf"
+        name = self.SERVICE
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+            f"logfile {self.workdir / 'redis.log'}\n"
+            f"sentinel monitor {name} 127.0.0.1 {self.master_port} 1\n"
+            f"sentinel down-after-milliseconds {name} 500\n"
+            f"sentinel failover-timeout {name} 5000\n"
+        )
+        return [str(config), "--sentinel"]
+
+    def master_port_now(self) -> int:
+        answer = self.command("SENTINEL", "get-master-addr-by-name", self.SERVICE)
+        return int(answer.split(b"\r\n")[-2])
 
 
 @pytest.fixture(scope="session")

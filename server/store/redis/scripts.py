@@ -7,6 +7,7 @@ flushed Redis starts the new epoch.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from importlib.resources import files
@@ -20,6 +21,9 @@ from server.protocol import dumps
 from server.store.redis import keys
 from server.store.redis.entries import Entry, from_stream
 from server.store.redis.records import ORDER_WIDTH
+
+WAIT_MS = 500  # a replica that does not confirm by then is given up on for this answer
+log = logging.getLogger("loket.store.redis")
 
 NAMES = ("epoch", "command", "peek", "snapshot", "history", "trim", "prune")
 
@@ -70,18 +74,46 @@ class Reply:
 
 
 class Scripts:
-    def __init__(self, client: Redis) -> None:
+    """`replicas`: a command's answer waits until that many replicas have it (WAIT)."""
+
+    def __init__(self, client: Redis, replicas: int = 0) -> None:
         prelude = _source("prelude")
+        self._client = client
+        self._replicas = replicas
+        self._short = False  # the last command reached fewer replicas than asked
         self._scripts = {
             name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
         }
 
-    async def _run(self, name: str, site: str | None = None, **call: Any) -> Any:
+    @staticmethod
+    def _call(site: str | None, call: dict[str, Any]) -> list[str]:
         # a fresh candidate each time: used only if the epoch is missing
         call.update(prefix=keys.PREFIX, epoch=secrets.token_hex(8), width=ORDER_WIDTH)
         if site is not None:
             call["site"] = site
-        return await self._scripts[name](args=[dumps(call)])
+        return [dumps(call)]
+
+    async def _run(self, name: str, site: str | None = None, **call: Any) -> Any:
+        return await self._scripts[name](args=self._call(site, call))
+
+    async def _run_replicated(self, name: str, site: str, **call: Any) -> Any:
+        """Run a writing script; with replicas asked for, WAIT on the same connection."""
+        if not self._replicas:
+            return await self._run(name, site, **call)
+        pipe = self._client.pipeline(transaction=False)
+        await self._scripts[name](args=self._call(site, call), client=pipe)  # queued
+        pipe.wait(self._replicas, WAIT_MS)
+        raw, reached = await pipe.execute()
+        short = int(reached) < self._replicas
+        if short != self._short:  # said once per change, not once per command
+            self._short = short
+            if short:
+                log.error(
+                    "only %s of %s replicas have the writes: going on", reached, self._replicas
+                )
+            else:
+                log.warning("the replicas have the writes again")
+        return raw
 
     async def epoch(self, replace: str | None = None) -> str:
         extra = {} if replace is None else {"replace": replace}
@@ -112,7 +144,7 @@ class Scripts:
 
     async def command(self, site: Site, ts: str, call: dict[str, Any]) -> Reply:
         services = [service.id for service in site.services]
-        raw = await self._run(
+        raw = await self._run_replicated(
             "command",
             site.id,
             ts=ts,

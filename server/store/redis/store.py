@@ -37,7 +37,7 @@ from server.store.base import (
     new_ticket_id,
 )
 from server.store.redis import keys, plans
-from server.store.redis.connection import connect, reachable
+from server.store.redis.connection import Address, connect, reachable
 from server.store.redis.feed import PAGE, Feed
 from server.store.redis.plans import Plan, View
 from server.store.redis.records import member, ticket_from_record
@@ -54,6 +54,7 @@ HISTORY_LIMIT = keys.STREAM_CAP
 class RedisStore:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.address = Address.parse(url)
         self._epoch = ""
         self._client: Redis | None = None
         self._scripts: Scripts | None = None
@@ -74,8 +75,8 @@ class RedisStore:
 
     async def open(self, sites: tuple[Site, ...], publish: Publish) -> None:
         self._sites = {site.id: site for site in sites}
-        client = connect(self.url)
-        scripts = Scripts(client)
+        client = connect(self.address)
+        scripts = Scripts(client, self.address.replicas)
         try:
             with reachable():
                 self._epoch = await scripts.epoch()
