@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
@@ -29,6 +30,8 @@ from server.store import Result, Snapshot, Store
 from server.ticketfeed import Followed, TicketFeed
 from server.ttlcache import TtlCache
 from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
+
+log = logging.getLogger("loket")
 
 SESSION_LIFETIME = timedelta(hours=12)
 MAINTENANCE_INTERVAL = 600.0
@@ -114,7 +117,17 @@ class LoketService:
         site = self.sites.get(event.site)
         if self.audio is None or site is None or not announcement:
             return
-        urls = [segment["url"] for segment in announcement["segments"]]
+        urls = []
+        for segment in announcement["segments"]:
+            # the call may come from another process: learn what its URLs say
+            url = self.audio.url(site, segment["lang"], segment["text"])
+            if url != segment["url"]:
+                log.warning(
+                    "%s cannot be made here (here it is %s): do all processes share one config?",
+                    segment["url"],
+                    url,
+                )
+            urls.append(url)
         ticket, counter = event.data["ticket"], event.data["counter"]
         upcoming = following_number(ticket["number"], ticket["service"])
         if upcoming is not None:

@@ -27,6 +27,9 @@ class DiskCache:
             raise ValueError(f"not a cache key: {key!r}")
         return self.folder / f"{key}.wav"
 
+    def has(self, key: str) -> bool:
+        return self._path(key).is_file()
+
     def get(self, key: str) -> bytes | None:
         path = self._path(key)
         try:

@@ -28,6 +28,7 @@ from server.domain.site import Site
 
 RECIPES_KEPT = 20_000  # texts known by URL: days of calls in a busy hall
 MEMORY_KEPT = 64  # rendered files kept in memory: the calls every TV is fetching now
+LEARN_TRIES, LEARN_STEP = 5, 0.05  # an unknown key: look again this often, this far apart
 
 
 class Pack(Protocol):
@@ -112,15 +113,25 @@ class AudioLibrary:
             return data
         pending = self._pending.get(key)
         if pending is None:
-            recipe = self._recipe(key)
+            recipe = await self._recipe_soon(key)
             if recipe is None:
                 # said before a restart, or by another process on this host
                 data = await asyncio.get_running_loop().run_in_executor(None, self.cache.get, key)
                 if data is not None:
                     self._remember(key, data)
                 return data
-            pending = self._start(key, recipe)
+            pending = self._pending.get(key) or self._start(key, recipe)
         return await asyncio.shield(pending)
+
+    async def _recipe_soon(self, key: str) -> Recipe | None:
+        """The key's recipe, waiting a moment for it: on several processes, a display may
+        ask this one for a call that its feed is about to bring."""
+        for _ in range(LEARN_TRIES):
+            recipe = self._recipe(key)
+            if recipe is not None or self.cache.has(key):
+                return recipe
+            await asyncio.sleep(LEARN_STEP)
+        return self._recipe(key)
 
     def chime_wav(self, site_id: str) -> bytes | None:
         site = self.sites.get(site_id)

@@ -339,3 +339,24 @@ def test_a_sentinel_failover_loses_nothing_acknowledged(
         for ticket in issued:
             assert on_b.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
         assert on_a.get(f"/api/v1/tickets/{called['ticket']['id']}").json()["position"] is None
+
+
+def test_a_call_made_on_one_server_is_spoken_by_the_other(
+    pair: tuple[LoketServer, LoketServer],
+) -> None:
+    """Each server renders audio on its own disk: the one a TV asks must know what a URL
+    of another's call says (hall TVs behind a proxy ask any of them)."""
+    a, b = pair
+    with httpx.Client(base_url=a.url) as on_a, httpx.Client(base_url=b.url) as on_b:
+        with display(b) as ws:
+            receive(ws)
+            on_a.post("/api/v1/sites/demo/tickets", json={"service": "A"})
+            auth = {"Authorization": f"Bearer {login(on_a)}"}
+            on_a.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
+            call = [receive(ws) for _ in range(2)][1]
+        segments = call["data"]["announcement"]["segments"]
+        assert [s["lang"] for s in segments] == ["id", "en", "az"]
+        for segment in segments:
+            sound = on_b.get(segment["url"])
+            assert sound.status_code == 200 and sound.content.startswith(b"RIFF")
+        assert on_b.get("/audio/id/" + "0" * 32 + ".wav").status_code == 404  # unknown
