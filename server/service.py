@@ -112,14 +112,16 @@ class LoketService:
 
     def _prepare_audio(self, event: Event) -> None:
         """Renders the call's audio now, and the likely next call at this counter (the
-        service's next number): by the time displays ask, it is ready."""
+        service's next number): by the time displays ask, it is ready. A call made by
+        another process (on a shared store) is only learnt: its URLs can be rendered here
+        when a display asks, and the process that made it renders it ahead."""
         announcement = event.data.get("announcement")
         site = self.sites.get(event.site)
         if self.audio is None or site is None or not announcement:
             return
-        urls = []
+        urls = [segment["url"] for segment in announcement["segments"]]
+        ours = all(self.audio.knows(url) for url in urls)
         for segment in announcement["segments"]:
-            # the call may come from another process: learn what its URLs say
             url = self.audio.url(site, segment["lang"], segment["text"])
             if url != segment["url"]:
                 log.warning(
@@ -127,7 +129,8 @@ class LoketService:
                     segment["url"],
                     url,
                 )
-            urls.append(url)
+        if not ours:
+            return
         ticket, counter = event.data["ticket"], event.data["counter"]
         upcoming = following_number(ticket["number"], ticket["service"])
         if upcoming is not None:

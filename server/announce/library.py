@@ -91,6 +91,10 @@ class AudioLibrary:
                 self._recipes.popitem(last=False)
         return f"/audio/{key}.wav"
 
+    def knows(self, url: str) -> bool:
+        """Whether this process made that segment URL (and so can render it)."""
+        return self._recipe(url.removeprefix("/audio/").removesuffix(".wav")) is not None
+
     def chime_url(self, site: Site) -> str | None:
         return f"/audio/chime/{site.id}.wav" if site.announcements.chime else None
 
