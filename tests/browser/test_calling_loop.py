@@ -1,7 +1,6 @@
 """The calling loop as a person sees it, in headless Chromium."""
 
 import re
-import time
 
 from playwright.sync_api import Browser, expect
 
@@ -29,11 +28,10 @@ def test_kiosk_counter_and_display(browser: Browser, live_server: LoketServer) -
     call_next = counter.locator("#call-next")
     expect(call_next).to_be_enabled()
 
-    pressed = time.monotonic()
     call_next.click()
-    expect(display.locator("#current-number")).to_have_text("A001", timeout=1000)
-    shown_after = time.monotonic() - pressed
-    assert shown_after < 1.0
+    # pushed, not polled (how fast is for bench/fanout.py: a loaded machine here may take
+    # a second to paint)
+    expect(display.locator("#current-number")).to_have_text("A001", timeout=3000)
     expect(display.locator("#current-counter")).to_contain_text("1")
     expect(counter.locator("#current-ticket")).to_contain_text("A001")
     expect(display.locator('[data-waiting="A"]')).to_contain_text("0")
