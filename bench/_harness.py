@@ -116,15 +116,39 @@ def _start(
     raise RuntimeError(f"{name} did not start:\n{output}")
 
 
-def start_loket(extra_env: dict[str, str] | None = None) -> Server:
-    """`loket serve --port 0` on a fresh SQLite file in a fresh temporary directory."""
+def start_loket(
+    extra_env: dict[str, str] | None = None, store: str | None = None, args: Sequence[str] = ()
+) -> Server:
+    """`loket serve --port 0` in a fresh temporary directory, on a fresh SQLite file there
+    unless `store` names another (a Redis URL)."""
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
     # the checkout's code, whether the venv holds an editable or a copied install
     extra = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *extra])
-    command = [LOKET, "serve", "--port", "0", "--store", f"sqlite:///{workdir / 'bench.db'}"]
+    store = store or f"sqlite:///{workdir / 'bench.db'}"
+    command = [LOKET, "serve", "--port", "0", "--store", store, *args]
     return _start("loket", command, READY, env, workdir)
+
+
+REDIS_READY = re.compile(r"port=(\d+)\.[\s\S]*Ready to accept connections")
+
+
+def start_redis(fsync: str = "always") -> Server:
+    """A redis-server of the benchmark's own on a free port: append-only file with
+    `appendfsync` = `fsync` (always, everysec, or "off" for no persistence at all)."""
+    workdir = Path(tempfile.mkdtemp(prefix="redis-bench-"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    persistence = ["--appendonly", "no"] if fsync == "off" else [
+        "--appendonly", "yes", "--appendfsync", fsync
+    ]  # fmt: skip
+    command = [
+        "/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1",
+        "--dir", str(workdir), "--save", "", "--maxmemory-policy", "noeviction", *persistence,
+    ]  # fmt: skip
+    return _start("redis", command, REDIS_READY, dict(os.environ), workdir)
 
 
 def env_pairs(pairs: Sequence[str]) -> dict[str, str]:

@@ -174,6 +174,7 @@ class Phase:
     latency_ms: list[float] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)
     pings: dict[str, dict[str, float]] = field(default_factory=dict)
+    bodies: list[bytes] | None = None  # a list here: every accepted answer is kept in it
 
     @property
     def rate(self) -> float:
@@ -198,6 +199,8 @@ async def load(
             phase.latency_ms.append((time.perf_counter_ns() - t) / 1e6)
             if status in (200, 201):
                 phase.ok += 1
+                if phase.bodies is not None:
+                    phase.bodies.append(body)
             elif status == 409 and b"queue_empty" in body:
                 phase.drained += 1
                 return  # this counter has nobody left to call

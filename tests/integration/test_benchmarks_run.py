@@ -10,7 +10,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 @pytest.mark.parametrize(
-    "script", ["fanout.py", "call_next.py", "reconnect.py", "announce.py", "phones.py"]
+    "script",
+    ["fanout.py", "call_next.py", "reconnect.py", "announce.py", "phones.py", "scaleout.py"],
 )
 def test_quick_benchmark_runs_and_prints_its_table(script: str) -> None:
     done = subprocess.run(
