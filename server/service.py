@@ -193,15 +193,29 @@ class LoketService:
     async def snapshot(self, site_id: str) -> Snapshot:
         return await self.store.snapshot(self.site(site_id).id)
 
-    async def replay(self, site_id: str, seq: int) -> list[Message] | None:
-        """The site's messages after `seq`: from memory when it reaches back, else from the
-        store's history; None when neither does (the display then needs a snapshot)."""
+    async def replay(self, site_id: str, seq: int, through: int = 0) -> list[Message] | None:
+        """The site's messages after `seq`, at least up to `through` (the seq of the snapshot
+        the display was sent): from memory when it reaches back, else from the store's
+        history; None when neither does (the display then needs a snapshot).
+
+        The snapshot is read from the store, which may be ahead of the hub: an event already
+        committed (and so in the snapshot) may not have been handed to the hub yet. The
+        subscription skips such an event as already sent, so the replay must hold it, and
+        the store is the source known to: what memory lacks up to `through` comes from it.
+        """
         site = self.site(site_id)
         self._follow_epoch()
         recent = self.hub.since(site.id, seq)
-        if recent is not None:
+        if recent is None:
+            return await self._stored_after(site.id, seq)
+        reached = recent[-1][0] if recent else seq
+        if reached >= through:
             return recent
-        events = await self.store.events_after(site.id, seq)
+        rest = await self._stored_after(site.id, reached)
+        return None if rest is None else recent + rest
+
+    async def _stored_after(self, site_id: str, seq: int) -> list[Message] | None:
+        events = await self.store.events_after(site_id, seq)
         if events is None:
             return None
         return [(event.seq, event.wire(self.epoch)) for event in events]

@@ -169,13 +169,15 @@ class DisplayConnection(Connection):
             return
         missed: list[Message] | None = None
         if epoch == self.service.epoch:
-            missed = await self.service.replay(self.site, seq)
+            missed = await self.service.replay(self.site, seq, through=self.snapshot_seq)
         if missed is None:
             await self.send_snapshot()
             return
+        # One cut: everything up to the snapshot's seq is replayed here, everything after
+        # it comes live through the subscription (which skips what the snapshot covers).
         for missed_seq, wire in missed:
             if missed_seq > self.snapshot_seq:
-                break  # live ones come through the subscription
+                break
             await self._send({"type": "websocket.send", "text": replayed(wire)})
 
 

@@ -1,0 +1,140 @@
+"""A display that resumes hears every event up to its snapshot, even one the hub has not
+been handed yet (issue 12: the snapshot is read from the store, which can be ahead of the
+hub by a committed event; that event was neither replayed nor sent live).
+
+The race is made deterministic: a real uvicorn serves the app in this process, and the
+hub is held back, so the store has committed the last call while the hub has not got it.
+On both stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from server.app import create_app
+from server.hub import Hub, Message
+from server.service import LoketService
+from server.settings import Settings
+from server.users import Role, User
+from tests.support.redis import redis_server, redis_url  # noqa: F401  (fixtures)
+
+ADMIN = User("admin", Role.ADMIN)
+
+
+class HeldHub:
+    """Wraps a hub's publish: while held, messages wait (as when the writer's hand-over to
+    the event loop, or a Redis subscription, is a moment behind the store)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._publish: Callable[[str, Message], None] = hub.publish
+        self.held: list[tuple[str, Message]] = []
+        self.holding = False
+        hub.publish = self.publish  # type: ignore[method-assign]
+
+    def publish(self, topic: str, message: Message) -> None:
+        if self.holding:
+            self.held.append((topic, message))
+        else:
+            self._publish(topic, message)
+
+    def release(self) -> None:
+        self.holding = False
+        for topic, message in self.held:
+            self._publish(topic, message)
+        self.held.clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(store: str, workdir: Path) -> AsyncIterator[tuple[str, LoketService]]:
+    settings = Settings(
+        store=store, admin_password="admin-test-pass", audio_cache=workdir / "audio"
+    )
+    app = create_app(settings, on_generated_password=lambda _: None)
+    port = _free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{port}/ws/display/demo", app.state.service
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def receive(ws: ClientConnection) -> dict[str, Any]:
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if message["seq"] is not None:  # control messages (pongs) aside
+            return dict(message)
+
+
+async def until(ws: ClientConnection, seq: int) -> list[dict[str, Any]]:
+    """Every event message until the one with `seq` (included)."""
+    got = []
+    while not got or got[-1]["seq"] < seq:
+        got.append(await receive(ws))
+    return got
+
+
+async def resumed_hears_every_call(url: str, service: LoketService) -> None:
+    held = HeldHub(service.hub)
+    for _ in range(3):
+        await service.issue("demo", "A")
+    async with connect(url) as first:
+        snapshot = await receive(first)
+        epoch, seen = snapshot["epoch"], snapshot["seq"]
+        await service.call_next(ADMIN, "demo", "1")  # seen + 1: replayed from memory
+        await until(first, seen + 1)
+    # the display is away; the next call is committed, but the hub has not got it yet
+    held.holding = True
+    last = await service.call_next(ADMIN, "demo", "2")
+    await asyncio.sleep(0.05)  # the hand-over to the hub (SQLite: right after the answer)
+    assert held.held, "the hub should be holding the call"
+    async with connect(url) as again:
+        snapshot = await receive(again)
+        assert snapshot["type"] == "snapshot"
+        covered = snapshot["seq"]
+        assert covered == seen + 2, "the snapshot holds the call the hub has not got"
+        await again.send(json.dumps({"type": "resume", "epoch": epoch, "seq": seen}))
+        replayed = await until(again, covered)
+        held.release()  # the hub catches up: the socket must not send the call again
+        after = await service.call_next(ADMIN, "demo", "1")
+        live = await until(again, after.seq)
+    assert [m["seq"] for m in replayed] == [seen + 1, seen + 2]
+    assert all(m.get("replayed") for m in replayed)
+    assert replayed[-1]["data"]["ticket"]["number"] == last.ticket["number"]
+    assert [m["seq"] for m in live] == list(range(covered + 1, after.seq + 1)), "nothing twice"
+    assert not any(m.get("replayed") for m in live)
+
+
+async def test_resume_hears_the_call_the_hub_has_not_got_sqlite(tmp_path: Path) -> None:
+    async with serving(f"sqlite:///{tmp_path / 'loket.db'}", tmp_path) as (url, service):
+        await resumed_hears_every_call(url, service)
+
+
+async def test_resume_hears_the_call_the_hub_has_not_got_redis(
+    tmp_path: Path,
+    redis_url: str,  # noqa: F811  (fixture)
+) -> None:
+    async with serving(redis_url, tmp_path) as (url, service):
+        await resumed_hears_every_call(url, service)
