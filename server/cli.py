@@ -19,6 +19,7 @@ from server.domain.errors import NotFound
 from server.domain.site import Site
 from server.errors import ServiceError
 from server.hub import Hub
+from server.logs import log_config
 from server.service import LoketService
 from server.settings import Settings
 from server.store import is_shared, open_store
@@ -125,6 +126,7 @@ async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = N
         ws_max_size=64 * 1024,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        log_config=log_config(),
         log_level="info",
         access_log=False,  # a line per request cost 10% of call-next throughput
         backlog=4096,  # a city's worth of TVs reconnecting at once must not be turned away
