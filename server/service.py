@@ -85,7 +85,7 @@ class LoketService:
         self.tickets.close()
         await self.store.close()
         if self.audio is not None:
-            self.audio.close()
+            await self.audio.close()
 
     async def maintain(self, every: float = MAINTENANCE_INTERVAL) -> None:
         """Prune the store now and then, for as long as the server runs."""
@@ -111,10 +111,13 @@ class LoketService:
             self._prepare_audio(event)
 
     def _prepare_audio(self, event: Event) -> None:
-        """Renders the call's audio now, and the likely next call at this counter (the
-        service's next number): by the time displays ask, it is ready. A call made by
-        another process (on a shared store) is only learnt: its URLs can be rendered here
-        when a display asks, and the process that made it renders it ahead."""
+        """Has the call's audio rendered now, so that it is ready when displays ask. A call
+        made by another process (on a shared store) is only learnt: its URLs can be rendered
+        here when a display asks, and the process that made it renders it ahead.
+
+        The counter's likely next call (its service's next number) is rendered ahead only
+        when no other counter serves that service: with a shared line the guess is mostly
+        wrong, and speculation would compete with calls being made."""
         announcement = event.data.get("announcement")
         site = self.sites.get(event.site)
         if self.audio is None or site is None or not announcement:
@@ -131,12 +134,15 @@ class LoketService:
                 )
         if not ours:
             return
+        self.audio.prepare(urls, announcement.get("start_at"))
         ticket, counter = event.data["ticket"], event.data["counter"]
-        upcoming = following_number(ticket["number"], ticket["service"])
+        service = ticket["service"]
+        if [c.id for c in site.counters if service in c.services] != [counter]:
+            return
+        upcoming = following_number(ticket["number"], service)
         if upcoming is not None:
-            segments = self.announcer.segments(site, upcoming, ticket["service"], counter)
-            urls += [segment["url"] for segment in segments]
-        self.audio.prepare(urls)
+            segments = self.announcer.segments(site, upcoming, service, counter)
+            self.audio.prepare_ahead(segment["url"] for segment in segments)
 
     @property
     def epoch(self) -> str:

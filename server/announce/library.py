@@ -2,55 +2,69 @@
 
 A segment's URL is `/audio/{lang}/{digest}.wav`; the digest covers the text and what
 speaks it (the voice pack's fingerprint, or the espeak-ng voice and rate), so a URL never
-changes meaning and browsers may cache it forever. Rendering starts as soon as a call is
-published, on one worker thread (libespeak-ng is not thread-safe); a display that asks
-before it is ready waits for that same render. Results go to a bounded disk cache (shared
-by restarts and by processes on one host) and a small memory cache of the latest.
+changes meaning and browsers may cache it forever. Rendering is asked for as soon as a call
+is published and done by this process's speech process (renderer.py: newest calls first,
+stale ones shed); a display that asks before it is ready waits for that same render.
+Results go to a bounded disk cache (shared by restarts and by processes on one host) and a
+small memory cache of the latest. Everything kept here is bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from server.announce.cache import DiskCache
 from server.announce.chime import chime
-from server.announce.espeak import Espeak
 from server.announce.keys import segment_key
 from server.announce.pcm import Pcm
+from server.announce.renderer import Renderer
+from server.announce.speaker_link import SpeakerLink
 from server.domain.announcements import Voice
 from server.domain.site import Site
 
-RECIPES_KEPT = 20_000  # texts known by URL: days of calls in a busy hall
+RECIPES_KEPT = 3_000  # texts known by URL: 1,000 calls, far more than a TV still plays
 MEMORY_KEPT = 64  # rendered files kept in memory: the calls every TV is fetching now
 LEARN_TRIES, LEARN_STEP = 5, 0.05  # an unknown key: look again this often, this far apart
+LATE_S = 4.0  # a call's speech is useless this long after its start: TVs play without it
+ASK_WAIT_S = 2.0  # a display asking for any known segment waits at least this long for it
+AHEAD_S = 60.0  # a speculative render (the counter's likely next call) is kept this long
 
 
 class Pack(Protocol):
     """Recorded clips for one language (server.announce.voicepack)."""
 
     fingerprint: str
+    folder: Path
 
     def covers(self, text: str) -> bool: ...
 
-    def render(self, text: str) -> Pcm: ...
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Recipe:
     text: str
     voice: Voice
     pack: Pack | None
+    start_at: float | None = None  # s since the epoch, once its call is published
 
-    def render(self, engine: Callable[[], Espeak]) -> Pcm:
-        if self.pack is not None:
-            return self.pack.render(self.text)
-        return engine().speak(self.text, self.voice)
+    def job(self, key: str) -> dict[str, Any]:
+        """What the speech process needs to render it (server.announce.speaker)."""
+        pack = self.pack
+        return {
+            "key": key,
+            "lang": key.partition("/")[0],
+            "text": self.text,
+            "voice": [self.voice.name, self.voice.rate, self.voice.pitch],
+            "pack": None
+            if pack is None
+            else {"folder": str(pack.folder), "fingerprint": pack.fingerprint},
+        }
 
 
 class AudioLibrary:
@@ -59,20 +73,22 @@ class AudioLibrary:
         sites: Iterable[Site],
         cache: DiskCache,
         packs: Mapping[tuple[str, str], Pack] | None = None,
+        renderer: Renderer | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.sites = {site.id: site for site in sites}
         self.cache = cache
         self.packs = dict(packs or {})
+        self.clock = clock
+        self.renderer = renderer or Renderer(SpeakerLink(cache.folder, cache.max_bytes), cache.get)
         self._recipes: OrderedDict[str, Recipe] = OrderedDict()
         self._recipes_lock = threading.Lock()  # url() runs on the store's writer thread
         self._memory: OrderedDict[str, bytes] = OrderedDict()
-        self._pending: dict[str, asyncio.Future[bytes]] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loket-speech")
-        self._engine: Espeak | None = None
         self._chimes: dict[str, bytes] = {}
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    async def close(self) -> None:
+        """Ends the speech process; whoever still waits for speech gets an error."""
+        await self.renderer.close()
 
     # -- URLs (any thread) ----------------------------------------------------
 
@@ -85,7 +101,8 @@ class AudioLibrary:
         speaker = f"pack:{pack.fingerprint}" if pack else f"espeak:{voice.signature()}"
         key = segment_key(lang, text, speaker)
         with self._recipes_lock:
-            self._recipes[key] = Recipe(text, voice, pack)
+            if key not in self._recipes:  # the same key is the same text, voice and pack
+                self._recipes[key] = Recipe(text, voice, pack)
             self._recipes.move_to_end(key)
             if len(self._recipes) > RECIPES_KEPT:
                 self._recipes.popitem(last=False)
@@ -93,39 +110,57 @@ class AudioLibrary:
 
     def knows(self, url: str) -> bool:
         """Whether this process made that segment URL (and so can render it)."""
-        return self._recipe(url.removeprefix("/audio/").removesuffix(".wav")) is not None
+        return self._recipe(_key(url)) is not None
 
     def chime_url(self, site: Site) -> str | None:
         return f"/audio/chime/{site.id}.wav" if site.announcements.chime else None
 
     # -- rendering (event loop) -----------------------------------------------
 
-    def prepare(self, urls: Iterable[str]) -> None:
-        """Starts rendering these segment URLs now, ahead of the displays asking."""
+    def prepare(self, urls: Iterable[str], start_at_ms: int | None) -> None:
+        """Has the segments of a call being made rendered now, ahead of the displays asking;
+        they are shed once the call is older than a TV would still play (LATE_S)."""
+        start_at = self.clock() if start_at_ms is None else start_at_ms / 1000
         for url in urls:
-            key = url.removeprefix("/audio/").removesuffix(".wav")
-            if key not in self._memory and key not in self._pending:
-                recipe = self._recipe(key)
-                if recipe is not None:
-                    self._start(key, recipe)
+            key = _key(url)
+            recipe = self._recipe(key)
+            if recipe is None or key in self._memory:
+                continue
+            recipe.start_at = start_at
+            self._submit(key, recipe, True, start_at, start_at + LATE_S)
+
+    def prepare_ahead(self, urls: Iterable[str]) -> None:
+        """Renders segments that will likely be asked for, when nothing more pressing waits."""
+        now = self.clock()
+        for url in urls:
+            key = _key(url)
+            recipe = self._recipe(key)
+            if recipe is not None and key not in self._memory:
+                self._submit(key, recipe, False, now, now + AHEAD_S)
 
     async def wav(self, key: str) -> bytes | None:
-        """The WAV file of "lang/digest", or None when nobody here knows that key."""
+        """The WAV file of "lang/digest", or None when nobody here knows that key.
+
+        Raises SpeechUnavailable when it cannot be had now (shed, or the speech failed)."""
         data = self._memory.get(key)
         if data is not None:
             self._memory.move_to_end(key)
             return data
-        pending = self._pending.get(key)
-        if pending is None:
-            recipe = await self._recipe_soon(key)
-            if recipe is None:
-                # said before a restart, or by another process on this host
-                data = await asyncio.get_running_loop().run_in_executor(None, self.cache.get, key)
+        recipe = await self._recipe_soon(key)
+        if recipe is None or self.cache.has(key):
+            # said before a restart, or by another process on this host
+            data = await asyncio.get_running_loop().run_in_executor(None, self.cache.get, key)
+            if data is not None or recipe is None:
                 if data is not None:
                     self._remember(key, data)
                 return data
-            pending = self._pending.get(key) or self._start(key, recipe)
-        return await asyncio.shield(pending)
+        # The ask is the strongest signal: urgent, and at least ASK_WAIT_S even for a call
+        # already shed as stale (a display replaying it after a drop), but ranked by its call
+        # so that it never overtakes newer calls.
+        now = self.clock()
+        moment = recipe.start_at if recipe.start_at is not None else now
+        deadline = max(moment + LATE_S, now + ASK_WAIT_S)
+        return await asyncio.shield(self._submit(key, recipe, True, moment, deadline))
 
     async def _recipe_soon(self, key: str) -> Recipe | None:
         """The key's recipe, waiting a moment for it: on several processes, a display may
@@ -151,14 +186,12 @@ class AudioLibrary:
         with self._recipes_lock:
             return self._recipes.get(key)
 
-    def _start(self, key: str, recipe: Recipe) -> asyncio.Future[bytes]:
-        future = asyncio.get_running_loop().run_in_executor(
-            self._executor, self._render, key, recipe
-        )
-        self._pending[key] = future
+    def _submit(
+        self, key: str, recipe: Recipe, urgent: bool, moment: float, deadline: float
+    ) -> asyncio.Future[bytes]:
+        future = self.renderer.submit(key, recipe.job(key), urgent, moment, deadline)
 
         def settle(done: asyncio.Future[bytes]) -> None:
-            self._pending.pop(key, None)
             if not done.cancelled() and done.exception() is None:
                 self._remember(key, done.result())
 
@@ -171,16 +204,6 @@ class AudioLibrary:
         if len(self._memory) > MEMORY_KEPT:
             self._memory.popitem(last=False)
 
-    # -- worker thread ----------------------------------------------------------
 
-    def _render(self, key: str, recipe: Recipe) -> bytes:
-        data = self.cache.get(key)
-        if data is None:
-            data = recipe.render(self._espeak).leveled().wav()
-            self.cache.put(key, data)
-        return data
-
-    def _espeak(self) -> Espeak:
-        if self._engine is None:
-            self._engine = Espeak()
-        return self._engine
+def _key(url: str) -> str:
+    return url.removeprefix("/audio/").removesuffix(".wav")

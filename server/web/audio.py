@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.announce.cache import KEY
-from server.announce.espeak import SpeechError
 from server.announce.library import AudioLibrary
 from server.announce.pcm import AudioFormatError
+from server.announce.speech_errors import SpeechUnavailable
 from server.domain.errors import NotFound
 from server.errors import Unavailable
 
@@ -39,9 +39,9 @@ async def segment(request: Request) -> Response:
         raise NotFound("audio", f"{lang}/{name}")
     try:
         data = await _library(request).wav(key)
-    except SpeechError as error:
-        log.error("speech failed for %s: %s", key, error)
-        raise Unavailable("The speech could not be made; try again.", "speech_failed") from None
+    except SpeechUnavailable as error:
+        # the renderer logged real failures; shed ones are routine under load
+        raise Unavailable(f"No speech for this segment now: {error}", error.code) from None
     if data is None:
         raise NotFound("audio", key)
     return _wav(data, FOREVER)

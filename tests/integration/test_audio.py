@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import signal
 import socket
+import time
 import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -227,3 +230,39 @@ def test_the_site_file_shapes_what_is_said(tmp_path: Path) -> None:
                 assert answer.status_code == 200
                 check_wav(answer.content, segment["text"])
             json_404(*raw_get(server, "/audio/chime/quiet.wav"))
+
+
+def speech_processes(pid: int) -> list[int]:
+    """The speech processes (server/announce/speaker.py) among a process's children."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"server.announce.speaker" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def test_speech_runs_in_one_child_that_is_replaced_when_killed_and_ends_with_the_server(
+    tmp_path: Path,
+) -> None:
+    with LoketServer(tmp_path).running() as server:
+        assert server.process is not None
+        pid = server.process.pid
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            assert speech_processes(pid) == []  # started when first needed
+            for segment in call(server, http)["announcement"]["segments"]:
+                assert http.get(segment["url"]).status_code == 200
+            (first,) = speech_processes(pid)
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{first}").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)  # reaped by the server, not left a zombie
+            assert not Path(f"/proc/{first}").exists()
+            segments = call(server, http, "5", "C")["announcement"]["segments"]
+            for segment in segments:
+                answer = http.get(segment["url"])
+                assert answer.status_code == 200, answer.text
+                check_wav(answer.content, segment["text"])
+            (second,) = speech_processes(pid)
+            assert second != first
+    assert not Path(f"/proc/{second}").exists()
