@@ -204,7 +204,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def http_request(
-    method: str, path: str, body: object | None = None, token: str | None = None
+    method: str,
+    path: str,
+    body: object | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> bytes:
     payload = b"" if body is None else json.dumps(body).encode()
     lines = [
@@ -217,6 +221,7 @@ def http_request(
         lines.append("Content-Type: application/json")
     if token is not None:
         lines.append(f"Authorization: Bearer {token}")
+    lines.extend(f"{name}: {value}" for name, value in (headers or {}).items())
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
@@ -302,6 +307,21 @@ def login(port: int) -> str:
 
 
 # -- a light WebSocket client ---------------------------------------------------------------
+
+SEQ = b'"seq":'
+
+
+def seq_of(data: bytes) -> int:
+    """The envelope's seq (v, type, epoch, seq come first in that order), without json."""
+    start = data.index(SEQ) + len(SEQ)
+    return int(data[start : data.index(b",", start)])
+
+
+def kind_of(data: bytes) -> bytes:
+    """The envelope's type, without json."""
+    start = data.index(b'"type":"') + 8
+    return data[start : data.index(b'"', start)]
+
 
 
 class WsClient(asyncio.Protocol):

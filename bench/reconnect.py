@@ -54,18 +54,8 @@ ISSUE = h.http_request("POST", "/api/v1/sites/demo/tickets", {"service": "A"})
 MISSED = 20  # events while the displays are away
 STORM_TIMEOUT = 60.0  # seconds a storm may take before the stragglers count as not caught up
 BEHIND = 100  # events a resuming display has missed, in part 2
-SEQ = b'"seq":'
-
-
-def seq_of(data: bytes) -> int:
-    """The envelope's seq (v, type, epoch, seq come first in that order), without json."""
-    start = data.index(SEQ) + len(SEQ)
-    return int(data[start : data.index(b",", start)])
-
-
-def kind_of(data: bytes) -> bytes:
-    start = data.index(b'"type":"') + 8
-    return data[start : data.index(b'"', start)]
+seq_of = h.seq_of
+kind_of = h.kind_of
 
 
 # -- client worker process ---------------------------------------------------------------
