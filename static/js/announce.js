@@ -5,6 +5,9 @@
 // - One announcement at a time, in arrival order: a burst of calls queues up, each starts
 //   when the previous one ends. Nothing is cut off and nothing overlaps.
 // - Audio is fetched the moment the call arrives: the server leaves a lead time for that.
+//   A clip not in by the moment it is due (the first: its slot plus a short grace) is left
+//   out — the server is behind or shed that speech (503): the chime and the highlight
+//   still come, and nothing after it is held up waiting for a missing segment.
 // - An announcement whose turn comes more than its late limit after its start is skipped
 //   (waiting behind other announcements does not count as late). So is one whose audio
 //   all failed; a failed clip alone is left out. The screen never depends on sound.
@@ -16,6 +19,8 @@
 import { localNow } from "loket/clock";
 
 const TOO_LATE_MS = 10000; // a call announced this late would confuse more than help
+const LOAD_GRACE_MS = 1000; // how long past its slot the first clip may still arrive
+const PLACE_AHEAD_MS = 200; // a later clip is placed this long before it is due: no gap
 const MARGIN_S = 0.05; // never start a clip sooner than this: start(when) in the past would clip it
 const ANNOUNCED_KEPT = 500;
 const LOG_KEPT = 200;
@@ -69,36 +74,41 @@ export class Announcer {
   }
 
   async schedule(job) {
-    const parts = [];
-    for (const part of job.parts) {
-      const buffer = await part.buffer;
-      if (buffer) parts.push({ ...part, buffer });
-    }
     // Its time slot: start_at on our clock (the offset as known now), or after the previous.
     const slot = Math.max(job.startAt - (this.serverNow() - localNow()) + this.trimMs, this.endsAt);
     if (localNow() - slot > job.lateLimitMs) return this.skip(job.key, "late");
-    if (!parts.length) return this.skip(job.key, "failed");
-    const [begin, end] =
-      this.output.state() === "running" ? this.sound(job.key, parts, slot) : silent(parts, slot);
-    this.endsAt = end;
-    setTimeout(() => job.onSpeaking(true), begin - localNow());
-    setTimeout(() => job.onSpeaking(false), end - localNow());
-  }
-
-  /** Schedules the clips back to back on the context's clock; returns [begin, end] (epoch ms). */
-  sound(key, parts, slot) {
-    const zero = this.output.epochAtZero();
-    const earliest = this.output.context.currentTime + MARGIN_S;
-    let when = Math.max((slot - zero) / 1000, earliest, this.contextEndsAt);
-    const begin = zero + when * 1000;
-    for (const { kind, lang, url, buffer } of parts) {
-      this.output.play(buffer, when);
-      const at = zero + when * 1000;
-      keep(this.log, { key, kind, lang, url, at, duration: buffer.duration * 1000 });
-      when += buffer.duration; // the next clip starts on the sample after this one ends
+    const live = this.output.state() === "running";
+    let due = slot; // local epoch ms at which the next clip is to start
+    let when = null; // the same on the context's clock (s), once a clip is placed
+    let zero = null; // epochAtZero() when the first clip is placed: one mapping for all
+    let begin = null;
+    for (const part of job.parts) {
+      // A clip must be in when it is due (the first one may take a short grace), else it is
+      // left out and the next takes its place: a missing segment never holds up the rest.
+      const grace = begin === null ? LOAD_GRACE_MS : -PLACE_AHEAD_MS;
+      const buffer = await within(part.buffer, Math.max(due, localNow()) + grace);
+      if (!buffer) continue;
+      let at = Math.max(due, localNow());
+      if (live) {
+        zero ??= this.output.epochAtZero();
+        const earliest = this.output.context.currentTime + MARGIN_S;
+        when = Math.max(when ?? (due - zero) / 1000, earliest, this.contextEndsAt);
+        this.output.play(buffer, when);
+        at = zero + when * 1000;
+        const { kind, lang, url } = part;
+        keep(this.log, { key: job.key, kind, lang, url, at, duration: buffer.duration * 1000 });
+        when += buffer.duration; // the next clip starts on the sample after this one ends
+        this.contextEndsAt = when;
+      }
+      if (begin === null) {
+        begin = at;
+        setTimeout(() => job.onSpeaking(true), begin - localNow());
+      }
+      due = at + buffer.duration * 1000;
+      this.endsAt = due;
     }
-    this.contextEndsAt = when;
-    return [begin, zero + when * 1000];
+    if (begin === null) return this.skip(job.key, "failed");
+    setTimeout(() => job.onSpeaking(false), due - localNow());
   }
 
   skip(key, reason) {
@@ -106,10 +116,21 @@ export class Announcer {
   }
 }
 
-/** The time slot of an announcement nobody hears here: [begin, end] in epoch ms. */
-function silent(parts, slot) {
-  const begin = Math.max(slot, localNow());
-  return [begin, parts.reduce((end, part) => end + part.buffer.duration * 1000, begin)];
+/** What `promise` resolves to, or null if that is not before `until` (local epoch ms). */
+function within(promise, until) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), Math.max(0, until - localNow()));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
+    );
+  });
 }
 
 function keep(list, entry) {

@@ -169,6 +169,36 @@ def test_audio_that_fails_is_left_out(display: Display, live_server: LoketServer
     expect(display.page.locator("#current-number")).to_have_text("A001")
 
 
+def test_speech_not_in_by_its_time_is_left_out_and_holds_nothing_up(
+    display: Display, live_server: LoketServer
+) -> None:
+    # The server is behind: Indonesian never comes, Azerbaijani is shed (503).
+    held: list = []
+    display.page.route("**/audio/id/**", lambda route: held.append(route))  # never answered
+    shed = {"error": {"code": "speech_busy", "message": "No speech for this segment now"}}
+    display.page.route("**/audio/az/**", lambda route: route.fulfill(status=503, json=shed))
+    site = Site(live_server)
+    site.issue()
+    site.issue()
+    site.counter("call-next", "1")
+    site.counter("call-next", "2")
+
+    log = display.expect_played(4, timeout=20000)
+    calls = display.calls()
+    keys = [f"{call['ticket']['id']}/0" for call in calls]
+    assert [(e["key"], e["kind"], e["lang"]) for e in log] == [
+        (key, kind, lang) for key in keys for kind, lang in (("chime", None), ("speech", "en"))
+    ]
+    # the chime on time, English right after it, the next call right after that
+    assert abs(log[0]["at"] - calls[0]["announcement"]["start_at"]) < TOGETHER_MS
+    assert_back_to_back(log)
+    assert held, "the Indonesian segment was asked for"
+    # while the second call is heard (its chime; English comes next), its number is highlighted
+    expect(display.page.locator("#current-number")).to_have_class(
+        SPEAKING, timeout=log[2]["at"] - time.time() * 1000 + 3000
+    )
+
+
 def test_a_call_too_late_is_shown_but_not_played(
     display: Display, live_server: LoketServer
 ) -> None:
