@@ -3,21 +3,22 @@ a display after a call.
 
 1. Synthesis of one call's three segments (the demo site: id, en, az texts from the
    Announcer), each spoken by libespeak-ng, leveled and encoded as WAV and written to the
-   disk cache — what AudioLibrary does on its worker thread for a URL it has not made yet.
+   disk cache — what the speech process does for a URL it has not made yet.
    - cold: a fresh Python process (COLD_RUNS times): the first Espeak() and the first
      segment of each language. Imports are timed apart (server start-up pays them once).
    - warm: engine up, a new ticket number each round (so new texts): the three segments
-     through AudioLibrary.wav(), as a display's GET asks for them; plus each stage alone.
+     through AudioLibrary.wav(), as a display's GET asks for them (the speech process
+     renders, the file is read back from the disk cache); plus each stage alone.
 2. Cache hits: AudioLibrary.wav(key) for a segment in memory, and for one only on disk (a
    fresh AudioLibrary over a warm cache folder: what a restart or another process sees).
 3. Call to sound, against a real `loket serve` (fresh SQLite, fresh audio cache): one
    display socket listens; t0 just before POST …/call-next leaves; when ticket.called
    arrives the display GETs its three segment URLs at once (three keep-alive connections,
    as a browser would) — the time to the last 200. Two orders of calls:
-   - one counter: every call at counter 1, numbers in order — the server renders the
-     likely next call (same counter, next number) ahead, so the segments are ready;
-   - two counters: counters 1 and 2 take turns, so that guess never matches and every
-     call is rendered on demand.
+   - one counter: every call at counter 1, numbers in order; since counters 1, 2 and 6
+     share service A, the server does not render the next number ahead (it would before
+     issue 12), so this is rendered on demand as well;
+   - two counters: counters 1 and 2 take turns, every call rendered on demand.
    Calls are CALL_GAP_S apart (a hall: tens of seconds); the first call of a fresh server
    (engine start) is shown apart.
 
@@ -190,7 +191,7 @@ async def measure_warm(rounds: int, hits: int) -> Warm:
             start = time.perf_counter_ns()
             await library.wav(key)
             warm.memory_us.append((time.perf_counter_ns() - start) / 1e3)
-        library.close()
+        await library.close()
 
         # … and only on disk: a fresh library knows no texts, reads the folder
         fresh = AudioLibrary([site], DiskCache(folder, 10**9))
@@ -200,7 +201,7 @@ async def measure_warm(rounds: int, hits: int) -> Warm:
             found = await fresh.wav(key)
             warm.disk_us.append((time.perf_counter_ns() - start) / 1e3)
             assert found is not None
-        fresh.close()
+        await fresh.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return warm
