@@ -323,16 +323,18 @@ def kind_of(data: bytes) -> bytes:
     return data[start : data.index(b'"', start)]
 
 
-
 class WsClient(asyncio.Protocol):
     """One display socket, as lean as a Python client gets: a plain HTTP upgrade, then a
     minimal RFC 6455 frame reader (server frames are unmasked; no compression was offered).
     The arrival time is taken first thing in data_received, before any parsing, so the
     client's own cost stays out of what it measures as far as it can. It answers the
     server's keep-alive pings and close frames. `on_text(client, payload, t_ns)` sees every
-    text message."""
+    text message. `greeting`, if given, is sent the moment the upgrade is answered, before
+    any message is read (as a browser page's onopen handler does)."""
 
-    def __init__(self, host: str, port: int, path: str, on_text: TextHandler) -> None:
+    def __init__(
+        self, host: str, port: int, path: str, on_text: TextHandler, greeting: str | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         self.request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
@@ -341,6 +343,7 @@ class WsClient(asyncio.Protocol):
             "Sec-WebSocket-Version: 13\r\n\r\n"
         ).encode()
         self.on_text = on_text
+        self.greeting = greeting
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[None] = loop.create_future()
         self.first_text: asyncio.Future[int] = loop.create_future()
@@ -371,6 +374,8 @@ class WsClient(asyncio.Protocol):
                 return
             self._upgraded = True
             self.opened.set_result(None)
+            if self.greeting is not None:
+                self.send_text(self.greeting)
             buffer = rest
         # frames: FIN/opcode byte, length byte (126: 16-bit, 127: 64-bit), payload
         offset, size = 0, len(buffer)
@@ -447,12 +452,18 @@ class WsClient(asyncio.Protocol):
 TextHandler = Callable[[WsClient, bytes, int], None]
 
 
-async def open_ws(port: int, path: str, on_text: TextHandler, timeout: float = 60.0) -> WsClient:
+async def open_ws(
+    port: int,
+    path: str,
+    on_text: TextHandler,
+    timeout: float = 60.0,
+    greeting: str | None = None,
+) -> WsClient:
     """Connect, upgrade, and wait for the first text message (the snapshot)."""
     loop = asyncio.get_running_loop()
     _, client = await asyncio.wait_for(
         loop.create_connection(
-            lambda: WsClient("127.0.0.1", port, path, on_text), "127.0.0.1", port
+            lambda: WsClient("127.0.0.1", port, path, on_text, greeting), "127.0.0.1", port
         ),
         timeout,
     )

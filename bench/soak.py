@@ -86,6 +86,8 @@ SETTLE_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
 REPLAYED_TAIL = b',"replayed":true}'
 CALLED = b"ticket.called"
+STATUS = re.compile(rb'"status":"(\w+)"')
+LATER = ("called", "done", "no_show")  # a snapshot showing these tells of the call
 
 
 # -- the site --------------------------------------------------------------------------------
@@ -164,6 +166,14 @@ class Life:
     def on_text(self, client: h.WsClient, data: bytes, t: int) -> None:
         raise NotImplementedError
 
+    def greeting(self) -> str | None:
+        """What socket.js sends on open: resume from the last seq applied, once it has an
+        epoch (that is, on every reconnection)."""
+        return resume_text(self.epoch, self.resume_from()) if self.epoch else None
+
+    def resume_from(self) -> int:
+        raise NotImplementedError
+
     def opened(self, client: h.WsClient) -> None:
         self.client = client
         self.connections += 1
@@ -207,7 +217,7 @@ class Display(Life):
     def on_text(self, client: h.WsClient, data: bytes, t: int) -> None:
         kind = h.kind_of(data)
         if kind == b"snapshot":
-            self._snapshot(client, data)
+            self._snapshot(data)
         elif kind in (b"pong", b"error"):
             self.errors += kind == b"error"
         else:
@@ -219,7 +229,7 @@ class Display(Life):
             if kind == CALLED and not data.endswith(REPLAYED_TAIL):
                 self.worker.display_heard(seq, t)
 
-    def _snapshot(self, client: h.WsClient, data: bytes) -> None:
+    def _snapshot(self, data: bytes) -> None:
         seq = h.seq_of(data)
         if not self.fresh_connection:
             self.fresh += 1  # the server could not replay: the display starts over
@@ -227,10 +237,12 @@ class Display(Life):
             self.first = seq
             self.epoch = json.loads(data)["epoch"]
         else:
-            self.resumed_at.append(seq)
-            client.send_text(resume_text(self.epoch, self.last))
+            self.resumed_at.append(seq)  # its resume went out on open, before this
         self.fresh_connection = False
         self.last = max(self.last, seq)
+
+    def resume_from(self) -> int:
+        return self.last
 
     def result(self) -> tuple[Any, ...]:
         return (
@@ -256,17 +268,20 @@ class Phone(Life):
         self.gaps = self.duplicates = self.regressions = 0
         self.called_t = 0
         self.told = ""  # how it learnt of its call: "event" or "snapshot"
+        self.status = ""  # its ticket's, in the last message
 
     def on_text(self, client: h.WsClient, data: bytes, t: int) -> None:
         kind = h.kind_of(data)
         if kind in (b"pong", b"error"):
             return
         seq = h.seq_of(data)
+        status = STATUS.search(data)
+        self.status = status.group(1).decode() if status else self.status
         if kind == b"snapshot":
             if not self.epoch:
                 self.epoch = json.loads(data)["epoch"]
-            self._snapshot(client, seq)
-            if b'"status":"called"' in data:
+            self._snapshot(seq)
+            if self.status in LATER:
                 self._told("snapshot", t)
             return
         if seq <= self.last:
@@ -278,10 +293,11 @@ class Phone(Life):
         if kind == CALLED:
             self._told("event", t)
 
-    def _snapshot(self, client: h.WsClient, seq: int) -> None:
+    def resume_from(self) -> int:
+        return self.highest
+
+    def _snapshot(self, seq: int) -> None:
         if self.fresh_connection:
-            if self.connections:  # a reconnection: this one is not counted yet
-                client.send_text(resume_text(self.epoch, self.highest))
             self.fresh_connection = False
         elif seq < self.last:
             self.regressions += 1
@@ -307,6 +323,7 @@ class Phone(Life):
             self.regressions,
             self.connections,
             self.unplanned,
+            self.status,
         )
 
 
@@ -354,7 +371,9 @@ class Worker(h.PipeWorker):
     async def _open(self, life: Life) -> None:
         life.fresh_connection = True
         async with self.gate:
-            client = await h.open_ws(self.port, life.path, life.handler(), timeout=60)
+            client = await h.open_ws(
+                self.port, life.path, life.handler(), timeout=60, greeting=life.greeting()
+            )
         life.opened(client)
 
     async def _first_open(self, life: Life) -> None:
@@ -1003,13 +1022,24 @@ def duplicated(got: bytes, first: int, last: int) -> int:
     return len(window) - window.count(0) - window.count(1)
 
 
+def race_shaped(missing: set[int], resumed_at: list[int]) -> set[int]:
+    """The missing seqs that end at a resumed connection's snapshot seq X: a run X−k … X
+    all missing — what the snapshot held but neither the replay nor the live feed sent."""
+    found: set[int] = set()
+    for seq in resumed_at:
+        while seq in missing:
+            found.add(seq)
+            seq -= 1
+    return found
+
+
 @dataclass
 class DisplayFindings:
     displays: int = 0
     with_gaps: int = 0
     missing_events: int = 0
     missing_calls: int = 0
-    race_shaped: int = 0  # a missing seq that is a resumed connection's snapshot seq
+    race_shaped: int = 0  # missing seqs in a run ending at a resumed connection's snapshot
     duplicates: int = 0
     fresh: int = 0
     connections: int = 0
@@ -1036,8 +1066,7 @@ def check_displays(results: list[tuple[Any, ...]], called: set[int], last: int) 
         found.worst.append(len(missing))
         found.missing_events += len(missing)
         found.missing_calls += sum(1 for seq in missing if seq in called)
-        snapshots = set(resumed_at)
-        found.race_shaped += sum(1 for seq in missing if seq in snapshots)
+        found.race_shaped += len(race_shaped(set(missing), resumed_at))
         if len(found.examples) < 5:
             found.examples.append(
                 f"first snapshot {first}, resumed at snapshots {resumed_at[:6]}, "
@@ -1058,6 +1087,7 @@ class PhoneFindings:
     told_live: int = 0
     told_by_snapshot: int = 0
     called_not_told: int = 0
+    examples: list[str] = field(default_factory=list)
     latency: dict[int, list[float]] = field(default_factory=dict)  # minute → ms
 
 
@@ -1065,7 +1095,8 @@ def check_phones(results: list[tuple[Any, ...]], calls: list[Call]) -> PhoneFind
     found = PhoneFindings()
     by_id = {call.ticket_id: call for call in calls}
     latency: defaultdict[int, list[float]] = defaultdict(list)
-    for ticket_id, told, called_t, gaps, dups, regressions, connections, unplanned in results:
+    for row in results:
+        ticket_id, told, called_t, gaps, dups, regressions, connections, unplanned, status = row
         found.phones += 1
         found.gaps += gaps
         found.duplicates += dups
@@ -1081,6 +1112,11 @@ def check_phones(results: list[tuple[Any, ...]], calls: list[Call]) -> PhoneFind
             found.told_by_snapshot += 1
         elif call is not None:
             found.called_not_told += 1
+            if len(found.examples) < 5:
+                found.examples.append(
+                    f"phone of {call.key} (called at seq {call.seq}): last status {status!r}, "
+                    f"{connections} connections, closed by the server {unplanned}"
+                )
     found.latency = dict(latency)
     return found
 
@@ -1247,7 +1283,7 @@ def check_table(found: Findings) -> h.Table:
         ("displays with a gap", d.with_gaps),
         ("events missing (all displays)", d.missing_events),
         ("… of them ticket.called (calls a TV never announced)", d.missing_calls),
-        ("… of them at a resumed connection's snapshot seq (the race)", d.race_shaped),
+        ("… of them in a run ending at a resumed snapshot's seq (the race)", d.race_shaped),
         ("missing per display, worst 5", ", ".join(map(str, d.worst[:5])) or "—"),
         ("events received twice", d.duplicates),
         ("display connections (resumes = connections − displays)", d.connections),
@@ -1303,7 +1339,7 @@ def report(hall: Hall, found: Findings, title: str, extra: list[str]) -> str:
         "",
         check_table(found).render(),
         "",
-        *(f"  e.g. {e}" for e in found.displays.examples),
+        *(f"  e.g. {e}" for e in [*found.displays.examples, *found.phones.examples]),
         *(f"  client failure e.g. {e}" for e in found.failure_examples[:3]),
         "Targets: 0 gaps on every display and phone; every call exactly once; "
         "audio p99 ≤ 2 s; RSS flat after warm-up.",
