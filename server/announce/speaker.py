@@ -74,7 +74,10 @@ def main(argv: list[str]) -> int:
     # stdout carries answers only: anything else a library prints goes to stderr
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    serve(Speaker(DiskCache(folder, max_bytes)), sys.stdin, answers)
+    try:
+        serve(Speaker(DiskCache(folder, max_bytes)), sys.stdin, answers)
+    except BrokenPipeError:  # the parent is gone: nobody to answer, nothing to report
+        pass
     return 0
 
 
