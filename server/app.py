@@ -51,6 +51,7 @@ def create_app(
             settings.audio_cache_mb * 1024 * 1024,
         )
         library = AudioLibrary(chosen_sites, cache, packs)
+        await library.start()  # its speech process, so that the first call need not wait
         service = LoketService(
             chosen_sites,
             open_store(settings.store),

@@ -86,6 +86,10 @@ class AudioLibrary:
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._chimes: dict[str, bytes] = {}
 
+    async def start(self) -> None:
+        """Starts the speech process ahead of the first call (else it starts on demand)."""
+        await self.renderer.link.start()
+
     async def close(self) -> None:
         """Ends the speech process; whoever still waits for speech gets an error."""
         await self.renderer.close()

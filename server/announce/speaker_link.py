@@ -74,6 +74,12 @@ class SpeakerLink:
         failed = reply.get("error")
         return str(failed) if failed is not None else None
 
+    async def start(self) -> None:
+        """Starts the speech process now rather than at the first job: its imports take a
+        few hundred milliseconds, better spent before the first call than after it."""
+        if self._process is None:
+            await self._start()
+
     async def close(self) -> None:
         if self._process is not None:
             await self._end(self._process)

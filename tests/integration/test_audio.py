@@ -249,10 +249,10 @@ def test_speech_runs_in_one_child_that_is_replaced_when_killed_and_ends_with_the
         assert server.process is not None
         pid = server.process.pid
         with httpx.Client(base_url=server.url, timeout=10) as http:
-            assert speech_processes(pid) == []  # started when first needed
+            (first,) = speech_processes(pid)  # started with the server, ahead of any call
             for segment in call(server, http)["announcement"]["segments"]:
                 assert http.get(segment["url"]).status_code == 200
-            (first,) = speech_processes(pid)
+            assert speech_processes(pid) == [first]
             os.kill(first, signal.SIGKILL)
             deadline = time.monotonic() + 10
             while Path(f"/proc/{first}").exists() and time.monotonic() < deadline:
