@@ -37,7 +37,8 @@ the clock jumps to the next morning across the site's midnight. RSS at the end o
 and after its idle; tickets numbers restart each day; the same checks over the week.
 
     .venv/bin/python bench/soak.py              # the busy day: 10 minutes
-    .venv/bin/python bench/soak.py --quick      # ~30 s, 10 counters, 40 displays, 60 phones
+    .venv/bin/python bench/soak.py --quick      # ~40 s: 10 counters, 40 displays, 60 phones,
+                                                # half of them dropped every 10 s
     .venv/bin/python bench/soak.py --week       # 7 days of 1 minute
     .venv/bin/python bench/soak.py --store redis
 
@@ -88,6 +89,7 @@ REPLAYED_TAIL = b',"replayed":true}'
 CALLED = b"ticket.called"
 STATUS = re.compile(rb'"status":"(\w+)"')
 LATER = ("called", "done", "no_show")  # a snapshot showing these tells of the call
+HISTORY = 12  # messages a phone keeps, to show what a phone never told of its call got
 
 
 # -- the site --------------------------------------------------------------------------------
@@ -269,6 +271,7 @@ class Phone(Life):
         self.called_t = 0
         self.told = ""  # how it learnt of its call: "event" or "snapshot"
         self.status = ""  # its ticket's, in the last message
+        self.history: list[str] = []  # type:seq:status of its first messages, for examples
 
     def on_text(self, client: h.WsClient, data: bytes, t: int) -> None:
         kind = h.kind_of(data)
@@ -277,6 +280,8 @@ class Phone(Life):
         seq = h.seq_of(data)
         status = STATUS.search(data)
         self.status = status.group(1).decode() if status else self.status
+        if len(self.history) < HISTORY:
+            self.history.append(f"{kind.decode()}:{seq}:{self.status}")
         if kind == b"snapshot":
             if not self.epoch:
                 self.epoch = json.loads(data)["epoch"]
@@ -324,6 +329,7 @@ class Phone(Life):
             self.connections,
             self.unplanned,
             self.status,
+            self.history if not self.told else [],
         )
 
 
@@ -727,6 +733,7 @@ class Call:
     day: int
     audio_s: float | None = None
     audio_failed: bool = False
+    audio_refused: bool = False  # a segment answered 503 (speech shed it, or busy) first
 
 
 @dataclass
@@ -902,7 +909,7 @@ class Hall:
             call.audio_failed = True
             return
         deadline = time.monotonic() + self.settings.audio_timeout
-        results = await asyncio.gather(*(self._fetch(url, deadline) for url in heard))
+        results = await asyncio.gather(*(self._fetch(call, url, deadline) for url in heard))
         if all(results):
             call.audio_s = (h.now_ns() - call.t_ack) / 1e9
         else:
@@ -917,7 +924,7 @@ class Hall:
             await asyncio.sleep(0.05)
         return None
 
-    async def _fetch(self, url: str, deadline: float) -> bool:
+    async def _fetch(self, call: Call, url: str, deadline: float) -> bool:
         raw = h.http_request("GET", url)
         delay = 0.05
         while time.monotonic() < deadline:
@@ -934,6 +941,7 @@ class Hall:
                     status = 0
             if status == 200:
                 return True
+            call.audio_refused |= status == 503
             await asyncio.sleep(delay)
             delay = min(1.0, delay * 2)
         return False
@@ -1096,7 +1104,7 @@ def check_phones(results: list[tuple[Any, ...]], calls: list[Call]) -> PhoneFind
     by_id = {call.ticket_id: call for call in calls}
     latency: defaultdict[int, list[float]] = defaultdict(list)
     for row in results:
-        ticket_id, told, called_t, gaps, dups, regressions, connections, unplanned, status = row
+        ticket_id, told, called_t, gaps, dups, regressions, connections, unplanned, status = row[:9]
         found.phones += 1
         found.gaps += gaps
         found.duplicates += dups
@@ -1115,7 +1123,8 @@ def check_phones(results: list[tuple[Any, ...]], calls: list[Call]) -> PhoneFind
             if len(found.examples) < 5:
                 found.examples.append(
                     f"phone of {call.key} (called at seq {call.seq}): last status {status!r}, "
-                    f"{connections} connections, closed by the server {unplanned}"
+                    f"{connections} connections, closed by the server {unplanned}; "
+                    f"messages {' '.join(row[9])}"
                 )
     found.latency = dict(latency)
     return found
@@ -1227,6 +1236,7 @@ def minute_table(hall: Hall, found: Findings) -> h.Table:
             "audio p50 s",
             "audio p99 s",
             "audio missing",
+            "audio 503 first",
             "RSS MB",
             "fds",
             "children",
@@ -1249,6 +1259,7 @@ def minute_table(hall: Hall, found: Findings) -> h.Table:
             pct(audio, 50),
             pct(audio, 99),
             len(calls) - len(audio),
+            sum(c.audio_refused for c in calls),
             sample.rss_mb,
             sample.fds,
             sample.children,
@@ -1361,6 +1372,7 @@ def figures(hall: Hall, found: Findings, extra: dict[str, Any]) -> dict[str, Any
                 "phone_ms": [pct(found.phones.latency.get(minute), q) for q in (50, 99)],
                 "audio_s": [pct(audio, q) for q in (50, 99)],
                 "audio_missing": len(calls) - len(audio),
+                "audio_refused": sum(c.audio_refused for c in calls),
                 **vars(sample),
             }
         )
@@ -1466,7 +1478,7 @@ class DayEnd:
 
 
 async def run_week(
-    hall: Hall, args: argparse.Namespace, clock: ShiftedClock
+    hall: Hall, args: argparse.Namespace, clock: ShiftedClock, traces: Traces | None
 ) -> tuple[Findings, list[str], dict[str, Any]]:
     await connect(hall)
     hall.t_start = h.now_ns()
@@ -1485,6 +1497,8 @@ async def run_week(
         hall.waiting.clear()  # drained
         end = hall.server.rss_kb() / 1024
         await asyncio.sleep(args.idle)
+        if traces is not None:
+            await traces.take()
         today = [c for c in hall.calls if c.day == day]
         firsts = sorted(c.key.split("@")[0] for c in today[:60])
         days.append(
@@ -1525,8 +1539,57 @@ async def run_week(
         "",
         table.render(),
         "",
+        *(traces.growth() if traces is not None else []),
     ]
     return found, extra, {"days": [vars(d) for d in days]}
+
+
+class Traces:
+    """tracemalloc snapshots of the server at the end of each day (`--tracemalloc`): SIGUSR1
+    makes bench/whatif/sitecustomize.py dump snap-N.pickle into the folder."""
+
+    def __init__(self, folder: Path, pid: int) -> None:
+        self.folder = folder
+        self.pid = pid
+        self.taken = 0
+
+    async def take(self) -> None:
+        self.taken += 1
+        path = self.folder / f"snap-{self.taken}.pickle"
+        os.kill(self.pid, signal.SIGUSR1)
+        size = -1
+        for _ in range(600):  # written by the server's main thread; done when it stops growing
+            await asyncio.sleep(0.5)
+            if path.exists() and path.stat().st_size == size:
+                return
+            size = path.stat().st_size if path.exists() else -1
+
+    def growth(self, top: int = 12) -> list[str]:
+        """The lines whose traced memory grew most from the first snapshot to the last."""
+        import tracemalloc
+
+        if self.taken < 2:
+            return []
+        first = tracemalloc.Snapshot.load(str(self.folder / "snap-1.pickle"))
+        last = tracemalloc.Snapshot.load(str(self.folder / f"snap-{self.taken}.pickle"))
+        table = h.Table(["where", "grew KB", "blocks"])
+        for stat in last.compare_to(first, "lineno")[:top]:
+            frame = stat.traceback[0]
+            table.add(
+                f"{frame.filename.split('/site-packages/')[-1]}:{frame.lineno}",
+                stat.size_diff / 1024,
+                stat.count_diff,
+            )
+        total = sum(s.size for s in last.statistics("filename")) - sum(
+            s.size for s in first.statistics("filename")
+        )
+        return [
+            f"tracemalloc, end of day 1 → end of day {self.taken}: traced memory grew "
+            f"{total / 1024:,.0f} KB; the lines that grew most:",
+            "",
+            table.render(),
+            "",
+        ]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -1557,6 +1620,9 @@ def start_server(
     if clock is not None:
         env["BENCH_CLOCK_FILE"] = str(clock.path)
         env["BENCH_MAINTAIN_S"] = str(args.maintain)
+    if args.tracemalloc:
+        (folder / "trace").mkdir()
+        env.update(BENCH_WHATIF="tracemalloc", BENCH_TRACEMALLOC=str(folder / "trace"))
     redis = h.start_redis("everysec") if args.store == "redis" else None
     store = f"redis://127.0.0.1:{redis.port}/0" if redis is not None else None
     try:
@@ -1572,7 +1638,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="3 × 10 s, 10 counters, 40 displays, 60 phones, 10%% drops",
+        help="3 × 10 s, 10 counters, 40 displays, 60 phones, half of them dropped every 10 s",
     )
     parser.add_argument("--week", action="store_true", help="the simulated week")
     parser.add_argument("--minutes", type=int, help="busy intervals (default 10)")
@@ -1601,6 +1667,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--audio-connections", type=int, default=200, help="audio fetches at once (200)"
     )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="--week: trace the server's allocations, snapshot at each day's end (slow)",
+    )
     parser.add_argument("--store", choices=["sqlite", "redis"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="client processes (2)")
     parser.add_argument("--seed", type=int, default=1)
@@ -1614,7 +1685,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "displays": 40 if quick else 300,
         "phones": 60 if quick else 500,
         "line": 30 if quick else 150,
-        "drop": 0.1 if quick else 0.05,
+        "drop": 0.5 if quick else 0.05,
         "idle": 3.0 if quick else 30.0,
         "audio_drain": 10.0 if quick else 60.0,
     }
@@ -1632,7 +1703,8 @@ async def run(args: argparse.Namespace, pool: Pool, folder: Path) -> int:
     hall = Hall(server, pool, settings_from(args))
     try:
         if clock is not None:
-            found, extra, more = await run_week(hall, args, clock)
+            traces = Traces(folder / "trace", server.pid) if args.tracemalloc else None
+            found, extra, more = await run_week(hall, args, clock, traces)
             title = "soak --week"
         else:
             found, extra, more = await run_day(hall, args)

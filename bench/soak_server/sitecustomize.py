@@ -13,12 +13,15 @@ server's PYTHONPATH (after the checkout). It changes no behaviour of the server:
   `clock=`; the wrapper passes one unless the caller gave its own. With
   $BENCH_MAINTAIN_S, the service's periodic maintenance (store pruning, every 600 s)
   runs that often instead: a simulated day lasts minutes, not 24 hours.
+- With $BENCH_WHATIF set (soak.py --tracemalloc sets `tracemalloc`), the switches of
+  bench/whatif/sitecustomize.py too: only one `sitecustomize` is ever imported.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import runpy
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
@@ -81,3 +84,5 @@ def _shift_clock() -> None:
 _name_threads()
 if os.environ.get("BENCH_CLOCK_FILE"):
     _shift_clock()
+if os.environ.get("BENCH_WHATIF"):
+    runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "whatif", "sitecustomize.py"))
