@@ -617,6 +617,7 @@ class Sample:
     """The server over one interval."""
 
     rss_mb: float
+    anon_mb: float  # RssAnon: the heap (malloc, Python), not file-backed pages
     fds: int
     children: int
     children_rss_mb: float
@@ -649,8 +650,10 @@ class Probe:
         for pid in kids:
             with contextlib.suppress(OSError, RuntimeError):
                 child_rss += h.rss_kb(pid)
+        memory = h.status_kb(self.pid, ("VmRSS", "RssAnon"))
         return Sample(
-            rss_mb=h.rss_kb(self.pid) / 1024,
+            rss_mb=memory["VmRSS"] / 1024,
+            anon_mb=memory.get("RssAnon", 0) / 1024,
             fds=fd_count(self.pid),
             children=len(kids),
             children_rss_mb=child_rss / 1024,
@@ -1238,6 +1241,7 @@ def minute_table(hall: Hall, found: Findings) -> h.Table:
             "audio missing",
             "audio 503 first",
             "RSS MB",
+            "of it RssAnon MB",
             "fds",
             "children",
             "children RSS MB",
@@ -1261,6 +1265,7 @@ def minute_table(hall: Hall, found: Findings) -> h.Table:
             len(calls) - len(audio),
             sum(c.audio_refused for c in calls),
             sample.rss_mb,
+            sample.anon_mb,
             sample.fds,
             sample.children,
             sample.children_rss_mb,
@@ -1466,6 +1471,17 @@ async def run_day(
     return found, extra, {"rss_after_idle_mb": after}
 
 
+def first_numbers(calls: list[Call]) -> str:
+    """The lowest number called per service: 001 on every day if numbers start again."""
+    lowest: dict[str, str] = {}
+    for call in calls:
+        number = call.key.split("@")[0]
+        known = lowest.get(call.service)
+        if known is None or int(number[1:]) < int(known[1:]):
+            lowest[call.service] = number
+    return ", ".join(lowest[s] for s in sorted(lowest))
+
+
 @dataclass
 class DayEnd:
     day: int
@@ -1473,6 +1489,7 @@ class DayEnd:
     first_numbers: str
     rss_end_mb: float
     rss_idle_mb: float
+    anon_idle_mb: float
     fds: int
     children_rss_mb: float
 
@@ -1500,14 +1517,14 @@ async def run_week(
         if traces is not None:
             await traces.take()
         today = [c for c in hall.calls if c.day == day]
-        firsts = sorted(c.key.split("@")[0] for c in today[:60])
         days.append(
             DayEnd(
                 day + 1,
                 len(today),
-                ", ".join(sorted({n for n in firsts if n.endswith("001")})) or firsts[0],
+                first_numbers(today),
                 end,
                 hall.server.rss_kb() / 1024,
+                h.status_kb(hall.server.pid, ("RssAnon",)).get("RssAnon", 0) / 1024,
                 fd_count(hall.server.pid),
                 sum(h.rss_kb(p) for p in children(hall.server.pid)) / 1024,
             )
@@ -1521,16 +1538,24 @@ async def run_week(
         [
             "day",
             "calls",
-            "first numbers",
+            "lowest number called",
             "RSS end of day MB",
             "RSS after idle MB",
+            "of it RssAnon MB",
             "fds",
             "children RSS MB",
         ]
     )
     for d in days:
         table.add(
-            d.day, d.calls, d.first_numbers, d.rss_end_mb, d.rss_idle_mb, d.fds, d.children_rss_mb
+            d.day,
+            d.calls,
+            d.first_numbers,
+            d.rss_end_mb,
+            d.rss_idle_mb,
+            d.anon_idle_mb,
+            d.fds,
+            d.children_rss_mb,
         )
     extra = [
         f"The week: each day from 08:00 ({TIMEZONE}) of the server's shifted clock, "
