@@ -38,6 +38,7 @@ class Renderer:
         self._current: tuple[str, asyncio.Future[bytes]] | None = None
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._closed = False
 
     def submit(
         self, key: str, payload: dict[str, Any], urgent: bool, moment: float, deadline: float
@@ -46,12 +47,16 @@ class Renderer:
         if self._current is not None and self._current[0] == key:
             return self._current[1]
         future = self.backlog.add(key, payload, urgent, moment, deadline)
+        if self._closed:  # a call published while the server stops: no new speech process
+            self.backlog.fail_all(SpeechUnavailable("the server is stopping"))
+            return future
         self._wake.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run(), name="loket-speech")
         return future
 
     async def close(self) -> None:
+        self._closed = True
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)

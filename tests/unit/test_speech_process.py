@@ -154,16 +154,18 @@ async def test_the_order_is_decided_when_the_speech_process_is_free() -> None:
     assert link.closed
 
 
-async def test_closing_fails_whoever_still_waits() -> None:
+async def test_closing_fails_whoever_still_waits_or_comes_later() -> None:
     link = HeldLink()
     renderer = Renderer(link, lambda key: b"", clock=Clock())
     busy = renderer.submit("busy", job("busy"), True, NOW, NOW + 60)
     waiting = renderer.submit("waiting", job("waiting"), True, NOW, NOW + 60)
     await asyncio.sleep(0.01)
     await renderer.close()
-    for future in (busy, waiting):
+    late = renderer.submit("late", job("late"), True, NOW, NOW + 60)
+    for future in (busy, waiting, late):
         with pytest.raises(SpeechUnavailable):
             future.result()
+    assert link.order == ["busy"]  # nothing more reached the speech process
 
 
 # -- the real speech process ----------------------------------------------------------------
