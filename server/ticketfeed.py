@@ -286,13 +286,17 @@ class TicketFeed:
                 self._unfollow(entry)
 
     async def _first_read(self, ticket_id: str) -> Followed:
-        ticket, position = await self._settled_read(ticket_id)
+        ticket, position, settled = await self._settled_read(ticket_id)
         entry = self._followed.get(ticket_id)  # another phone may have been quicker
         if entry is None:
             entry = Followed(ticket, position, asyncio.get_running_loop().time())
             self._followed[entry.id] = entry
             if entry.site in self._sites:
                 self._sites[entry.site].followed[entry.id] = entry
+            if not settled:
+                # the events that crossed the last read found no entry to move: the ticket
+                # may have been called meanwhile, so read it again now that it is followed
+                self._read_again(entry)
         return entry
 
     def _unfollow(self, entry: Followed) -> None:
@@ -316,16 +320,17 @@ class TicketFeed:
 
     # -- reading again ----------------------------------------------------------------
 
-    async def _settled_read(self, ticket_id: str) -> tuple[Ticket, int | None]:
+    async def _settled_read(self, ticket_id: str) -> tuple[Ticket, int | None, bool]:
         """The store's answer, taken again (a few times at most) while events came
-        during the read: they may or may not be in it."""
+        during the read: they may or may not be in it. False: events came during every
+        try (a busy hall), so the answer may be older than they are."""
         for _ in range(READ_TRIES):
             before = self._events
             ticket, position = await self._read(ticket_id)
             await asyncio.sleep(0)  # events committed with the read are handed over first
             if self._events == before:
-                break
-        return ticket, position
+                return ticket, position, True
+        return ticket, position, False
 
     def _read_again(self, entry: Followed) -> None:
         self._due[entry] = None

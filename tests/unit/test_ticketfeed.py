@@ -21,7 +21,7 @@ from server.domain.ticket import Status, Ticket
 from server.events import event_data
 from server.hub import Message
 from server.protocol import Event, dumps, envelope
-from server.ticketfeed import Followed, TicketFeed, _encode
+from server.ticketfeed import READ_TRIES, Followed, TicketFeed, _encode
 
 SITE = load_sites(None)[0]  # the demo site
 EPOCH = "test-epoch"
@@ -207,6 +207,38 @@ async def test_a_read_that_crosses_an_event_is_not_counted_twice() -> None:
             feed.publish(event)
         await settle()
         assert phone.last["data"]["position"] == 2 == hall.queue.position(mine)
+
+
+async def test_a_first_read_that_never_settles_is_read_again_once_followed() -> None:
+    """In a busy hall events cross every try of a phone's first read; the last one was its
+    own call, published before the phone's entry existed. The phone must still be told."""
+    hall = Hall()
+    mine, _ = hall.issue("A")
+    tries = 0
+
+    async def busy_read(ticket_id: str) -> tuple[Ticket, int | None]:
+        nonlocal tries
+        answer = await hall.read(ticket_id)  # taken before the events below
+        tries += 1
+        if tries < READ_TRIES:
+            crossing = hall.issue("B")[1]  # elsewhere in the hall
+        elif tries == READ_TRIES:
+            crossing = hall.run(commands.call_next(hall.queue, "1", hall.now))  # its call
+        else:
+            crossing = []
+        for event in crossing:
+            feed.publish(event)
+        return answer
+
+    feed = TicketFeed([SITE], busy_read, lambda: EPOCH, lambda: hall.now)
+    phone = Phone()
+    async with feed.follow(mine.id, phone) as (subscription, entry):
+        assert json.loads(feed.snapshot(entry)[1])["data"]["ticket"]["status"] == "waiting"
+        subscription.start()
+        await settle()
+        assert tries == READ_TRIES + 1
+        assert phone.last["data"]["ticket"]["status"] == "called"
+        assert [m["seq"] for m in phone.messages] == [1]
 
 
 async def test_a_gap_in_the_events_makes_every_entry_read_again() -> None:
