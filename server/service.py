@@ -24,6 +24,7 @@ from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.errors import Conflict, Forbidden, Invalid, Unauthorized
 from server.hub import Hub, Message, Sink, Subscription
+from server.memory import give_back_free_memory
 from server.passwords import Passwords
 from server.protocol import Event
 from server.store import Result, Snapshot, Store
@@ -35,6 +36,7 @@ log = logging.getLogger("loket")
 
 SESSION_LIFETIME = timedelta(hours=12)
 MAINTENANCE_INTERVAL = 600.0
+TRIM_INTERVAL = 60.0  # s between giving freed heap pages back (server/memory.py)
 # a session ended on another process is noticed here within this time
 SESSION_CACHE_SECONDS = 30.0
 SEED_EVENTS = (1000, 200)  # recent events that teach the wait estimate after a start
@@ -87,11 +89,19 @@ class LoketService:
         if self.audio is not None:
             await self.audio.close()
 
-    async def maintain(self, every: float = MAINTENANCE_INTERVAL) -> None:
-        """Prune the store now and then, for as long as the server runs."""
+    async def maintain(
+        self, every: float = MAINTENANCE_INTERVAL, trim_every: float = TRIM_INTERVAL
+    ) -> None:
+        """Prune the store now and then, and give freed memory back to the system more
+        often (a few ms), for as long as the server runs."""
+        loop = asyncio.get_running_loop()
+        pruned = -every
         while True:
-            await self.store.prune(self.clock())
-            await asyncio.sleep(every)
+            if loop.time() - pruned >= every:
+                await self.store.prune(self.clock())
+                pruned = loop.time()
+            give_back_free_memory()
+            await asyncio.sleep(trim_every)
 
     def _follow_epoch(self) -> None:
         """The store's history was lost (a shared store flushed, say): nothing the hub
