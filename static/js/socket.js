@@ -1,9 +1,8 @@
 // One reconnecting WebSocket for the display, counter and ticket pages (CONTRACT section 4).
 //
-// - Applies events in seq order exactly once: duplicates (seq <= last applied, same epoch)
-//   are dropped; a gap (seq > last + 1) or another epoch asks the server to resume; events
-//   that arrive early wait in a buffer until the missing ones are replayed.
-// - A snapshot replaces everything (the page resets its state in onSnapshot).
+// - Applies events in seq order exactly once, asks for what is missing, and gives up on a
+//   resume that does not come: the rules are in sequencer.js, this file only carries them
+//   out. A snapshot replaces everything (the page resets its state in onSnapshot).
 // - Reconnects with exponential backoff and full jitter, then sends resume.
 // - Browsers do not expose WebSocket ping frames, so it sends a JSON "ping" every 20 s;
 //   45 s of silence means a dead link. The pongs also give the server's clock (clock.js): a
@@ -12,17 +11,16 @@
 // - Reports itself with a "hello" (ARCHITECTURE.md, display registry) after each connection's
 //   first snapshot and then every 20 s with the ping, so that staff can see which screens are
 //   alive, what they show and whether they can play sound.
-// - Replayed events it has already applied (a resume after a reconnect: their seq is at or
-//   below the fresh snapshot's) do not touch the state again, but go to onReplayed: the page
-//   may still want to know that they happened while it was away (the display announces them).
+// - Replayed events it has already applied do not touch the state again, but go to
+//   onReplayed: the page may still want to know that they happened while it was away.
 
 import { ClockSync, localNow } from "loket/clock";
+import { Sequencer } from "loket/sequencer";
 
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 10000;
 const SILENCE_LIMIT_MS = 45000;
 const PING_EVERY_MS = 20000;
-const GAP_WAIT_MS = 5000; // a resume that does not fill the gap by then: reconnect for a snapshot
 const BURST_PINGS = 5; // right after connecting, BURST_GAP_MS apart
 const BURST_GAP_MS = 100;
 
@@ -39,11 +37,9 @@ export class LiveSocket {
     this.path = path;
     this.handlers = handlers;
     this.connected = false;
-    this.epoch = null;
-    this.seq = null;
+    this.sequencer = new Sequencer();
     this.ws = null;
     this.attempt = 0;
-    this.pending = new Map(); // seq → event that arrived before its predecessors
     this.clockSync = new ClockSync();
     this.offset = 0; // server clock minus local clock (localNow()), ms
     this.timers = { retry: 0, silence: 0, ping: 0, burst: 0, gap: 0 };
@@ -67,6 +63,19 @@ export class LiveSocket {
     window.removeEventListener("online", this.onOnline);
     this.teardown();
     for (const name of Object.keys(this.timers)) clearTimeout(this.timers[name]);
+  }
+
+  /** The epoch and the seq of the last event applied (the seq is settable for tests). */
+  get epoch() {
+    return this.sequencer.epoch;
+  }
+
+  get seq() {
+    return this.sequencer.seq;
+  }
+
+  set seq(seq) {
+    this.sequencer.seq = seq;
   }
 
   /** Milliseconds since the Unix epoch by the server's clock (estimated from pongs). */
@@ -103,7 +112,8 @@ export class LiveSocket {
     ws.onopen = () => {
       this.greeted = false;
       this.setStatus(true);
-      if (this.epoch !== null) this.send({ type: "resume", epoch: this.epoch, seq: this.seq });
+      const resume = this.sequencer.resume();
+      if (resume) this.send(resume);
       this.ping();
       this.pingBurst(BURST_PINGS - 1);
     };
@@ -196,60 +206,45 @@ export class LiveSocket {
       this.call("onControl", msg);
       return;
     }
-    if (msg.type === "snapshot") {
-      this.attempt = 0; // a healthy connection: the next outage starts with a short wait
-      this.epoch = msg.epoch;
-      this.seq = msg.seq;
-      this.call("onSnapshot", msg.data || {}, msg);
-      this.drain();
-      if (!this.greeted) {
-        this.greeted = true;
-        this.hello();
+    this.run(this.sequencer.receive(msg, localNow()));
+    if (msg.type === "snapshot" && !this.greeted) {
+      this.greeted = true;
+      this.hello(); // after the events the snapshot let through, so that its seq counts them
+    }
+  }
+
+  /** Carries out the sequencer's steps (sequencer.js), in order. */
+  run(steps) {
+    for (const step of steps) {
+      switch (step.do) {
+        case "snapshot":
+          this.attempt = 0; // a healthy connection: the next outage starts with a short wait
+          this.call("onSnapshot", step.msg.data || {}, step.msg);
+          break;
+        case "apply":
+          this.call("onEvent", step.msg);
+          break;
+        case "replayed":
+          this.call("onReplayed", step.msg);
+          break;
+        case "send":
+          this.send(step.message);
+          break;
+        case "wait":
+          clearTimeout(this.timers.gap);
+          this.timers.gap = setTimeout(
+            () => this.run(this.sequencer.expire(localNow())),
+            Math.max(0, step.until - localNow()),
+          );
+          break;
+        case "stopWaiting":
+          clearTimeout(this.timers.gap);
+          break;
+        case "reconnect":
+          this.lost(); // a new connection always begins with a snapshot
+          break;
       }
-      return;
     }
-    if (this.epoch === null) return; // the snapshot always comes first; nothing to build on yet
-    if (msg.epoch === this.epoch && msg.seq <= this.seq) {
-      if (msg.replayed) this.call("onReplayed", msg); // already in the state, but news to the page
-      return; // seen already
-    }
-    if (msg.epoch === this.epoch && msg.seq === this.seq + 1) {
-      this.apply(msg);
-      this.drain();
-      return;
-    }
-    // A gap or another epoch: keep it for later and ask for what is missing. For another
-    // epoch the server cannot replay and answers with a fresh snapshot.
-    if (msg.epoch === this.epoch) this.pending.set(msg.seq, msg);
-    this.askResume();
-  }
-
-  apply(msg) {
-    this.seq = msg.seq;
-    this.call("onEvent", msg);
-  }
-
-  drain() {
-    while (this.pending.has(this.seq + 1)) {
-      const next = this.pending.get(this.seq + 1);
-      this.pending.delete(this.seq + 1);
-      this.apply(next);
-    }
-    for (const seq of this.pending.keys()) if (seq <= this.seq) this.pending.delete(seq);
-    if (this.pending.size === 0) {
-      clearTimeout(this.timers.gap);
-      this.timers.gap = 0;
-    }
-  }
-
-  askResume() {
-    if (this.timers.gap) return; // one resume per gap
-    this.send({ type: "resume", epoch: this.epoch, seq: this.seq });
-    this.timers.gap = setTimeout(() => {
-      this.timers.gap = 0;
-      this.pending.clear();
-      this.lost(); // a new connection always begins with a snapshot
-    }, GAP_WAIT_MS);
   }
 
   /** The display registry's report: who this screen is and how far it has got. */
