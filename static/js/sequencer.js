@@ -39,6 +39,8 @@ export class Sequencer {
   /** A message with an integer seq (a snapshot or an event), received at `now` (ms). */
   receive(msg, now) {
     if (msg.type === "snapshot") {
+      // Buffered events of another epoch would be taken for this one's at the same seq.
+      if (msg.epoch !== this.epoch) this.pending.clear();
       this.epoch = msg.epoch;
       this.seq = msg.seq;
       return [{ do: "snapshot", msg }, ...this.drain()];

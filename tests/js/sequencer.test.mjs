@@ -214,6 +214,16 @@ describe("another epoch", () => {
 });
 
 describe("a snapshot", () => {
+  test("of another epoch drops what was buffered from the old one", () => {
+    const sequencer = at(5);
+    sequencer.receive(event(7), 0); // a gap in e1, never filled: the server's store was reset
+    assert.deepEqual(brief(sequencer.receive(snapshot(5, "e2"), 0)), ["snapshot 5", "stopWaiting"]);
+    // e2's 6 and 7 are new events, not e1's 7 again
+    assert.deepEqual(brief(sequencer.receive(event(6, { epoch: "e2" }), 0)), ["apply 6"]);
+    const seven = event(7, { epoch: "e2" });
+    assert.deepEqual(sequencer.receive(seven, 0), [{ do: "apply", msg: seven }]);
+  });
+
   test("replaces everything, even at a lower seq: what follows it counts from there", () => {
     const sequencer = at(9);
     assert.deepEqual(brief(sequencer.receive(snapshot(4), 0)), ["snapshot 4"]);
