@@ -27,7 +27,8 @@ export class SiteState {
         call = { ticket, counter: data.counter, recall: data.recall || 0 };
         this.nowServing.set(data.counter, ticket);
         this.recent = [call, ...this.recent.filter((c) => c.ticket.id !== ticket.id)].slice(0, RECENT_LIMIT);
-        // ticket.called carries no counts: a first call takes one person off the queue.
+        // Loket's ticket.called carries the counts (an addition to CONTRACT section 4, taken
+        // below); a server that sends none: a first call takes one person off the queue.
         if (!data.waiting && !call.recall && ticket.service in this.waiting) {
           this.waiting[ticket.service] = Math.max(0, this.waiting[ticket.service] - 1);
         }
