@@ -1,18 +1,24 @@
-"""The one JSON envelope of the display socket: {v, type, epoch, seq, ts, data}."""
+"""The one JSON envelope of the sockets: {v, type, epoch, seq, ts, data}.
+
+Every message a display or a phone gets is built here: events, snapshots, control
+messages, and the fast encoder that wraps data already serialised.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from server.domain.events import EventType, Payload
+from server.domain.ticket import iso_z
+
 VERSION = 1
+SNAPSHOT = "snapshot"
 
-
-def iso_ms(moment: datetime) -> str:
-    """UTC with milliseconds and a Z: 2026-11-28T08:15:02.123Z."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+iso_ms = iso_z  # the envelope's `ts`, as every time on the wire
 
 
 def dumps(value: Any) -> str:
@@ -25,29 +31,52 @@ def envelope(
     return {"v": VERSION, "type": kind, "epoch": epoch, "seq": seq, "ts": iso_ms(ts), "data": data}
 
 
+def encoded(kind: str, epoch: str, seq: int | None, ts: datetime, data: str) -> str:
+    """dumps(envelope(...)) — the same text (a unit test pins it) — around `data` that
+    is JSON already: what is sent often is serialised once, not once per message."""
+    return f"{_head(kind, epoch)}{'null' if seq is None else seq}{_when(ts)}{data}}}"
+
+
+@functools.lru_cache(maxsize=32)
+def _head(kind: str, epoch: str) -> str:
+    return f'{{"v":{VERSION},"type":{dumps(kind)},"epoch":{dumps(epoch)},"seq":'
+
+
+@functools.lru_cache(maxsize=8)
+def _when(ts: datetime) -> str:
+    return f',"ts":"{iso_ms(ts)}","data":'
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One stored event of a site; `seq` rises by one per event of the site."""
+    """One stored event of a site; `seq` rises by one per event of the site. `actor`,
+    who made it (a username), is kept with it but never sent."""
 
     site: str
     seq: int
-    type: str
     ts: datetime
-    data: dict[str, Any]
+    payload: Payload
+    actor: str | None = None
 
-    def envelope(self, epoch: str, replayed: bool = False) -> dict[str, Any]:
-        message = envelope(self.type, epoch, self.seq, self.ts, self.data)
-        if replayed:
-            message["replayed"] = True
-        return message
+    @property
+    def type(self) -> EventType:
+        return self.payload.type
 
-    def wire(self, epoch: str, replayed: bool = False) -> str:
-        return dumps(self.envelope(epoch, replayed))
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.payload.to_json()
+
+    def wire(self, epoch: str) -> str:
+        return encoded(self.type, epoch, self.seq, self.ts, dumps(self.data))
 
 
 def replayed(wire: str) -> str:
     """An encoded event marked as replayed, without decoding it again."""
     return wire[:-1] + ',"replayed":true}'
+
+
+def snapshot_message(epoch: str, seq: int, ts: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    return envelope(SNAPSHOT, epoch, seq, ts, data)
 
 
 def control(kind: str, epoch: str, now: datetime, data: dict[str, Any]) -> str:

@@ -16,10 +16,11 @@ from typing import Any
 
 from server.announce import Announcer
 from server.announce.library import AudioLibrary
-from server.announce.words import following_number
 from server.displays import DisplayRegistry
 from server.domain.errors import NotFound
 from server.domain.estimate import Estimate
+from server.domain.events import Called
+from server.domain.numbers import following_number
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.errors import Conflict, Forbidden, Invalid, Unauthorized
@@ -117,10 +118,10 @@ class LoketService:
         self._site_seq[event.site] = event.seq
         self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))
         self.tickets.publish(event)
-        if event.type == "ticket.called":
-            self._prepare_audio(event)
+        if isinstance(event.payload, Called):
+            self._prepare_audio(event.site, event.payload)
 
-    def _prepare_audio(self, event: Event) -> None:
+    def _prepare_audio(self, site_id: str, call: Called) -> None:
         """Has the call's audio rendered now, so that it is ready when displays ask. A call
         made by another process (on a shared store) is only learnt: its URLs can be rendered
         here when a display asks, and the process that made it renders it ahead.
@@ -128,31 +129,29 @@ class LoketService:
         The counter's likely next call (its service's next number) is rendered ahead only
         when no other counter serves that service: with a shared line the guess is mostly
         wrong, and speculation would compete with calls being made."""
-        announcement = event.data.get("announcement")
-        site = self.sites.get(event.site)
-        if self.audio is None or site is None or not announcement:
+        announcement = call.announcement
+        site = self.sites.get(site_id)
+        if self.audio is None or site is None or announcement is None:
             return
-        urls = [segment["url"] for segment in announcement["segments"]]
-        ours = all(self.audio.knows(url) for url in urls)
-        for segment in announcement["segments"]:
-            url = self.audio.url(site, segment["lang"], segment["text"])
-            if url != segment["url"]:
+        ours = all(self.audio.knows(url) for url in announcement.urls)
+        for segment in announcement.segments:
+            url = self.audio.url(site, segment.lang, segment.text)
+            if url != segment.url:
                 log.warning(
                     "%s cannot be made here (here it is %s): do all processes share one config?",
-                    segment["url"],
+                    segment.url,
                     url,
                 )
         if not ours:
             return
-        self.audio.prepare(urls, announcement.get("start_at"))
-        ticket, counter = event.data["ticket"], event.data["counter"]
-        service = ticket["service"]
-        if [c.id for c in site.counters if service in c.services] != [counter]:
+        self.audio.prepare(announcement.urls, announcement.start_at)
+        service = call.ticket.service
+        if [c.id for c in site.counters if service in c.services] != [call.counter]:
             return
-        upcoming = following_number(ticket["number"], service)
+        upcoming = following_number(call.ticket.number, service)
         if upcoming is not None:
-            segments = self.announcer.segments(site, upcoming, service, counter)
-            self.audio.prepare_ahead(segment["url"] for segment in segments)
+            segments = self.announcer.segments(site, upcoming, service, call.counter)
+            self.audio.prepare_ahead(segment.url for segment in segments)
 
     @property
     def epoch(self) -> str:
@@ -171,7 +170,9 @@ class LoketService:
     ) -> Result:
         site = self.site(site_id)
         site.service(service)
-        return await self.store.issue(site.id, service, priority, lang, self.clock())
+        return await self.store.issue(
+            site.id, service, priority=priority, lang=lang, now=self.clock()
+        )
 
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
         return await self.store.ticket(ticket_id)
@@ -273,25 +274,42 @@ class LoketService:
         site = self._at_counter(user, site_id, counter)
         key = None if idempotency_key is None else (user.username, idempotency_key)
         return await self.store.call_next(
-            site.id, counter, self.clock(), self.announcer.announcement, key
+            site.id,
+            counter,
+            now=self.clock(),
+            announce=self.announcer.announcement,
+            actor=user.username,
+            idempotency=key,
         )
 
     async def recall(self, user: User, site_id: str, counter: str) -> Result:
         site = self._at_counter(user, site_id, counter)
-        return await self.store.recall(site.id, counter, self.clock(), self.announcer.announcement)
+        return await self.store.recall(
+            site.id,
+            counter,
+            now=self.clock(),
+            announce=self.announcer.announcement,
+            actor=user.username,
+        )
 
     async def done(self, user: User, site_id: str, counter: str) -> Result:
-        site = self._at_counter(user, site_id, counter)
-        return await self.store.finish(site.id, counter, Status.DONE, self.clock())
+        return await self._finish(user, site_id, counter, Status.DONE)
 
     async def no_show(self, user: User, site_id: str, counter: str) -> Result:
+        return await self._finish(user, site_id, counter, Status.NO_SHOW)
+
+    async def _finish(self, user: User, site_id: str, counter: str, status: Status) -> Result:
         site = self._at_counter(user, site_id, counter)
-        return await self.store.finish(site.id, counter, Status.NO_SHOW, self.clock())
+        return await self.store.finish(
+            site.id, counter, status, now=self.clock(), actor=user.username
+        )
 
     async def transfer(self, user: User, site_id: str, counter: str, service: str) -> Result:
         site = self._at_counter(user, site_id, counter)
         site.service(service)
-        return await self.store.transfer(site.id, counter, service, self.clock())
+        return await self.store.transfer(
+            site.id, counter, service, now=self.clock(), actor=user.username
+        )
 
     # -- users and sessions -----------------------------------------------------
 

@@ -32,12 +32,15 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from server.domain.commands import CALLED, DONE, ISSUED, NO_SHOW, TRANSFERRED
 from server.domain.estimate import Estimate, Forecast, WaitEstimator
+from server.domain.events import EventType
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.hub import Sink, Subscription
 from server.protocol import VERSION, Event, dumps, iso_ms
+
+CALLED, DONE, ISSUED = EventType.CALLED, EventType.DONE, EventType.ISSUED
+NO_SHOW, TRANSFERRED = EventType.NO_SHOW, EventType.TRANSFERRED
 
 MOVED = "ticket.moved"
 SNAPSHOT = "snapshot"

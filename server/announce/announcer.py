@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from server.announce.keys import segment_key
 from server.announce.words import counter_words, ticket_words
 from server.domain.site import Site
+from server.domain.speech import Announcement, Segment
 from server.domain.ticket import Ticket
 
 
@@ -47,21 +48,18 @@ class Announcer:
 
     def segments(
         self, site: Site, number: str, service: str, counter_id: str
-    ) -> list[dict[str, str]]:
+    ) -> tuple[Segment, ...]:
         segments = []
         for lang in site.languages:
             text = self.text(site, number, service, counter_id, lang)
-            segments.append({"lang": lang, "text": text, "url": self.voicing.url(site, lang, text)})
-        return segments
+            segments.append(Segment(lang, text, self.voicing.url(site, lang, text)))
+        return tuple(segments)
 
     def announcement(
         self, site: Site, ticket: Ticket, counter_id: str, now: datetime
-    ) -> dict[str, Any]:
-        announcement: dict[str, Any] = {
-            "start_at": int(now.timestamp() * 1000) + site.announcements.lead_ms,
-            "segments": self.segments(site, ticket.number, ticket.service, counter_id),
-        }
-        chime = self.voicing.chime_url(site)
-        if chime is not None:
-            announcement["chime"] = chime
-        return announcement
+    ) -> Announcement:
+        return Announcement(
+            start_at=int(now.timestamp() * 1000) + site.announcements.lead_ms,
+            segments=self.segments(site, ticket.number, ticket.service, counter_id),
+            chime=self.voicing.chime_url(site),
+        )

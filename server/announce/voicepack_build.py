@@ -31,6 +31,7 @@ from server.announce.voicepack import (
     written_runs,
 )
 from server.announce.words import cardinal, counter_words, letters
+from server.domain.numbers import format_number
 from server.domain.site import Site
 
 # Numbers read as one chunk: 0-19, the tens and the hundreds.
@@ -103,7 +104,9 @@ def texts(site: Site, lang: str) -> Iterator[str]:
     for service in site.services:
         for n in TICKETS:
             for counter in site.counters:
-                yield announcer.text(site, f"{service.id}{n:03d}", service.id, counter.id, lang)
+                yield announcer.text(
+                    site, format_number(service.id, n), service.id, counter.id, lang
+                )
 
 
 def vocabulary(site: Site, lang: str) -> dict[Phrase, str]:

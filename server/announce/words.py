@@ -6,6 +6,8 @@ from functools import cache
 
 from num2words import num2words
 
+from server.domain.numbers import figures
+
 # English reads a lone "A" as the article: spell letters by their names.
 _ENGLISH_LETTERS = dict(
     zip(
@@ -51,22 +53,14 @@ def letters(prefix: str, lang: str) -> str:
 
 def ticket_words(number: str, service: str, lang: str, digits: bool = False) -> str:
     """'A015' → 'A lima belas' (id), 'ay fifteen' (en); with `digits` 'A nol satu lima'."""
-    prefix, figures = number[: len(service)], number[len(service) :]
-    if not figures.isdigit():
+    written = figures(number, service)
+    if written is None:
         return number
     if digits:
-        return " ".join([letters(prefix, lang), *(cardinal(int(d), lang) for d in figures)])
-    return f"{letters(prefix, lang)} {cardinal(int(figures), lang)}"
+        return " ".join([letters(service, lang), *(cardinal(int(d), lang) for d in written)])
+    return f"{letters(service, lang)} {cardinal(int(written), lang)}"
 
 
 def counter_words(counter_id: str, lang: str) -> str:
     """A counter is read as a cardinal number when it is one, else as written."""
     return cardinal(int(counter_id), lang) if counter_id.isdigit() else counter_id
-
-
-def following_number(number: str, service: str) -> str | None:
-    """The number issued after this one (as the queue numbers them): 'A015' → 'A016'."""
-    figures = number[len(service) :]
-    if not figures.isdigit():
-        return None
-    return f"{number[: len(service)]}{int(figures) + 1:03d}"

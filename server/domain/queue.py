@@ -12,7 +12,8 @@ from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from server.domain.errors import NoCurrentTicket, NotFound, QueueEmpty
+from server.domain.errors import NoCurrentTicket, QueueEmpty
+from server.domain.numbers import format_number, parse_number
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 
@@ -92,12 +93,12 @@ class SiteQueue:
 
     def next_number(self, service_id: str, day: date) -> str:
         last_day, last = self._numbers.get(service_id, (day, 0))
-        return f"{service_id}{(last if last_day == day else 0) + 1:03d}"
+        return format_number(service_id, (last if last_day == day else 0) + 1)
 
     # -- changing -------------------------------------------------------------
 
     def new_ticket(
-        self, ticket_id: str, service_id: str, priority: bool, lang: str | None, now: datetime
+        self, ticket_id: str, service_id: str, *, priority: bool, lang: str | None, now: datetime
     ) -> Ticket:
         self.site.service(service_id)
         day = self.site.local_day(now)
@@ -123,7 +124,9 @@ class SiteQueue:
         """Take the new version of one ticket into every index."""
         old = self._live.pop(ticket.id, None)
         if old is None and ticket.status is Status.WAITING:
-            self.note_number(ticket.service, ticket.day, int(ticket.number[len(ticket.service) :]))
+            count = parse_number(ticket.number, ticket.service)
+            if count is not None:  # a transferred ticket keeps its first service's number
+                self.note_number(ticket.service, ticket.day, count)
         if old is not None:
             if old.status is Status.WAITING:
                 entries = self._waiting[old.service]
@@ -152,9 +155,3 @@ class SiteQueue:
         for index, call in enumerate(self._recent):
             if call.ticket.id == ticket.id:
                 self._recent[index] = replace(call, ticket=ticket)
-
-    def find(self, ticket_id: str) -> Ticket:
-        ticket = self._live.get(ticket_id)
-        if ticket is None:
-            raise NotFound("ticket", ticket_id)
-        return ticket

@@ -6,9 +6,11 @@ IllegalTransition, so no caller can corrupt a ticket by accident.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from server.domain.errors import IllegalTransition
 
@@ -20,10 +22,18 @@ class Status(StrEnum):
     NO_SHOW = "no_show"
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def iso_z(moment: datetime) -> str:
+    """UTC with milliseconds and a Z: 2026-11-28T08:15:02.123Z (CONTRACT section 3)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def call_order(priority: bool, issued_at: datetime) -> tuple[bool, datetime]:
+    """Who is called first within a line: priority first, then oldest first."""
+    return (not priority, issued_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +52,22 @@ class Ticket:
     counter: str | None = None
     recalls: int = 0
     finished_at: datetime | None = None
+    called_by: str | None = None  # the user who called it: for staff, never on public feeds
 
     @property
     def order_key(self) -> tuple[bool, datetime, int]:
-        """Call order: priority first, then oldest first."""
-        return (not self.priority, self.issued_at, self.serial)
+        """Call order (call_order), ties broken by the site-wide issue order."""
+        return (*call_order(self.priority, self.issued_at), self.serial)
 
     def _require(self, *allowed: Status, move: str) -> None:
         if self.status not in allowed:
             raise IllegalTransition(f"Ticket {self.number} is {self.status.value}: cannot {move}.")
 
-    def call(self, counter: str, now: datetime) -> Ticket:
+    def call(self, counter: str, now: datetime, by: str | None = None) -> Ticket:
         self._require(Status.WAITING, move="call it")
-        return replace(self, status=Status.CALLED, counter=counter, called_at=now, recalls=0)
+        return replace(
+            self, status=Status.CALLED, counter=counter, called_at=now, recalls=0, called_by=by
+        )
 
     def recall(self) -> Ticket:
         self._require(Status.CALLED, move="recall it")
@@ -72,19 +85,80 @@ class Ticket:
         if service == self.service:
             raise IllegalTransition(f"Ticket {self.number} is already in service {service}.")
         return replace(
-            self, status=Status.WAITING, service=service, counter=None, called_at=None, recalls=0
+            self,
+            status=Status.WAITING,
+            service=service,
+            counter=None,
+            called_at=None,
+            recalls=0,
+            called_by=None,
         )
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
+        return PublicTicket.of(self).to_json()
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTicket:
+    """A ticket as the display feed shows it (CONTRACT `Ticket`): no internal fields."""
+
+    id: str
+    number: str
+    service: str
+    status: Status
+    priority: bool
+    issued_at: datetime
+    called_at: datetime | None
+    counter: str | None
+    recalls: int
+    lang: str | None
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> PublicTicket:
+        return cls(
+            ticket.id,
+            ticket.number,
+            ticket.service,
+            ticket.status,
+            ticket.priority,
+            ticket.issued_at,
+            ticket.called_at,
+            ticket.counter,
+            ticket.recalls,
+            ticket.lang,
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PublicTicket:
+        called = data.get("called_at")
+        return cls(
+            id=str(data["id"]),
+            number=str(data["number"]),
+            service=str(data["service"]),
+            status=Status(data["status"]),
+            priority=bool(data.get("priority", False)),
+            issued_at=parse_time(data["issued_at"]),
+            called_at=None if called is None else parse_time(called),
+            counter=data.get("counter"),
+            recalls=int(data.get("recalls", 0)),
+            lang=data.get("lang"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "number": self.number,
             "service": self.service,
             "status": self.status.value,
             "priority": self.priority,
-            "issued_at": _iso(self.issued_at),
-            "called_at": _iso(self.called_at),
+            "issued_at": iso_z(self.issued_at),
+            "called_at": None if self.called_at is None else iso_z(self.called_at),
             "counter": self.counter,
             "recalls": self.recalls,
             "lang": self.lang,
         }
+
+    @property
+    def order(self) -> tuple[bool, datetime]:
+        """Its call order in its line, short of the tie-break the feed does not carry."""
+        return call_order(self.priority, self.issued_at)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from server.domain.errors import DomainError
 from server.domain.site import Site
+from server.domain.speech import Announcement
 from server.domain.ticket import Status, Ticket
 from server.protocol import Event
 from server.users import Session, User
@@ -28,7 +29,7 @@ def new_ticket_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-Announce = Callable[[Site, Ticket, str, datetime], dict[str, Any]]
+Announce = Callable[[Site, Ticket, str, datetime], Announcement]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,25 +70,38 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
     async def issue(
-        self, site: str, service: str, priority: bool, lang: str | None, now: datetime
+        self,
+        site: str,
+        service: str,
+        *,
+        priority: bool = False,
+        lang: str | None = None,
+        now: datetime,
+        actor: str | None = None,
     ) -> Result: ...
 
     async def call_next(
         self,
         site: str,
         counter: str,
+        *,
         now: datetime,
         announce: Announce,
+        actor: str | None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result: ...
 
     async def recall(
-        self, site: str, counter: str, now: datetime, announce: Announce
+        self, site: str, counter: str, *, now: datetime, announce: Announce, actor: str | None
     ) -> Result: ...
 
-    async def finish(self, site: str, counter: str, status: Status, now: datetime) -> Result: ...
+    async def finish(
+        self, site: str, counter: str, status: Status, *, now: datetime, actor: str | None
+    ) -> Result: ...
 
-    async def transfer(self, site: str, counter: str, service: str, now: datetime) -> Result: ...
+    async def transfer(
+        self, site: str, counter: str, service: str, *, now: datetime, actor: str | None
+    ) -> Result: ...
 
     async def snapshot(self, site: str) -> Snapshot: ...
 

@@ -55,6 +55,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (username, key)
     );
     """,
+    # 2: who did it: the user who made each event, and who called each ticket
+    """
+    ALTER TABLE events ADD COLUMN actor TEXT;
+    ALTER TABLE tickets ADD COLUMN called_by TEXT;
+    """,
 ]
 
 

@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import TypeVar
 
 from server.domain import commands
+from server.domain.board import Board
 from server.domain.commands import Outcome
 from server.domain.errors import DomainError, NotFound
+from server.domain.events import EventType, payload_from_json
+from server.domain.numbers import parse_number
 from server.domain.queue import RECENT_CALLS, Call, SiteQueue
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
-from server.events import event_data, snapshot_data
 from server.protocol import Event, dumps
 from server.store.answers import answer_body, replay
 from server.store.base import (
@@ -35,7 +37,13 @@ from server.store.base import (
     StoreUnavailable,
     new_ticket_id,
 )
-from server.store.rows import TICKET_COLUMNS, ticket_from_row, ticket_row, user_from_row
+from server.store.rows import (
+    TICKET_COLUMNS,
+    TICKET_PLACEHOLDERS,
+    ticket_from_row,
+    ticket_row,
+    user_from_row,
+)
 from server.store.schema import migrate
 from server.store.writer import KeepAndRaise, Writer
 from server.users import Session, User
@@ -156,6 +164,7 @@ class SqliteStore:
         site_id: str,
         move: Callable[[SiteQueue], Outcome],
         now: datetime,
+        actor: str | None,
         announce: Announce | None = None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
@@ -182,7 +191,7 @@ class SqliteStore:
         assert writer is not None
         # the moves already changed the in-memory queue: on a rollback, reread it
         writer.if_rolled_back(lambda: self._reload(queue.site))
-        events = self._write(conn, queue, outcome, now, announce)
+        events = self._write(conn, queue, outcome, now, actor, announce)
         queue.seq += len(events)
         result = None
         if outcome.changes:
@@ -213,6 +222,7 @@ class SqliteStore:
         queue: SiteQueue,
         outcome: Outcome,
         now: datetime,
+        actor: str | None,
         announce: Announce | None,
     ) -> list[Event]:
         events = []
@@ -221,28 +231,27 @@ class SqliteStore:
             seq += 1
             ticket = change.ticket
             announcement = None
-            if change.event == commands.CALLED and announce is not None:
+            if change.event is EventType.CALLED and announce is not None:
                 assert change.counter is not None
                 announcement = announce(queue.site, ticket, change.counter, now)
-            event = Event(queue.site.id, seq, change.event, now, event_data(change, announcement))
+            event = Event(queue.site.id, seq, now, change.payload(announcement), actor)
             conn.execute(
-                f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}) VALUES ({TICKET_PLACEHOLDERS})",
                 ticket_row(ticket),
             )
-            if change.event == commands.ISSUED:
+            if change.event is EventType.ISSUED:
                 conn.execute(
                     "INSERT OR REPLACE INTO numbers (site, service, day, last) VALUES (?, ?, ?, ?)",
                     (
                         ticket.site,
                         ticket.service,
                         ticket.day.isoformat(),
-                        int(ticket.number[len(ticket.service) :]),
+                        parse_number(ticket.number, ticket.service),
                     ),
                 )
             conn.execute(
-                "INSERT INTO events (site, seq, type, ts, data) VALUES (?, ?, ?, ?, ?)",
-                (event.site, event.seq, event.type, event.ts.isoformat(), dumps(event.data)),
+                "INSERT INTO events (site, seq, type, ts, data, actor) VALUES (?, ?, ?, ?, ?, ?)",
+                (event.site, seq, event.type.value, now.isoformat(), dumps(event.data), actor),
             )
             events.append(event)
         if events:
@@ -252,43 +261,59 @@ class SqliteStore:
     # -- commands -------------------------------------------------------------
 
     async def issue(
-        self, site: str, service: str, priority: bool, lang: str | None, now: datetime
+        self,
+        site: str,
+        service: str,
+        *,
+        priority: bool = False,
+        lang: str | None = None,
+        now: datetime,
+        actor: str | None = None,
     ) -> Result:
         ticket_id = new_ticket_id()
-        return await self._run(
-            lambda: self._command(
-                site, lambda q: commands.issue(q, ticket_id, service, priority, lang, now), now
-            )
-        )
+
+        def move(queue: SiteQueue) -> Outcome:
+            return commands.issue(queue, ticket_id, service, priority=priority, lang=lang, now=now)
+
+        return await self._run(lambda: self._command(site, move, now, actor))
 
     async def call_next(
         self,
         site: str,
         counter: str,
+        *,
         now: datetime,
         announce: Announce,
+        actor: str | None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
+        def move(queue: SiteQueue) -> Outcome:
+            return commands.call_next(queue, counter, now, by=actor)
+
+        return await self._run(lambda: self._command(site, move, now, actor, announce, idempotency))
+
+    async def recall(
+        self, site: str, counter: str, *, now: datetime, announce: Announce, actor: str | None
+    ) -> Result:
         return await self._run(
-            lambda: self._command(
-                site, lambda q: commands.call_next(q, counter, now), now, announce, idempotency
-            )
+            lambda: self._command(site, lambda q: commands.recall(q, counter), now, actor, announce)
         )
 
-    async def recall(self, site: str, counter: str, now: datetime, announce: Announce) -> Result:
-        return await self._run(
-            lambda: self._command(site, lambda q: commands.recall(q, counter), now, announce)
-        )
+    async def finish(
+        self, site: str, counter: str, status: Status, *, now: datetime, actor: str | None
+    ) -> Result:
+        def move(queue: SiteQueue) -> Outcome:
+            return commands.finish(queue, counter, status, now)
 
-    async def finish(self, site: str, counter: str, status: Status, now: datetime) -> Result:
-        return await self._run(
-            lambda: self._command(site, lambda q: commands.finish(q, counter, status, now), now)
-        )
+        return await self._run(lambda: self._command(site, move, now, actor))
 
-    async def transfer(self, site: str, counter: str, service: str, now: datetime) -> Result:
-        return await self._run(
-            lambda: self._command(site, lambda q: commands.transfer(q, counter, service), now)
-        )
+    async def transfer(
+        self, site: str, counter: str, service: str, *, now: datetime, actor: str | None
+    ) -> Result:
+        def move(queue: SiteQueue) -> Outcome:
+            return commands.transfer(queue, counter, service)
+
+        return await self._run(lambda: self._command(site, move, now, actor))
 
     # -- reads ----------------------------------------------------------------
 
@@ -300,7 +325,7 @@ class SqliteStore:
         snapshot = self._snapshots.get(site_id)
         if snapshot is None:
             queue = self._queue(site_id)
-            snapshot = Snapshot(queue.seq, snapshot_data(queue))
+            snapshot = Snapshot(queue.seq, Board.of(queue).to_json())
             self._snapshots[site_id] = snapshot
         return snapshot
 
@@ -329,14 +354,20 @@ class SqliteStore:
         if seq == queue.seq:
             return []
         rows = self._db.execute(
-            "SELECT seq, type, ts, data FROM events WHERE site = ? AND seq > ? ORDER BY seq",
+            "SELECT seq, type, ts, data, actor FROM events WHERE site = ? AND seq > ? ORDER BY seq",
             (site_id, seq),
         ).fetchall()
         if not rows or rows[0][0] != seq + 1:
             return None  # history no longer reaches back that far
         return [
-            Event(site_id, s, kind, datetime.fromisoformat(ts), json.loads(data))
-            for s, kind, ts, data in rows
+            Event(
+                site_id,
+                s,
+                datetime.fromisoformat(ts),
+                payload_from_json(kind, json.loads(data)),
+                actor,
+            )
+            for s, kind, ts, data, actor in rows
         ]
 
     async def prune(self, now: datetime) -> None:

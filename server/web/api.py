@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from server.config import LANG
 from server.errors import Invalid
-from server.protocol import envelope
+from server.protocol import snapshot_message
 from server.service import SESSION_LIFETIME, LoketService
 from server.store import Result
 from server.users import User
@@ -43,7 +43,7 @@ async def state(request: Request) -> Response:
     service = _service(request)
     snapshot = await service.snapshot(request.path_params["site"])
     return JSONResponse(
-        envelope("snapshot", service.epoch, snapshot.seq, service.clock(), snapshot.data)
+        snapshot_message(service.epoch, snapshot.seq, service.clock(), snapshot.data)
     )
 
 

@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server.displays import parse_hello
 from server.domain.errors import NotFound
 from server.hub import Message
-from server.protocol import control, dumps, envelope, error_message, replayed
+from server.protocol import control, dumps, error_message, replayed, snapshot_message
 from server.service import LoketService
 from server.store import Snapshot, StoreUnavailable
 from server.web import eager
@@ -121,17 +121,10 @@ class DisplayConnection(Connection):
     async def send_snapshot(self) -> None:
         snapshot: Snapshot = await self.service.snapshot(self.site)
         self.snapshot_seq = max(self.snapshot_seq, snapshot.seq)
-        await self.ws.send_text(
-            dumps(
-                envelope(
-                    "snapshot",
-                    self.service.epoch,
-                    snapshot.seq,
-                    self.service.clock(),
-                    snapshot.data,
-                )
-            )
+        message = snapshot_message(
+            self.service.epoch, snapshot.seq, self.service.clock(), snapshot.data
         )
+        await self.ws.send_text(dumps(message))
 
     # -- the hub's sink --------------------------------------------------------
 

@@ -9,7 +9,7 @@ import asyncio
 import random
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from server.protocol import Event
 from server.store import StoreUnavailable
 from server.store.redis import RedisStore
 from tests.support.redis import RedisServer
+from tests.support.waiting import wait_until_async
 
 SITES = load_sites(None)
 ANNOUNCE = Announcer().announcement
@@ -62,11 +63,12 @@ async def processes(
             await process.store.close()
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+async def published(process: Process, seqs: list[int]) -> None:
+    """Until `process` has published exactly these seqs of the demo site."""
+    try:
+        await wait_until_async(lambda: process.seqs() == seqs, 5, f"seqs {seqs} are published")
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}; published: {process.seqs()}") from None
 
 
 @pytest.fixture
@@ -104,14 +106,18 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
         issued = []
         for n in range(150):
             kiosk = running[n % len(running)].store
-            result = await kiosk.issue("hall", pick.choice("AB"), pick.random() < 0.2, None, now())
+            result = await kiosk.issue(
+                "hall", pick.choice("AB"), priority=pick.random() < 0.2, lang=None, now=now()
+            )
             issued.append(result.ticket)
 
         async def clerk(process: Process, counter: str) -> list[tuple[int, str]]:
             calls = []
             while True:
                 try:
-                    result = await process.store.call_next("hall", counter, now(), ANNOUNCE)
+                    result = await process.store.call_next(
+                        "hall", counter, now=now(), announce=ANNOUNCE, actor="clerk"
+                    )
                 except QueueEmpty:
                     return calls
                 calls.append((result.seq, result.ticket["id"]))
@@ -125,7 +131,11 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
         assert called == [issued[n]["id"] for n in order]
         # every process published every event of the site, in seq order, the same bytes
         total = (await running[0].store.snapshot("hall")).seq
-        await eventually(lambda: all(len(p.events) == total for p in running))
+        await wait_until_async(
+            lambda: all(len(p.events) == total for p in running),
+            5,
+            "every process published every event",
+        )
         wires = [[e.wire("E") for e in process.events] for process in running]
         assert running[0].seqs("hall") == list(range(1, total + 1))
         assert all(wire == wires[0] for wire in wires)
@@ -134,16 +144,20 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
 async def test_a_flushed_redis_starts_a_new_epoch(redis_url: str) -> None:
     async with processes(redis_url, 2) as (one, two):
         for _ in range(3):
-            await one.store.issue("demo", "A", False, None, now())
+            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         old = one.store.epoch
         assert two.store.epoch == old
         redis.Redis.from_url(redis_url).flushall()
-        result = await one.store.issue("demo", "B", False, None, now())
+        result = await one.store.issue("demo", "B", priority=False, lang=None, now=now())
         assert result.seq == 1 and result.ticket["number"] == "B001"
         assert one.store.epoch != old
         # the other process follows through its subscription, and starts over at seq 1
-        await eventually(lambda: two.store.epoch == one.store.epoch)
-        await eventually(lambda: two.seqs()[-1:] == [1])
+        await wait_until_async(
+            lambda: two.store.epoch == one.store.epoch, 5, "two follows into the new epoch"
+        )
+        await wait_until_async(
+            lambda: two.seqs()[-1:] == [1], 5, "two published seq 1 of the new epoch"
+        )
         assert two.seqs() == [1, 2, 3, 1]
         assert await two.store.events_after("demo", 3) is None  # a seq of the old epoch
         replay = await two.store.events_after("demo", 0)
@@ -152,7 +166,7 @@ async def test_a_flushed_redis_starts_a_new_epoch(redis_url: str) -> None:
 
 async def test_a_flushed_redis_is_noticed_by_reads_too(redis_url: str) -> None:
     async with processes(redis_url, 1) as (one,):
-        await one.store.issue("demo", "A", False, None, now())
+        await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         old = one.store.epoch
         redis.Redis.from_url(redis_url).flushall()
         snapshot = await one.store.snapshot("demo")
@@ -162,31 +176,33 @@ async def test_a_flushed_redis_is_noticed_by_reads_too(redis_url: str) -> None:
 async def test_a_restart_without_persistence_starts_a_new_epoch(own_redis: RedisServer) -> None:
     async with processes(own_redis.url(), 2) as (one, two):
         for _ in range(3):
-            await one.store.issue("demo", "A", False, None, now())
+            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         old = one.store.epoch
         await asyncio.to_thread(own_redis.restart)  # the loop runs on meanwhile
-        result = await two.store.issue("demo", "A", False, None, now())
+        result = await two.store.issue("demo", "A", priority=False, lang=None, now=now())
         assert result.seq == 1 and result.ticket["number"] == "A001"
         assert two.store.epoch != old
-        await eventually(lambda: one.store.epoch == two.store.epoch)
-        await eventually(lambda: one.seqs() == [1, 2, 3, 1])
+        await wait_until_async(
+            lambda: one.store.epoch == two.store.epoch, 5, "one follows into the new epoch"
+        )
+        await published(one, [1, 2, 3, 1])
 
 
 async def test_with_aof_a_crash_loses_nothing_acknowledged(aof_redis: RedisServer) -> None:
     async with processes(aof_redis.url(), 2) as (one, two):
         for _ in range(4):
-            await one.store.issue("demo", "A", False, None, now())
-        await one.store.call_next("demo", "1", now(), ANNOUNCE)
+            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await one.store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
         before = await one.store.snapshot("demo")
         epoch = one.store.epoch
         await asyncio.to_thread(aof_redis.kill)  # no shutdown: what was fsynced is left
         await asyncio.to_thread(aof_redis.start)
         after = await two.store.snapshot("demo")
         assert (after.seq, after.data) == (before.seq, before.data) == (5, before.data)
-        result = await two.store.call_next("demo", "2", now(), ANNOUNCE)
+        result = await two.store.call_next("demo", "2", now=now(), announce=ANNOUNCE, actor="clerk")
         assert result.seq == 6 and result.ticket["number"] == "A002"
         assert one.store.epoch == two.store.epoch == epoch
-        await eventually(lambda: one.seqs() == [1, 2, 3, 4, 5, 6])
+        await published(one, [1, 2, 3, 4, 5, 6])
         replay = await one.store.events_after("demo", 0)
         assert replay is not None and [e.seq for e in replay] == [1, 2, 3, 4, 5, 6]
 
@@ -203,11 +219,15 @@ async def test_every_call_fails_fast_while_redis_is_away_and_works_after(
 ) -> None:
     async with processes(aof_redis.url(), 1) as (one,):
         store = one.store
-        first = await store.issue("demo", "A", False, None, now())
+        first = await store.issue("demo", "A", priority=False, lang=None, now=now())
         await asyncio.to_thread(aof_redis.stop)
-        await expect_unavailable(store.issue("demo", "A", False, None, now()))
-        await expect_unavailable(store.call_next("demo", "1", now(), ANNOUNCE))
-        await expect_unavailable(store.recall("demo", "1", now(), ANNOUNCE))
+        await expect_unavailable(store.issue("demo", "A", priority=False, lang=None, now=now()))
+        await expect_unavailable(
+            store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
+        )
+        await expect_unavailable(
+            store.recall("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
+        )
         await expect_unavailable(store.snapshot("demo"))
         await expect_unavailable(store.ticket(first.ticket["id"]))
         await expect_unavailable(store.events_after("demo", 0))
@@ -215,22 +235,24 @@ async def test_every_call_fails_fast_while_redis_is_away_and_works_after(
         await expect_unavailable(store.session("nope", now()))
         await expect_unavailable(store.prune(now()))
         await asyncio.to_thread(aof_redis.start)
-        called = await store.call_next("demo", "1", now(), ANNOUNCE)
+        called = await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
         assert called.ticket["id"] == first.ticket["id"] and called.seq == 2
-        await eventually(lambda: one.seqs() == [1, 2])
+        await published(one, [1, 2])
 
 
 async def test_a_hung_redis_fails_fast_too(own_redis: RedisServer) -> None:
     async with processes(own_redis.url(), 1) as (one,):
-        await one.store.issue("demo", "A", False, None, now())
+        await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         assert own_redis.process is not None
         own_redis.process.send_signal(signal.SIGSTOP)  # connects, never answers
         try:
-            await expect_unavailable(one.store.issue("demo", "A", False, None, now()))
+            await expect_unavailable(
+                one.store.issue("demo", "A", priority=False, lang=None, now=now())
+            )
             await expect_unavailable(one.store.snapshot("demo"))
         finally:
             own_redis.process.send_signal(signal.SIGCONT)
-        result = await one.store.issue("demo", "A", False, None, now())
+        result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         assert result.ticket["number"] in ("A002", "A003")  # the timed-out one may have run
 
 
@@ -241,16 +263,18 @@ async def test_opening_without_redis_fails_fast(tmp_path: Path) -> None:
 
 async def test_a_reconnected_subscription_fills_the_gap_from_history(redis_url: str) -> None:
     async with processes(redis_url, 2) as (one, two):
-        await two.store.issue("demo", "A", False, None, now())
-        await eventually(lambda: one.seqs() == [1])
+        await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await published(one, [1])
         admin = redis.Redis.from_url(redis_url)
         admin.client_kill_filter(_type="pubsub")  # both lose their subscription...
         for _ in range(5):  # ...while these happen
-            await two.store.issue("demo", "A", False, None, now())
-        await eventually(lambda: one.seqs() == [1, 2, 3, 4, 5, 6])
-        await eventually(lambda: two.seqs() == [1, 2, 3, 4, 5, 6])
-        await two.store.issue("demo", "A", False, None, now())  # and live again after
-        await eventually(lambda: one.seqs() == [1, 2, 3, 4, 5, 6, 7])
+            await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await published(one, [1, 2, 3, 4, 5, 6])
+        await published(two, [1, 2, 3, 4, 5, 6])
+        await two.store.issue(
+            "demo", "A", priority=False, lang=None, now=now()
+        )  # and live again after
+        await published(one, [1, 2, 3, 4, 5, 6, 7])
 
 
 async def test_a_lost_message_is_read_from_history(
@@ -269,11 +293,13 @@ async def test_a_lost_message_is_read_from_history(
             await receive(site, text)
 
         monkeypatch.setattr(feed, "_on_message", lossy)
-        await two.store.issue("demo", "A", False, None, now())
-        await asyncio.sleep(0.05)
-        assert dropped and one.seqs() == []
-        await two.store.issue("demo", "A", False, None, now())  # seq 2: 1 is missing
-        await eventually(lambda: one.seqs() == [1, 2])
+        await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await wait_until_async(lambda: dropped, 5, "the subscription delivers seq 1 (to be lost)")
+        assert one.seqs() == []
+        await two.store.issue(
+            "demo", "A", priority=False, lang=None, now=now()
+        )  # seq 2: 1 is missing
+        await published(one, [1, 2])
 
 
 async def test_a_caller_does_not_wait_on_a_lost_subscription(redis_url: str) -> None:
@@ -285,7 +311,7 @@ async def test_a_caller_does_not_wait_on_a_lost_subscription(redis_url: str) -> 
         feed._task.cancel()  # nobody reads the subscription any more
         await asyncio.gather(feed._task, return_exceptions=True)
         start = time.monotonic()
-        result = await one.store.issue("demo", "A", False, None, now())
+        result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         assert one.seqs() == [result.seq] and time.monotonic() - start < 1.0
 
 
@@ -294,19 +320,21 @@ async def test_a_failover_that_lost_published_events_starts_a_new_epoch(
 ) -> None:
     async with processes(redis_url, 2) as (one, two):
         for _ in range(3):
-            await one.store.issue("demo", "A", False, None, now())
-        await eventually(lambda: two.seqs() == [1, 2, 3])
+            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await published(two, [1, 2, 3])
         old = one.store.epoch
         # a replica promoted before it got the last event: seq 3 is gone
         admin = redis.Redis.from_url(redis_url, decode_responses=True)
         admin.xdel("loket:site:demo:events", "3-0")
         admin.set("loket:site:demo:seq", 2)
         admin.client_kill_filter(_type="pubsub")
-        await eventually(lambda: one.store.epoch != old and two.store.epoch != old)
+        await wait_until_async(
+            lambda: one.store.epoch != old and two.store.epoch != old, 5, "both see the new epoch"
+        )
         assert one.store.epoch == two.store.epoch == admin.get("loket:epoch")
-        result = await one.store.issue("demo", "A", False, None, now())
+        result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
         assert result.seq == 1  # the new epoch starts the site's history over
-        await eventually(lambda: two.seqs() == [1, 2, 3, 1])
+        await published(two, [1, 2, 3, 1])
 
 
 async def test_processes_share_users_and_sessions(redis_url: str) -> None:
@@ -332,17 +360,21 @@ async def test_with_replicas_asked_an_answer_waits_for_the_replica(tmp_path: Pat
         RedisServer(tmp_path / "master").running() as master,
         RedisServer(tmp_path / "replica", replica_of=master.port).running() as replica,
     ):
-        while b"master_link_status:up" not in replica.command("INFO", "replication"):
-            await asyncio.sleep(0.05)
+        await wait_until_async(
+            lambda: b"master_link_status:up" in replica.command("INFO", "replication"),
+            10,
+            "the replica is in sync",
+            poll=0.05,
+        )
         async with processes(master.url() + "?replicas=1", 1) as (one,):
-            result = await one.store.issue("demo", "A", False, None, now())
+            result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
             key = f"loket:ticket:{result.ticket['id']}"
             assert replica.command("EXISTS", key) == b":1\r\n"  # there before the answer
             assert replica.process is not None
             replica.process.send_signal(signal.SIGSTOP)  # a replica that cannot answer
             try:
                 start = time.monotonic()
-                late = await one.store.issue("demo", "A", False, None, now())
+                late = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
                 waited = time.monotonic() - start
             finally:
                 replica.process.send_signal(signal.SIGCONT)

@@ -29,22 +29,53 @@ async def run_day(url: str) -> dict[str, Any]:
     answers: list[object] = []
     try:
         for service, priority, lang in [("A", False, "id"), ("A", True, None), ("B", False, "en")]:
-            answers.append(await store.issue("demo", service, priority, lang, next(clock)))
-        answers.append(await store.issue("demo", "C", False, "az", next(clock)))
-        answers.append(await store.call_next("demo", "1", next(clock), ANNOUNCE))
-        answers.append(await store.call_next("demo", "6", next(clock), ANNOUNCE, ("u", "k")))
-        answers.append(await store.call_next("demo", "6", next(clock), ANNOUNCE, ("u", "k")))
-        answers.append(await store.recall("demo", "1", next(clock), ANNOUNCE))
-        answers.append(await store.transfer("demo", "1", "B", next(clock)))
-        answers.append(await store.finish("demo", "6", Status.NO_SHOW, next(clock)))
-        answers.append(await store.call_next("demo", "3", next(clock), ANNOUNCE))
-        answers.append(await store.call_next("demo", "3", next(clock), ANNOUNCE))
+            answers.append(
+                await store.issue("demo", service, priority=priority, lang=lang, now=next(clock))
+            )
+        answers.append(await store.issue("demo", "C", priority=False, lang="az", now=next(clock)))
+        answers.append(
+            await store.call_next("demo", "1", now=next(clock), announce=ANNOUNCE, actor="clerk")
+        )
+        answers.append(
+            await store.call_next(
+                "demo",
+                "6",
+                now=next(clock),
+                announce=ANNOUNCE,
+                idempotency=("u", "k"),
+                actor="clerk",
+            )
+        )
+        answers.append(
+            await store.call_next(
+                "demo",
+                "6",
+                now=next(clock),
+                announce=ANNOUNCE,
+                idempotency=("u", "k"),
+                actor="clerk",
+            )
+        )
+        answers.append(
+            await store.recall("demo", "1", now=next(clock), announce=ANNOUNCE, actor="clerk")
+        )
+        answers.append(await store.transfer("demo", "1", "B", now=next(clock), actor="clerk"))
+        answers.append(
+            await store.finish("demo", "6", Status.NO_SHOW, now=next(clock), actor="clerk")
+        )
+        answers.append(
+            await store.call_next("demo", "3", now=next(clock), announce=ANNOUNCE, actor="clerk")
+        )
+        answers.append(
+            await store.call_next("demo", "3", now=next(clock), announce=ANNOUNCE, actor="clerk")
+        )
         answers.append(await store.ticket(answers[2].ticket["id"]))  # type: ignore[attr-defined]
         replayed = await store.events_after("demo", 0)
         assert replayed is not None
         return {
             "live": [event.wire("E") for event in events],
-            "replayed": [event.wire("E", replayed=True) for event in replayed],
+            "replayed": [event.wire("E") for event in replayed],
+            "actors": [event.actor for event in replayed],
             "answers": answers,
             "snapshot": (await store.snapshot("demo")).data,
         }
@@ -62,5 +93,8 @@ async def test_sqlite_and_redis_say_the_same(
         seen.append(await run_day(url))
     sqlite, redis = seen
     assert len(sqlite["live"]) == 12
-    for part in ("live", "replayed", "answers", "snapshot"):
+    for part in ("live", "replayed", "actors", "answers", "snapshot"):
         assert redis[part] == sqlite[part], part
+    # who did it is kept with every event (nobody issued at the kiosk), never sent
+    assert sqlite["actors"] == [None] * 4 + ["clerk"] * 8
+    assert all("clerk" not in wire for wire in sqlite["live"] + sqlite["replayed"])

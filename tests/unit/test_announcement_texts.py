@@ -88,7 +88,7 @@ def library(tmp_path: Path) -> AudioLibrary:
 
 def test_the_demo_site_says_each_call_in_its_three_languages_in_order() -> None:
     segments = Announcer().segments(DEMO, "A015", "A", "2")
-    assert [(s["lang"], s["text"]) for s in segments] == [
+    assert [(s.lang, s.text) for s in segments] == [
         ("id", "Nomor antrian A lima belas, silakan menuju loket dua"),
         ("en", "Number ay fifteen, please proceed to counter two"),
         ("az", "Növbə nömrəsi A on beş, iki nömrəli masaya yaxınlaşın"),
@@ -97,13 +97,13 @@ def test_the_demo_site_says_each_call_in_its_three_languages_in_order() -> None:
 
 def test_every_language_has_a_template_and_keeps_the_site_order() -> None:
     segments = Announcer().segments(site(), "B015", "B", "3")
-    assert [s["lang"] for s in segments] == ["az", "ru", "id", "en"]
-    assert {s["lang"]: s["text"] for s in segments} == SAID
+    assert [s.lang for s in segments] == ["az", "ru", "id", "en"]
+    assert {s.lang: s.text for s in segments} == SAID
 
 
 def test_a_counter_that_is_not_a_number_is_said_as_written() -> None:
     (segment, *_) = Announcer().segments(site(), "B015", "B", "VIP")
-    assert segment["text"] == "Növbə nömrəsi B on beş, VIP nömrəli masaya yaxınlaşın"
+    assert segment.text == "Növbə nömrəsi B on beş, VIP nömrəli masaya yaxınlaşın"
 
 
 def test_the_announcement_starts_lead_ms_after_the_call_with_the_chime(
@@ -111,23 +111,23 @@ def test_the_announcement_starts_lead_ms_after_the_call_with_the_chime(
 ) -> None:
     hall = library.sites["hall"]
     announcement = Announcer(library).announcement(hall, ticket(), "3", NOW)
-    assert announcement["start_at"] == NOW_MS + 1500
-    assert announcement["chime"] == "/audio/chime/hall.wav"
-    segments = announcement["segments"]
-    assert [s["lang"] for s in segments] == ["az", "ru", "id", "en"]
-    assert [s["text"] for s in segments] == list(SAID.values())
+    assert announcement.start_at == NOW_MS + 1500
+    assert announcement.chime == "/audio/chime/hall.wav"
+    segments = announcement.segments
+    assert [s.lang for s in segments] == ["az", "ru", "id", "en"]
+    assert [s.text for s in segments] == list(SAID.values())
     for segment in segments:
-        assert segment["url"].startswith(f"/audio/{segment['lang']}/")
-        assert segment["url"].endswith(".wav")
-    assert len({s["url"] for s in segments}) == 4
+        assert segment.url.startswith(f"/audio/{segment.lang}/")
+        assert segment.url.endswith(".wav")
+    assert len({s.url for s in segments}) == 4
 
 
 def test_no_chime_when_the_site_turns_it_off(tmp_path: Path) -> None:
     quiet = site("[sites.announcements]\nchime = false")
     audio = AudioLibrary([quiet], DiskCache(tmp_path, 10**7))
     announcement = Announcer(audio).announcement(quiet, ticket(), "3", NOW)
-    assert "chime" not in announcement
-    assert len(announcement["segments"]) == 4
+    assert announcement.chime is None and "chime" not in announcement.to_json()
+    assert len(announcement.segments) == 4
 
 
 def test_the_same_text_gets_the_same_url_and_another_text_another(
@@ -138,7 +138,7 @@ def test_the_same_text_gets_the_same_url_and_another_text_another(
     first = announcer.segments(hall, "B015", "B", "3")
     assert announcer.segments(hall, "B015", "B", "3") == first
     other = announcer.segments(hall, "B016", "B", "3")
-    assert not {s["url"] for s in first} & {s["url"] for s in other}
+    assert not {s.url for s in first} & {s.url for s in other}
 
 
 # -- overrides from the site file ------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_templates_may_name_the_counter_and_the_service() -> None:
         'id = "Nomor {number}, silakan ke {counter_name} untuk {service}"\n'
         'en = "{service}: {number} to {counter_name} ({counter})"\n'
     )
-    said = {s["lang"]: s["text"] for s in Announcer().segments(hall, "B015", "B", "3")}
+    said = {s.lang: s.text for s in Announcer().segments(hall, "B015", "B", "3")}
     assert said["id"] == "Nomor B lima belas, silakan ke Loket 3 untuk Paspor"
     assert said["en"] == "Passport: bee fifteen to Desk 3 (three)"
     assert said["az"] == SAID["az"]  # the others keep the default
@@ -158,18 +158,18 @@ def test_templates_may_name_the_counter_and_the_service() -> None:
 
 def test_a_name_missing_in_a_language_falls_back_to_the_first_language() -> None:
     hall = site('[sites.announcements.templates]\nen = "{number}, {counter_name}"')
-    said = {s["lang"]: s["text"] for s in Announcer().segments(hall, "B015", "B", "VIP")}
+    said = {s.lang: s.text for s in Announcer().segments(hall, "B015", "B", "VIP")}
     assert said["en"] == "bee fifteen, VIP masa"
 
 
 def test_digits_and_lead_ms() -> None:
     hall = site("[sites.announcements]\ndigits = true\nlead_ms = 400")
     announcement = Announcer().announcement(hall, ticket(), "3", NOW)
-    said = {s["lang"]: s["text"] for s in announcement["segments"]}
+    said = {s.lang: s.text for s in announcement.segments}
     assert said["id"] == "Nomor antrian B nol satu lima, silakan menuju loket tiga"
     assert said["en"] == "Number bee zero one five, please proceed to counter three"
     assert said["az"] == "Növbə nömrəsi B sıfır bir beş, üç nömrəli masaya yaxınlaşın"
-    assert announcement["start_at"] == NOW_MS + 400
+    assert announcement.start_at == NOW_MS + 400
 
 
 def test_voices_are_taken_and_change_the_url(tmp_path: Path) -> None:
@@ -183,8 +183,8 @@ def test_voices_are_taken_and_change_the_url(tmp_path: Path) -> None:
     assert tuned.announcements.voice("en") == Voice("en", 160, 50)
     assert tuned.announcements.voice("az") == Voice("az")
     audio = AudioLibrary([plain], DiskCache(tmp_path, 10**7))
-    before = {s["lang"]: s["url"] for s in Announcer(audio).segments(plain, "B015", "B", "3")}
-    after = {s["lang"]: s["url"] for s in Announcer(audio).segments(tuned, "B015", "B", "3")}
+    before = {s.lang: s.url for s in Announcer(audio).segments(plain, "B015", "B", "3")}
+    after = {s.lang: s.url for s in Announcer(audio).segments(tuned, "B015", "B", "3")}
     assert before["id"] != after["id"] and before["en"] != after["en"]
     assert before["az"] == after["az"] and before["ru"] == after["ru"]
 
@@ -322,7 +322,7 @@ def test_a_site_either_refuses_a_language_it_cannot_say_or_says_it(lang: str) ->
         assert error.place == "sites[0].languages[0]"
         return
     (segment, _) = Announcer().segments(hall, "B015", "B", "3")
-    assert segment["lang"] == lang and "15" not in segment["text"]
+    assert segment.lang == lang and "15" not in segment.text
 
 
 @pytest.mark.parametrize("voice", ["en+F3", "en+alex", "en+Klatt"])
@@ -349,5 +349,5 @@ def test_a_new_language_needs_its_announcement_template_not_code() -> None:
         "[[sites.services]]", f"[sites.announcements]\n{template}\n\n[[sites.services]]", 1
     )
     (hall,) = parse_sites(with_template, "office.toml")
-    texts = [s["text"] for s in Announcer().segments(hall, "A015", "A", "3")]
+    texts = [s.text for s in Announcer().segments(hall, "A015", "A", "3")]
     assert texts[1] == "Sıra numarası A onbeş, lütfen üç numaralı gişeye"  # num2words tr

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from server.announce.words import (
     cardinal,
     counter_words,
-    following_number,
     letters,
     ticket_words,
 )
@@ -217,22 +216,6 @@ def test_numeric_counters_follow_the_hand_rule(n: int, lang: str) -> None:
 
 
 # -- the next number ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("number", "service", "following"),
-    [
-        ("A015", "A", "A016"),
-        ("A009", "A", "A010"),
-        ("AB099", "AB", "AB100"),
-        ("A999", "A", "A1000"),  # as the queue numbers the thousandth (server/domain/queue.py)
-        ("A1000", "A", "A1001"),
-        ("VIP", "V", None),
-        ("A", "A", None),
-    ],
-)
-def test_following_number(number: str, service: str, following: str | None) -> None:
-    assert following_number(number, service) == following
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ def demo_queue() -> SiteQueue:
 
 def issue(q: SiteQueue, service: str, at: datetime, priority: bool = False) -> str:
     ticket_id = f"t{q.seq + 1}"
-    outcome = commands.issue(q, ticket_id, service, priority, None, at)
+    outcome = commands.issue(q, ticket_id, service, priority=priority, lang=None, now=at)
     q.seq += len(outcome.changes)
     return outcome.ticket.number
 
@@ -111,7 +111,7 @@ def test_unknown_counter_and_service() -> None:
         commands.call_next(q, "99", START)
     assert unknown.value.code == "unknown_counter"
     with pytest.raises(NotFound) as unknown:
-        commands.issue(q, "x", "Z", False, None, START)
+        commands.issue(q, "x", "Z", priority=False, lang=None, now=START)
     assert unknown.value.code == "unknown_service"
 
 

@@ -179,7 +179,7 @@ async def library(tmp_path: Path) -> AsyncIterator[AudioLibrary]:
 
 
 def urls(audio: AudioLibrary, number: str) -> list[str]:
-    return [s["url"] for s in Announcer(audio).segments(DEMO, number, "A", "1")]
+    return [s.url for s in Announcer(audio).segments(DEMO, number, "A", "1")]
 
 
 def key(url: str) -> str:
@@ -192,7 +192,7 @@ async def test_a_call_is_spoken_in_every_language_by_the_speech_process(
     called = urls(library, "A015")
     library.prepare(called, int(NOW * 1000))
     files = await asyncio.wait_for(asyncio.gather(*(library.wav(key(u)) for u in called)), 30)
-    texts = [s["text"] for s in Announcer().segments(DEMO, "A015", "A", "1")]
+    texts = [s.text for s in Announcer().segments(DEMO, "A015", "A", "1")]
     for data, text in zip(files, texts, strict=True):
         assert data is not None
         assert 0.05 * len(text) <= seconds(data) <= 0.15 * len(text)

@@ -18,7 +18,6 @@ from server.domain.errors import DomainError, NotFound
 from server.domain.estimate import Estimate
 from server.domain.queue import SiteQueue
 from server.domain.ticket import Status, Ticket
-from server.events import event_data
 from server.hub import Message
 from server.protocol import Event, dumps, envelope
 from server.ticketfeed import READ_TRIES, Followed, TicketFeed, _encode
@@ -43,14 +42,15 @@ class Hall:
         for change in move.changes:
             self.queue.seq += 1
             self.tickets[change.ticket.id] = change.ticket
-            data = event_data(change, None)
-            events.append(Event(SITE.id, self.queue.seq, change.event, self.now, data))
+            events.append(Event(SITE.id, self.queue.seq, self.now, change.payload()))
         self.now += timedelta(seconds=30)
         return events
 
     def issue(self, service: str, priority: bool = False) -> tuple[Ticket, list[Event]]:
         events = self.run(
-            commands.issue(self.queue, next(self.ids), service, priority, None, self.now)
+            commands.issue(
+                self.queue, next(self.ids), service, priority=priority, lang=None, now=self.now
+            )
         )
         return self.tickets[events[-1].data["ticket"]["id"]], events
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from server.domain.events import payload_from_json
 from server.protocol import Event
 
 
@@ -21,10 +22,11 @@ class Entry:
     type: str
     ts: str
     data: str
+    actor: str | None = None  # in the stream only (releases after bed7891), not on the channel
 
     def event(self) -> Event:
-        ts = datetime.fromisoformat(self.ts)
-        return Event(self.site, self.seq, self.type, ts, json.loads(self.data))
+        payload = payload_from_json(self.type, json.loads(self.data))
+        return Event(self.site, self.seq, datetime.fromisoformat(self.ts), payload, self.actor)
 
 
 def from_stream(site: str, raw: list[Any]) -> list[Entry]:
@@ -33,7 +35,8 @@ def from_stream(site: str, raw: list[Any]) -> list[Entry]:
     for entry_id, pairs in raw:
         fields = dict(zip(pairs[::2], pairs[1::2], strict=True))
         seq = int(entry_id.partition("-")[0])
-        entries.append(Entry(site, seq, fields["type"], fields["ts"], fields["data"]))
+        actor = fields.get("actor") or None
+        entries.append(Entry(site, seq, fields["type"], fields["ts"], fields["data"], actor))
     return entries
 
 

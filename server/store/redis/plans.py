@@ -20,10 +20,10 @@ from typing import Any
 
 from server.domain import commands
 from server.domain.commands import Change, Outcome
+from server.domain.events import EventType
 from server.domain.queue import SiteQueue
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
-from server.events import event_data
 from server.protocol import dumps
 from server.store.answers import answer_body
 from server.store.base import Announce, Result
@@ -78,21 +78,34 @@ class Plan:
 
 
 def issue(
-    site: Site, ticket_id: str, service: str, priority: bool, lang: str | None, now: datetime
+    site: Site,
+    ticket_id: str,
+    service: str,
+    *,
+    priority: bool,
+    lang: str | None,
+    now: datetime,
+    actor: str | None,
 ) -> Plan:
     # the domain makes the ticket on an empty queue: its number and serial are the script's
-    outcome = commands.issue(SiteQueue(site), ticket_id, service, priority, lang, now)
-    return Plan({"steps": _steps(site, outcome, {}, now, None)}, [outcome])
+    outcome = commands.issue(
+        SiteQueue(site), ticket_id, service, priority=priority, lang=lang, now=now
+    )
+    return Plan({"steps": _steps(site, outcome, {}, now, None), "actor": actor or ""}, [outcome])
 
 
 def call_next(
-    view: View, now: datetime, announce: Announce, idempotency: str | None = None
+    view: View,
+    now: datetime,
+    announce: Announce,
+    actor: str | None,
+    idempotency: str | None = None,
 ) -> Plan:
-    plan = Plan({"expect": view.expect()})
+    plan = Plan({"expect": view.expect(), "actor": actor or ""})
     before = _known(view)
     options = []
     for skip in range(len(view.waiting) + 1):
-        outcome = commands.call_next(view.queue(skip), view.counter, now)
+        outcome = commands.call_next(view.queue(skip), view.counter, now, by=actor)
         called = outcome.changes[-1] if outcome.error is None else None
         options.append(
             {
@@ -110,23 +123,29 @@ def call_next(
     return plan
 
 
-def recall(view: View, now: datetime, announce: Announce) -> Plan:
-    return _counter_move(view, commands.recall(view.queue(), view.counter), now, announce)
+def recall(view: View, now: datetime, announce: Announce, actor: str | None) -> Plan:
+    return _counter_move(view, commands.recall(view.queue(), view.counter), now, actor, announce)
 
 
-def finish(view: View, status: Status, now: datetime) -> Plan:
-    return _counter_move(view, commands.finish(view.queue(), view.counter, status, now), now)
+def finish(view: View, status: Status, now: datetime, actor: str | None) -> Plan:
+    outcome = commands.finish(view.queue(), view.counter, status, now)
+    return _counter_move(view, outcome, now, actor)
 
 
-def transfer(view: View, service: str, now: datetime) -> Plan:
-    return _counter_move(view, commands.transfer(view.queue(), view.counter, service), now)
+def transfer(view: View, service: str, now: datetime, actor: str | None) -> Plan:
+    outcome = commands.transfer(view.queue(), view.counter, service)
+    return _counter_move(view, outcome, now, actor)
 
 
 def _counter_move(
-    view: View, outcome: Outcome, now: datetime, announce: Announce | None = None
+    view: View,
+    outcome: Outcome,
+    now: datetime,
+    actor: str | None,
+    announce: Announce | None = None,
 ) -> Plan:
     steps = _steps(view.site, outcome, _known(view), now, announce)
-    return Plan({"expect": view.expect(), "steps": steps}, [outcome])
+    return Plan({"expect": view.expect(), "steps": steps, "actor": actor or ""}, [outcome])
 
 
 def _known(view: View) -> dict[str, Ticket]:
@@ -188,12 +207,12 @@ def _step(
     if ticket.status in _CLOSED:
         step["closed"] = True
     announcement = None
-    if change.event == commands.CALLED:
+    if change.event is EventType.CALLED:
         assert change.counter is not None
         step["recent"] = f"{change.counter} {change.recall}"
         if announce is not None:
             announcement = announce(site, ticket, change.counter, now)
-    data = event_data(change, announcement)
+    data = change.payload(announcement).to_json()
     data["waiting"] = WAITING
     step["data"] = with_holes(data, *holes)
     return step

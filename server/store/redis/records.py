@@ -1,9 +1,12 @@
 """Tickets as Redis keeps them, and texts with holes that a script fills in.
 
-A ticket's record is the JSON array of its row (server.store.rows), so both stores read
-and write tickets the same way. A waiting ticket's member in its service's sorted set is
-its call order written out at fixed width, then its id: Redis sorts equal-score members
-bytewise, so the first member is the ticket to call (priority, issue time, serial).
+A ticket's record is the JSON object of its stored values by field name
+(server.store.rows), so both stores read and write tickets the same way; records of
+releases before names were used are arrays, read by position (V1_FIELDS).
+
+A waiting ticket's member in its service's sorted set is its call order
+(Ticket.order_key) written out at fixed width, then its id: Redis sorts equal-score
+members bytewise, so the first member is the ticket to call.
 """
 
 from __future__ import annotations
@@ -13,16 +16,20 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.domain.ticket import Ticket
+from server.domain.ticket import Ticket, call_order
 from server.protocol import dumps
-from server.store.rows import TICKET_COLUMNS, ticket_from_row, ticket_row
+from server.store.rows import ticket_from_values, ticket_values
 
-_COLUMNS = [column.strip() for column in TICKET_COLUMNS.split(",")]
-_NUMBER = _COLUMNS.index("number")
-_SERIAL = _COLUMNS.index("serial")
+# the fields of a record written as an array (every release up to bed7891), in order
+V1_FIELDS = (
+    "id, site, number, service, status, priority, issued_at, day, serial, lang, "
+    "called_at, counter, recalls, finished_at"
+).split(", ")
+
 _UNIX = datetime(1970, 1, 1, tzinfo=UTC)
-
-ORDER_WIDTH = 1 + 16 + 12  # priority, issue time in µs, serial
+TIME_WIDTH = 16  # µs since 1970: fixed width until the year 2286
+SERIAL_WIDTH = 12
+ORDER_WIDTH = 1 + TIME_WIDTH + SERIAL_WIDTH  # the member before the id
 _HOLE = re.compile(r'"\\u0000([a-z]+)\\u0000"')
 
 
@@ -48,25 +55,29 @@ def with_holes(value: Any, *names: str) -> str:
 
 
 def record(ticket: Ticket) -> str:
-    return dumps(ticket_row(ticket))
+    return dumps(ticket_values(ticket))
 
 
 def new_record(ticket: Ticket) -> str:
     """The record of a ticket being issued: its number and serial are the script's."""
-    row: list[Any] = list(ticket_row(ticket))
-    row[_NUMBER], row[_SERIAL] = NUMBER, SERIAL
-    return with_holes(row, "number", "serial")
+    values = ticket_values(ticket)
+    values["number"], values["serial"] = NUMBER, SERIAL
+    return with_holes(values, "number", "serial")
 
 
 def ticket_from_record(text: str) -> Ticket:
-    return ticket_from_row(tuple(json.loads(text)))
+    values = json.loads(text)
+    if isinstance(values, list):
+        values = dict(zip(V1_FIELDS, values, strict=False))
+    return ticket_from_values(values)
 
 
 def order(ticket: Ticket) -> str:
-    """The member's fixed-width start without the serial: priority, then issue time."""
-    micros = (ticket.issued_at - _UNIX) // timedelta(microseconds=1)
-    return f"{0 if ticket.priority else 1}{micros:016d}"
+    """The member's start, without the serial (the script adds it to a new ticket)."""
+    later, issued_at = call_order(ticket.priority, ticket.issued_at)
+    micros = (issued_at - _UNIX) // timedelta(microseconds=1)
+    return f"{int(later)}{micros:0{TIME_WIDTH}d}"
 
 
 def member(ticket: Ticket) -> str:
-    return f"{order(ticket)}{ticket.serial:012d}{ticket.id}"
+    return f"{order(ticket)}{ticket.serial:0{SERIAL_WIDTH}d}{ticket.id}"

@@ -15,12 +15,13 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from server.domain.numbers import DIGITS
 from server.domain.queue import RECENT_CALLS
 from server.domain.site import Site
 from server.protocol import dumps
 from server.store.redis import keys
 from server.store.redis.entries import Entry, from_stream
-from server.store.redis.records import ORDER_WIDTH
+from server.store.redis.records import ORDER_WIDTH, SERIAL_WIDTH
 
 WAIT_MS = 500  # a replica that does not confirm by then is given up on for this answer
 log = logging.getLogger("loket.store.redis")
@@ -42,8 +43,7 @@ class History:
 @dataclass(frozen=True, slots=True)
 class Peeked:
     epoch: str
-    current_id: str  # "" when the counter has none
-    current_record: str
+    current_record: str  # "" when the counter has none
     waiting: list[tuple[str, str]]  # (member, record), per service in call order
 
 
@@ -88,7 +88,13 @@ class Scripts:
     @staticmethod
     def _call(site: str | None, call: dict[str, Any]) -> list[str]:
         # a fresh candidate each time: used only if the epoch is missing
-        call.update(prefix=keys.PREFIX, epoch=secrets.token_hex(8), width=ORDER_WIDTH)
+        call.update(
+            prefix=keys.PREFIX,
+            epoch=secrets.token_hex(8),
+            width=ORDER_WIDTH,
+            serial_width=SERIAL_WIDTH,
+            digits=DIGITS,
+        )
         if site is not None:
             call["site"] = site
         return [dumps(call)]
@@ -130,7 +136,7 @@ class Scripts:
     async def peek(self, site: str, counter: str, services: tuple[str, ...], k: int) -> Peeked:
         reply = await self._run("peek", site, counter=counter, services=list(services), k=k)
         rest = reply[3:]
-        return Peeked(reply[0], reply[1], reply[2], list(zip(rest[::2], rest[1::2], strict=True)))
+        return Peeked(reply[0], reply[2], list(zip(rest[::2], rest[1::2], strict=True)))
 
     async def snapshot(self, site: Site) -> State:
         epoch, seq, serving, recent, waiting = await self._run(

@@ -18,11 +18,11 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from server.domain.board import Board
 from server.domain.errors import NotFound
 from server.domain.queue import Call
 from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
-from server.events import snapshot_of
 from server.protocol import Event, dumps
 from server.store.answers import replay
 from server.store.base import (
@@ -162,10 +162,19 @@ class RedisStore:
     # -- commands -------------------------------------------------------------
 
     async def issue(
-        self, site: str, service: str, priority: bool, lang: str | None, now: datetime
+        self,
+        site: str,
+        service: str,
+        *,
+        priority: bool = False,
+        lang: str | None = None,
+        now: datetime,
+        actor: str | None = None,
     ) -> Result:
         found = self._site(site)
-        plan = plans.issue(found, new_ticket_id(), service, priority, lang, now)
+        plan = plans.issue(
+            found, new_ticket_id(), service, priority=priority, lang=lang, now=now, actor=actor
+        )
         with reachable():
             _, result = await self._run(found, now, plan)
         assert result is not None  # an issue has nothing to go stale
@@ -175,15 +184,17 @@ class RedisStore:
         self,
         site: str,
         counter: str,
+        *,
         now: datetime,
         announce: Announce,
+        actor: str | None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
         key = None if idempotency is None else keys.idempotency(*idempotency)
         ttl = int(KEEP_IDEMPOTENCY.total_seconds()) + 3600  # prune() drops them on time
 
         def make(view: View) -> Plan:
-            plan = plans.call_next(view, now, announce, key)
+            plan = plans.call_next(view, now, announce, actor, key)
             if key is not None:
                 at = int(now.timestamp() * 1000)
                 plan.call["idem"] = {"key": key, "ttl": ttl, "at": at}
@@ -191,14 +202,26 @@ class RedisStore:
 
         return await self._counter(site, counter, now, make, FIRST_K)
 
-    async def recall(self, site: str, counter: str, now: datetime, announce: Announce) -> Result:
-        return await self._counter(site, counter, now, lambda v: plans.recall(v, now, announce))
+    async def recall(
+        self, site: str, counter: str, *, now: datetime, announce: Announce, actor: str | None
+    ) -> Result:
+        return await self._counter(
+            site, counter, now, lambda v: plans.recall(v, now, announce, actor)
+        )
 
-    async def finish(self, site: str, counter: str, status: Status, now: datetime) -> Result:
-        return await self._counter(site, counter, now, lambda v: plans.finish(v, status, now))
+    async def finish(
+        self, site: str, counter: str, status: Status, *, now: datetime, actor: str | None
+    ) -> Result:
+        return await self._counter(
+            site, counter, now, lambda v: plans.finish(v, status, now, actor)
+        )
 
-    async def transfer(self, site: str, counter: str, service: str, now: datetime) -> Result:
-        return await self._counter(site, counter, now, lambda v: plans.transfer(v, service, now))
+    async def transfer(
+        self, site: str, counter: str, service: str, *, now: datetime, actor: str | None
+    ) -> Result:
+        return await self._counter(
+            site, counter, now, lambda v: plans.transfer(v, service, now, actor)
+        )
 
     # -- reads ----------------------------------------------------------------
 
@@ -223,7 +246,7 @@ class RedisStore:
                 _, at, recall = entry.split(" ")
                 recent.append(Call(ticket_from_record(text), at, int(recall)))
         waiting = {s.id: n for s, n in zip(found.services, state.waiting, strict=True)}
-        snapshot = Snapshot(state.seq, snapshot_of(serving, recent, waiting))
+        snapshot = Snapshot(state.seq, Board(serving, recent, waiting).to_json())
         # cached only if no event the feed published is missing from it
         if state.epoch == feed.epoch and feed.connected and state.seq >= feed.last(site):
             self._snapshots[site] = snapshot

@@ -79,13 +79,13 @@ for _, step in ipairs(steps or {}) do
   if step.new then
     -- a new ticket: its number (per service per day) and its serial (its event's seq)
     local counter = S .. 'number:' .. step.new.service .. ':' .. step.new.day
-    number = step.new.service .. string.format('%03d', redis.call('INCR', counter))
+    number = step.new.service .. string.format('%0' .. call.digits .. 'd', redis.call('INCR', counter))
     redis.call('EXPIRE', counter, call.number_ttl)
     serial = seq
     holes.number = '"' .. number .. '"'
     holes.serial = seq
     wait = {service = step.new.service,
-            member = step.new.order .. string.format('%012d', seq) .. step.id}
+            member = step.new.order .. string.format('%0' .. call.serial_width .. 'd', seq) .. step.id}
   end
   if step.unwait then
     redis.call('ZREM', waiting_key(step.unwait.service), step.unwait.member)
@@ -109,8 +109,10 @@ for _, step in ipairs(steps or {}) do
   end
   holes.waiting = waiting()
   local data = fill(step.data, holes)
+  -- who made it (kept for reports, never sent to displays): after the fields that
+  -- every release reads, so that an older reader of the stream takes no notice
   redis.call('XADD', S .. 'events', 'MAXLEN', '~', call.cap, seq .. '-0',
-             'type', step.event, 'ts', call.ts, 'data', data)
+             'type', step.event, 'ts', call.ts, 'data', data, 'actor', call.actor or '')
   redis.call('PUBLISH', P .. 'events:' .. SITE,
              EPOCH .. '\n' .. seq .. '\n' .. step.event .. '\n' .. call.ts .. '\n' .. data)
   position = -1

@@ -1,0 +1,107 @@
+"""A site's events, one frozen type each (CONTRACT section 4).
+
+A command's moves (domain.commands) become these; the stores keep them as the JSON of
+`to_json()` and read them back with `payload_from_json`, which takes what it knows and
+ignores what it does not, so history written by an older or newer release still reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from server.domain.speech import Announcement
+from server.domain.ticket import PublicTicket
+
+Waiting = dict[str, int]  # people waiting, per service of the site
+
+
+class EventType(StrEnum):
+    ISSUED = "ticket.issued"
+    CALLED = "ticket.called"
+    DONE = "ticket.done"
+    NO_SHOW = "ticket.no_show"
+    TRANSFERRED = "ticket.transferred"
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    type: ClassVar[EventType] = EventType.ISSUED
+    ticket: PublicTicket
+    waiting: Waiting
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket.to_json(), "waiting": self.waiting}
+
+
+@dataclass(frozen=True, slots=True)
+class Called:
+    type: ClassVar[EventType] = EventType.CALLED
+    ticket: PublicTicket
+    counter: str
+    recall: int  # 0 for a first call
+    announcement: Announcement | None
+    waiting: Waiting
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ticket": self.ticket.to_json(),
+            "counter": self.counter,
+            "recall": self.recall,
+            "announcement": None if self.announcement is None else self.announcement.to_json(),
+            "waiting": self.waiting,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """A counter is done with its ticket: served, not come, or sent to another line."""
+
+    type: ClassVar[EventType]
+    ticket: PublicTicket
+    counter: str
+    waiting: Waiting
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket.to_json(), "counter": self.counter, "waiting": self.waiting}
+
+
+@dataclass(frozen=True, slots=True)
+class Done(Closed):
+    type: ClassVar[EventType] = EventType.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class NoShow(Closed):
+    type: ClassVar[EventType] = EventType.NO_SHOW
+
+
+@dataclass(frozen=True, slots=True)
+class Transferred(Closed):
+    type: ClassVar[EventType] = EventType.TRANSFERRED
+
+
+Payload = Issued | Called | Closed  # Closed: Done, NoShow or Transferred
+CLOSED: dict[EventType, type[Closed]] = {kind.type: kind for kind in (Done, NoShow, Transferred)}
+
+
+def payload_from_json(kind: str, data: Mapping[str, Any]) -> Payload:
+    """An event's payload as stored; ValueError (or KeyError) for one that is not."""
+    event_type = EventType(kind)
+    ticket = PublicTicket.from_json(data["ticket"])
+    waiting = {str(service): int(n) for service, n in dict(data.get("waiting") or {}).items()}
+    if event_type is EventType.ISSUED:
+        return Issued(ticket, waiting)
+    counter = str(data["counter"])
+    if event_type is EventType.CALLED:
+        announcement = data.get("announcement")
+        return Called(
+            ticket,
+            counter,
+            int(data.get("recall", 0)),
+            None if announcement is None else Announcement.from_json(announcement),
+            waiting,
+        )
+    return CLOSED[event_type](ticket, counter, waiting)
