@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import __version__
 from server.domain.errors import NotFound
 from server.domain.site import Names, Site
 from server.i18n.formatting import day_text, moment_text
 from server.service import LoketService
+from server.web.assets import asset_version
 from server.web.language import choose, direction, language_name
 from server.web.multilingual import Labels
 from server.web.qr import qr_svg, ticket_url
@@ -24,7 +24,7 @@ from server.web.tickets import known_id
 
 
 def templates(pseudo: bool = False) -> PageTemplates:
-    return PageTemplates(pseudo=pseudo)
+    return PageTemplates(pseudo=pseudo, version=asset_version())
 
 
 def _service(request: Request) -> LoketService:
@@ -76,7 +76,7 @@ def _render(
         {
             "lang": lang,
             "dir": direction(lang),
-            "version": __version__,
+            "version": page_templates.version,
             "tr": tr,
             "site": None if site is None else site.to_json(),
             "sites": [s.to_json() for s in service.sites.values()],

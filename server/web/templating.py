@@ -8,15 +8,22 @@ import gettext
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
+from server import __version__
 from server.i18n.catalogs import Catalogs
 from server.i18n.pseudo import PSEUDO_LANG, PseudoTranslations
 from server.web.language import offered
 
 
 class PageTemplates:
-    def __init__(self, catalogs: Catalogs | None = None, pseudo: bool = False) -> None:
+    def __init__(
+        self,
+        catalogs: Catalogs | None = None,
+        pseudo: bool = False,
+        version: str = __version__,
+    ) -> None:
         self.catalogs = catalogs or Catalogs()
         self.pseudo = pseudo  # offer the pseudo-locale (layout tests), never in production
+        self.version = version  # the pages' `?v=`: pages.templates() gives the assets' digest
         self._by_lang: dict[str, Jinja2Templates] = {}
 
     def languages(self, site_languages: tuple[str, ...]) -> tuple[str, ...]:
