@@ -49,7 +49,7 @@ def test_following_number(number: str, service: str, following: str | None) -> N
 START = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
 TICKETS = st.builds(
     lambda priority, micros, serial, tail: Ticket(
-        id=f"t{serial}{tail}",
+        id=f"t{serial}.{tail}",  # unique: the serial ends at the dot
         site="demo",
         number="A001",
         service="A",
