@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
@@ -18,7 +19,7 @@ from server.announce.voicepack import load_packs
 from server.config import load_sites
 from server.domain.site import Site
 from server.hub import Hub
-from server.service import LoketService
+from server.service import LoketService, utcnow
 from server.settings import Settings, default_audio_cache
 from server.store import open_store
 from server.web import api, audio, pages, qr
@@ -40,7 +41,10 @@ def create_app(
     settings: Settings,
     sites: tuple[Site, ...] | None = None,
     on_generated_password: Callable[[str], None] = _announce_password,
+    clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
+    """`clock`: the service's time (None: the real one); tests set it, e.g. to carry on a
+    day recorded earlier (tests/integration/test_upgrade.py)."""
     chosen_sites = sites if sites is not None else load_sites(settings.config)
     packs = load_packs(chosen_sites)  # here, not in the lifespan: a broken pack stops start-up
 
@@ -58,6 +62,7 @@ def create_app(
             Hub(),
             announcer=Announcer(library),
             audio=library,
+            clock=clock or utcnow,
         )
         await service.start()
         try:
