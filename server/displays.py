@@ -1,5 +1,6 @@
-"""The registry of screens (hall TVs, counter pages, visitors' phones): what each one is,
-what it has applied and whether it can play sound, so an admin sees which are stale."""
+"""The registry of screens (hall TVs and counter pages: phones are not listed): what each
+one is, what it has applied and whether it can play sound, so an admin sees which are
+stale."""
 
 from __future__ import annotations
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from server.domain.error_codes import ErrorCode
+
 
 class ServiceError(Exception):
     status = 400
-    code = "bad_request"
+    code = ErrorCode.BAD_REQUEST
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -16,36 +18,36 @@ class ServiceError(Exception):
 
 class Unauthorized(ServiceError):
     status = 401
-    code = "unauthorized"
+    code = ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(ServiceError):
     status = 403
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class Invalid(ServiceError):
     status = 422
-    code = "invalid"
+    code = ErrorCode.INVALID
 
 
 class Conflict(ServiceError):
     status = 409
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class Unavailable(ServiceError):
     """Something the server needs for this answer failed for now (speech synthesis)."""
 
     status = 503
-    code = "unavailable"
+    code = ErrorCode.UNAVAILABLE
 
 
 class RateLimited(ServiceError):
     """Too many requests from one address; try again after `retry_after` seconds."""
 
     status = 429
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many requests. Try again in {retry_after} s.")

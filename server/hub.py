@@ -152,6 +152,3 @@ class Hub:
             return []
         start = seq + 1 - recent[0][0]  # messages are published with consecutive seqs
         return [recent[i] for i in range(start, len(recent))]
-
-    def count(self, topic: str) -> int:
-        return len(self._topics.get(topic, ()))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from server.domain.error_codes import ErrorCode
 from server.domain.events import EventType, Payload
 from server.domain.ticket import iso_z
 
@@ -84,5 +85,5 @@ def control(kind: str, epoch: str, now: datetime, data: dict[str, Any]) -> str:
     return dumps(envelope(kind, epoch, None, now, data))
 
 
-def error_message(epoch: str, now: datetime, code: str, message: str) -> str:
+def error_message(epoch: str, now: datetime, code: ErrorCode, message: str) -> str:
     return control("error", epoch, now, {"code": code, "message": message})

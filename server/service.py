@@ -17,6 +17,7 @@ from typing import Any
 from server.announce import Announcer
 from server.announce.library import AudioLibrary
 from server.displays import DisplayRegistry
+from server.domain.error_codes import ErrorCode
 from server.domain.errors import NotFound
 from server.domain.estimate import Estimate
 from server.domain.events import Called
@@ -331,16 +332,19 @@ class LoketService:
         if not USERNAME.fullmatch(username):
             raise Invalid(
                 "A username is 1–64 lowercase letters, digits, dots, dashes or underscores.",
-                "invalid_username",
+                ErrorCode.INVALID_USERNAME,
             )
         if len(password) < MIN_PASSWORD:
             raise Invalid(
-                f"A password needs at least {MIN_PASSWORD} characters.", "password_too_short"
+                f"A password needs at least {MIN_PASSWORD} characters.",
+                ErrorCode.PASSWORD_TOO_SHORT,
             )
         try:
             user_role = Role(role)
         except ValueError:
-            raise Invalid(f"Unknown role {role!r}: use staff or admin.", "invalid_role") from None
+            raise Invalid(
+                f"Unknown role {role!r}: use staff or admin.", ErrorCode.INVALID_ROLE
+            ) from None
         if counters is not None:
             for entry in counters:
                 site_id, _, counter_id = entry.partition("/")
@@ -352,7 +356,7 @@ class LoketService:
     async def _add_user(self, user: User, password: str) -> None:
         password_hash = await asyncio.to_thread(self.passwords.hash, password)
         if not await self.store.add_user(user, password_hash, self.clock()):
-            raise Conflict(f"The user {user.username!r} exists already.", "user_exists")
+            raise Conflict(f"The user {user.username!r} exists already.", ErrorCode.USER_EXISTS)
 
     async def users(self) -> list[User]:
         return await self.store.users()
@@ -364,10 +368,10 @@ class LoketService:
             if self._dummy_hash is None:
                 self._dummy_hash = await asyncio.to_thread(self.passwords.hash, "x" * 16)
             await asyncio.to_thread(self.passwords.verify, self._dummy_hash, password)
-            raise Unauthorized("Wrong username or password.", "bad_credentials")
+            raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
         user, stored = found
         if not await asyncio.to_thread(self.passwords.verify, stored, password):
-            raise Unauthorized("Wrong username or password.", "bad_credentials")
+            raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
         await self.store.add_session(
             _token_hash(token), user.username, csrf, self.clock() + SESSION_LIFETIME

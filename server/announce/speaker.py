@@ -21,8 +21,8 @@ from server.announce.cache import DiskCache
 from server.announce.espeak import Espeak, SpeechError
 from server.announce.pcm import AudioFormatError, Pcm
 from server.announce.voicepack import VoicePack
-from server.config.reader import ConfigError
 from server.domain.announcements import Voice
+from server.reader import ConfigError
 
 
 class Speaker:

@@ -3,18 +3,20 @@ answers with (a 503: the display plays the chime and the board without that segm
 
 from __future__ import annotations
 
+from server.domain.error_codes import ErrorCode
+
 
 class SpeechUnavailable(Exception):
-    code = "speech_failed"
+    code = ErrorCode.SPEECH_FAILED
 
 
 class SpeechLate(SpeechUnavailable):
     """Shed: its call is older than a display would still play."""
 
-    code = "speech_late"
+    code = ErrorCode.SPEECH_LATE
 
 
 class SpeechBusy(SpeechUnavailable):
     """Shed: the backlog was full and newer calls went first."""
 
-    code = "speech_busy"
+    code = ErrorCode.SPEECH_BUSY

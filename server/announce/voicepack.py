@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from server.announce.pcm import AudioFormatError, Pcm, joined
-from server.config.reader import Reader
 from server.domain.site import Site
+from server.reader import Reader
 
 MANIFEST = "manifest.toml"
 PAUSE_MS = 200  # at a comma or period: short enough to keep the call brisk

@@ -18,8 +18,8 @@ from typing import Any
 from server.announce.espeak import canonical_voice
 from server.announce.pcm import AudioFormatError, Pcm
 from server.announce.words import reads_numbers
-from server.config.reader import Reader
 from server.domain.announcements import DEFAULT_TEMPLATES, PLACEHOLDERS, Announcements, Voice
+from server.reader import Reader
 
 KEYS = {"digits", "lead_ms", "chime", "voice_packs", "templates", "voices"}
 VOICE_KEYS = {"voice", "rate", "pitch"}

@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.config.announcements import check_sayable, parse_announcements
-from server.config.reader import LANG, ConfigError, Reader
 from server.domain.site import Counter, DisplayLabels, Service, Site
+from server.reader import LANG, ConfigError, Reader
 
 SITE_ID = re.compile(r"[a-z0-9-]+")
 SERVICE_ID = re.compile(r"[A-Z]{1,3}")

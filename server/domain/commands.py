@@ -76,9 +76,7 @@ def issue(
     return outcome
 
 
-def call_next(
-    queue: SiteQueue, counter: str, now: datetime, *, by: str | None = None
-) -> Outcome:
+def call_next(queue: SiteQueue, counter: str, now: datetime, *, by: str | None = None) -> Outcome:
     """Close the counter's current ticket as done, then call the next one."""
     outcome = Outcome()
     current = queue.current(counter)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from server.domain.error_codes import ErrorCode
+
 
 class DomainError(Exception):
     """A move the rules do not allow. The API answers 409 with `code`."""
 
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -14,15 +16,15 @@ class DomainError(Exception):
 
 
 class IllegalTransition(DomainError):
-    code = "illegal_transition"
+    code = ErrorCode.ILLEGAL_TRANSITION
 
 
 class QueueEmpty(DomainError):
-    code = "queue_empty"
+    code = ErrorCode.QUEUE_EMPTY
 
 
 class NoCurrentTicket(DomainError):
-    code = "no_current_ticket"
+    code = ErrorCode.NO_CURRENT_TICKET
 
 
 class NotFound(Exception):
@@ -30,5 +32,5 @@ class NotFound(Exception):
 
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"unknown {kind}: {key!r}")
-        self.code = f"unknown_{kind}"
+        self.code = ErrorCode(f"unknown_{kind}")
         self.message = f"There is no {kind} {key!r}."

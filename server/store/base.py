@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from server.domain.error_codes import ErrorCode
 from server.domain.errors import DomainError
 from server.domain.site import Site
 from server.domain.speech import Announcement
@@ -49,7 +50,10 @@ class ReplayedError(DomainError):
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        try:
+            self.code = ErrorCode(code)
+        except ValueError:  # kept by a release that knew codes this one does not
+            self.code = ErrorCode.CONFLICT
 
 
 @dataclass(frozen=True, slots=True)

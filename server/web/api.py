@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.config import LANG
+from server.domain.error_codes import ErrorCode
 from server.errors import Invalid
 from server.protocol import snapshot_message
 from server.service import SESSION_LIFETIME, LoketService
@@ -53,7 +54,7 @@ async def issue(request: Request) -> Response:
     body = await json_object(request)
     lang = field(body, "lang", str, None)
     if lang is not None and not LANG.fullmatch(lang):
-        raise Invalid("The field 'lang' must be a language code.", "invalid_field")
+        raise Invalid("The field 'lang' must be a language code.", ErrorCode.INVALID_FIELD)
     result = await service.issue(
         site_obj.id, field(body, "service", str), field(body, "priority", bool, False), lang
     )
@@ -148,7 +149,8 @@ async def _call_next(s: LoketService, u: User, site_id: str, c: str, r: Request)
     key = r.headers.get("idempotency-key")
     if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
         raise Invalid(
-            f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.", "invalid_header"
+            f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+            ErrorCode.INVALID_HEADER,
         )
     return await s.call_next(u, site_id, c, key)
 

@@ -13,6 +13,7 @@ from server.announce.cache import KEY
 from server.announce.library import AudioLibrary
 from server.announce.pcm import AudioFormatError
 from server.announce.speech_errors import SpeechUnavailable
+from server.domain.error_codes import ErrorCode
 from server.domain.errors import NotFound
 from server.errors import Unavailable
 
@@ -24,7 +25,7 @@ CHIME_CACHE = "public, max-age=300"  # an office may replace its chime file
 def _library(request: Request) -> AudioLibrary:
     audio: AudioLibrary | None = request.app.state.service.audio
     if audio is None:
-        raise Unavailable("This server has no announcement audio.", "audio_off")
+        raise Unavailable("This server has no announcement audio.", ErrorCode.AUDIO_OFF)
     return audio
 
 
@@ -53,7 +54,7 @@ async def chime(request: Request) -> Response:
         data = _library(request).chime_wav(site)
     except (OSError, AudioFormatError) as error:
         log.error("chime of %s unreadable: %s", site, error)
-        raise Unavailable("The chime file cannot be read.", "chime_unreadable") from None
+        raise Unavailable("The chime file cannot be read.", ErrorCode.CHIME_UNREADABLE) from None
     if data is None:
         raise NotFound("chime", site)
     return _wav(data, CHIME_CACHE)

@@ -6,6 +6,7 @@ import secrets
 
 from starlette.requests import HTTPConnection
 
+from server.domain.error_codes import ErrorCode
 from server.errors import Forbidden, Unauthorized
 from server.service import LoketService
 from server.users import Role, Session, User
@@ -22,7 +23,7 @@ def request_token(conn: HTTPConnection) -> tuple[str | None, bool]:
     if header is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Use 'Authorization: Bearer TOKEN'.", "bad_authorization")
+            raise Unauthorized("Use 'Authorization: Bearer TOKEN'.", ErrorCode.BAD_AUTHORIZATION)
         return token.strip(), False
     return conn.cookies.get(SESSION_COOKIE), True
 
@@ -30,14 +31,16 @@ def request_token(conn: HTTPConnection) -> tuple[str | None, bool]:
 async def session_of(conn: HTTPConnection, service: LoketService, method: str) -> Session:
     token, from_cookie = request_token(conn)
     if not token:
-        raise Unauthorized("Log in first.", "login_required")
+        raise Unauthorized("Log in first.", ErrorCode.LOGIN_REQUIRED)
     session = await service.session(token)
     if session is None:
-        raise Unauthorized("The session has expired or is not valid; log in again.", "bad_token")
+        raise Unauthorized(
+            "The session has expired or is not valid; log in again.", ErrorCode.BAD_TOKEN
+        )
     if from_cookie and method not in _SAFE:
         sent = conn.headers.get(CSRF_HEADER, "")
         if not secrets.compare_digest(sent.encode(), session.csrf.encode()):
-            raise Forbidden("The CSRF token is missing or wrong.", "csrf_failed")
+            raise Forbidden("The CSRF token is missing or wrong.", ErrorCode.CSRF_FAILED)
     return session
 
 
@@ -48,5 +51,5 @@ async def staff(conn: HTTPConnection, service: LoketService, method: str) -> Use
 async def admin(conn: HTTPConnection, service: LoketService, method: str) -> User:
     user = await staff(conn, service, method)
     if user.role is not Role.ADMIN:
-        raise Forbidden("Only an admin may do this.", "admin_only")
+        raise Forbidden("Only an admin may do this.", ErrorCode.ADMIN_ONLY)
     return user

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 
+from server.domain.error_codes import ErrorCode
 from server.errors import Invalid, ServiceError
 
 T = TypeVar("T")
@@ -15,13 +16,13 @@ MAX_BODY = 64 * 1024
 
 class BadJson(ServiceError):
     status = 400
-    code = "invalid_json"
+    code = ErrorCode.INVALID_JSON
 
 
 async def json_object(request: Request, required: bool = True) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise ServiceError("The body is too large.", "body_too_large")
+        raise ServiceError("The body is too large.", ErrorCode.BODY_TOO_LARGE)
     if not raw.strip() and not required:
         return {}
     try:
@@ -29,7 +30,7 @@ async def json_object(request: Request, required: bool = True) -> dict[str, Any]
     except (ValueError, UnicodeDecodeError):
         raise BadJson("The body is not valid JSON.") from None
     if not isinstance(value, dict):
-        raise Invalid("The body must be a JSON object.", "invalid_body")
+        raise Invalid("The body must be a JSON object.", ErrorCode.INVALID_BODY)
     return value
 
 
@@ -37,12 +38,12 @@ def field(body: dict[str, Any], name: str, kind: type[T], default: Any = ...) ->
     """`body[name]` of type `kind`; missing with no default, or of another type: 422."""
     if name not in body or body[name] is None:
         if default is ...:
-            raise Invalid(f"The field {name!r} is required.", "missing_field")
+            raise Invalid(f"The field {name!r} is required.", ErrorCode.MISSING_FIELD)
         return default
     value = body[name]
     # bool is an int in Python; JSON true is not a number
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise Invalid(f"The field {name!r} must be a {_json_name(kind)}.", "invalid_field")
+        raise Invalid(f"The field {name!r} must be a {_json_name(kind)}.", ErrorCode.INVALID_FIELD)
     return value
 
 
@@ -51,7 +52,7 @@ def string_list(body: dict[str, Any], name: str) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise Invalid(f"The field {name!r} must be a list of strings.", "invalid_field")
+        raise Invalid(f"The field {name!r} must be a list of strings.", ErrorCode.INVALID_FIELD)
     return value
 
 

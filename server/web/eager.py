@@ -20,7 +20,9 @@ def start(coroutine: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
     """
     try:
         waiting_on = coroutine.send(None)
-    except BaseException:  # StopIteration: done; anything else: the peer is gone
+    except StopIteration:  # done
+        return None
+    except Exception:  # the peer is gone
         return None
     return asyncio.ensure_future(_carry_on(coroutine, waiting_on))
 

@@ -8,16 +8,21 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.domain.error_codes import ErrorCode
 from server.domain.errors import DomainError, NotFound
 from server.errors import RateLimited, ServiceError
 from server.store import StoreUnavailable
 
 log = logging.getLogger("loket")
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+_HTTP_CODES = {
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    400: ErrorCode.BAD_REQUEST,
+}
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_response(status: int, code: ErrorCode, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
@@ -41,18 +46,20 @@ async def on_not_found(request: Request, exc: Exception) -> Response:
 
 async def on_unavailable(request: Request, exc: Exception) -> Response:
     log.error("store unavailable: %s", exc)
-    return error_response(503, "store_unavailable", "The store cannot be reached; try again.")
+    return error_response(
+        503, ErrorCode.STORE_UNAVAILABLE, "The store cannot be reached; try again."
+    )
 
 
 async def on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    code = _HTTP_CODES.get(exc.status_code, ErrorCode.HTTP_ERROR)
     return error_response(exc.status_code, code, str(exc.detail))
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "Something went wrong on the server.")
+    return error_response(500, ErrorCode.INTERNAL_ERROR, "Something went wrong on the server.")
 
 
 HANDLERS = {

@@ -16,18 +16,16 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.displays import parse_hello
+from server.domain.error_codes import ErrorCode
 from server.domain.errors import NotFound
 from server.hub import Message
 from server.protocol import control, dumps, error_message, replayed, snapshot_message
 from server.service import LoketService
 from server.store import Snapshot, StoreUnavailable
 from server.web import eager
+from server.web.close_codes import CloseCode
 
-CLOSE_UNKNOWN_SITE = 4404
-CLOSE_TOO_SLOW = 1013  # "try again later": the display reconnects and resyncs
-
-
-Refuse = Callable[[str, str], Awaitable[None]]
+Refuse = Callable[[ErrorCode, str], Awaitable[None]]
 
 
 async def incoming(ws: WebSocket, refuse: Refuse) -> AsyncIterator[dict[str, Any]]:
@@ -39,15 +37,15 @@ async def incoming(ws: WebSocket, refuse: Refuse) -> AsyncIterator[dict[str, Any
             return
         text = raw.get("text")
         if text is None:
-            await refuse("invalid_message", "Send JSON text messages.")
+            await refuse(ErrorCode.INVALID_MESSAGE, "Send JSON text messages.")
             continue
         try:
             message = json.loads(text)
         except ValueError:
-            await refuse("invalid_json", "The message is not valid JSON.")
+            await refuse(ErrorCode.INVALID_JSON, "The message is not valid JSON.")
             continue
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await refuse("invalid_message", "A message is an object with a 'type'.")
+            await refuse(ErrorCode.INVALID_MESSAGE, "A message is an object with a 'type'.")
             continue
         yield message
 
@@ -60,7 +58,7 @@ def pong(service: LoketService, ping: dict[str, Any]) -> str:
 
 
 async def refuse_and_close(
-    ws: WebSocket, service: LoketService, code: str, text: str, close: int
+    ws: WebSocket, service: LoketService, code: ErrorCode, text: str, close: CloseCode
 ) -> None:
     """An `error` control message, then the close code; quietly if the client is gone."""
     try:
@@ -90,7 +88,7 @@ class Connection:
 
     def overflowed(self) -> None:
         self._closing = asyncio.ensure_future(
-            self.ws.close(CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+            self.ws.close(CloseCode.TRY_AGAIN_LATER, "too slow: reconnect and resync")
         )
 
     async def listen(self) -> None:
@@ -100,7 +98,7 @@ class Connection:
     async def answer(self, message: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    async def refuse(self, code: str, message: str) -> None:
+    async def refuse(self, code: ErrorCode, message: str) -> None:
         await self.ws.send_text(
             error_message(self.service.epoch, self.service.clock(), code, message)
         )
@@ -147,18 +145,20 @@ class DisplayConnection(Connection):
             try:
                 display_id, fields = parse_hello(message)
             except ValueError as wrong:
-                await self.refuse("invalid_hello", str(wrong))
+                await self.refuse(ErrorCode.INVALID_HELLO, str(wrong))
                 return
             if self.display_id is not None and self.display_id != display_id:
                 self.service.display_gone(self.site, self.display_id, id(self))
             self.display_id = display_id
             self.service.display_hello(self.site, display_id, fields, id(self))
         else:
-            await self.refuse("unknown_message", f"Unknown message type {kind!r}.")
+            await self.refuse(ErrorCode.UNKNOWN_MESSAGE, f"Unknown message type {kind!r}.")
 
     async def resume(self, epoch: object, seq: object) -> None:
         if not isinstance(epoch, str) or not isinstance(seq, int) or isinstance(seq, bool):
-            await self.refuse("invalid_resume", "resume needs 'epoch' (string) and 'seq' (int).")
+            await self.refuse(
+                ErrorCode.INVALID_RESUME, "resume needs 'epoch' (string) and 'seq' (int)."
+            )
             return
         missed: list[Message] | None = None
         if epoch == self.service.epoch:
@@ -184,7 +184,7 @@ class DisplaySocket:
         try:
             site = service.site(ws.path_params["site"])
         except NotFound as unknown:
-            await refuse_and_close(ws, service, unknown.code, unknown.message, CLOSE_UNKNOWN_SITE)
+            await refuse_and_close(ws, service, unknown.code, unknown.message, CloseCode.UNKNOWN)
             return
         connection = DisplayConnection(ws, send, service, site.id)
         with service.subscribe(site.id, connection) as subscription:
@@ -196,7 +196,9 @@ class DisplaySocket:
                 return  # the display went away; it will reconnect
             except StoreUnavailable:
                 # keeps its board and comes back (with backoff) to resume once it can
-                await refuse_and_close(ws, service, "store_unavailable", STORE_AWAY, CLOSE_TOO_SLOW)
+                await refuse_and_close(
+                    ws, service, ErrorCode.STORE_UNAVAILABLE, STORE_AWAY, CloseCode.TRY_AGAIN_LATER
+                )
             finally:
                 if connection.display_id is not None:
                     service.display_gone(site.id, connection.display_id, id(connection))

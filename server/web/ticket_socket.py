@@ -16,18 +16,17 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.domain.error_codes import ErrorCode
 from server.domain.errors import NotFound
 from server.errors import RateLimited
 from server.hub import Message
 from server.service import LoketService
 from server.store import StoreUnavailable
 from server.ticketfeed import Followed
+from server.web.close_codes import CloseCode
 from server.web.ratelimit import limit
-from server.web.sockets import CLOSE_TOO_SLOW, STORE_AWAY, Connection, pong, refuse_and_close
+from server.web.sockets import STORE_AWAY, Connection, pong, refuse_and_close
 from server.web.tickets import known_id
-
-CLOSE_UNKNOWN_TICKET = 4404
-CLOSE_RATE_LIMITED = 4429
 
 
 class TicketConnection(Connection):
@@ -65,7 +64,7 @@ class TicketConnection(Connection):
             if epoch != self.service.epoch or not covered:
                 await self.send_snapshot()
         elif kind != "hello":
-            await self.refuse("unknown_message", f"Unknown message type {kind!r}.")
+            await self.refuse(ErrorCode.UNKNOWN_MESSAGE, f"Unknown message type {kind!r}.")
 
 
 class TicketSocket:
@@ -87,8 +86,12 @@ class TicketSocket:
         except WebSocketDisconnect:
             return  # the phone went away (locked, out of range); it reconnects
         except RateLimited as refused:
-            await refuse_and_close(ws, service, refused.code, refused.message, CLOSE_RATE_LIMITED)
+            await refuse_and_close(
+                ws, service, refused.code, refused.message, CloseCode.RATE_LIMITED
+            )
         except NotFound as unknown:
-            await refuse_and_close(ws, service, unknown.code, unknown.message, CLOSE_UNKNOWN_TICKET)
+            await refuse_and_close(ws, service, unknown.code, unknown.message, CloseCode.UNKNOWN)
         except StoreUnavailable:
-            await refuse_and_close(ws, service, "store_unavailable", STORE_AWAY, CLOSE_TOO_SLOW)
+            await refuse_and_close(
+                ws, service, ErrorCode.STORE_UNAVAILABLE, STORE_AWAY, CloseCode.TRY_AGAIN_LATER
+            )

@@ -66,7 +66,8 @@ async def test_every_subscriber_gets_every_message_in_order() -> None:
         hub.publish("other", (1, "elsewhere"))
         expected = [(1, "m1"), (2, "m2"), (3, "m3")]
         assert first.sent == expected and second.sent == expected
-    assert hub.count("demo") == 0
+    hub.publish("demo", (4, "m4"))  # after they left: nobody gets it
+    assert first.sent == expected and second.sent == expected
 
 
 async def test_a_blocked_sink_keeps_order_through_its_backlog() -> None:

@@ -1,0 +1,61 @@
+"""Every error code an answer may carry (CONTRACT section 3: `{"error": {"code", ...}}`),
+in one list: clients branch on them, so they are named once and never by a bare string."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # the request itself
+    BAD_REQUEST = "bad_request"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    HTTP_ERROR = "http_error"
+    INVALID = "invalid"
+    INVALID_JSON = "invalid_json"
+    INVALID_BODY = "invalid_body"
+    MISSING_FIELD = "missing_field"
+    INVALID_FIELD = "invalid_field"
+    INVALID_HEADER = "invalid_header"
+    BODY_TOO_LARGE = "body_too_large"
+    INVALID_MESSAGE = "invalid_message"  # a socket message
+    UNKNOWN_MESSAGE = "unknown_message"
+    INVALID_HELLO = "invalid_hello"
+    INVALID_RESUME = "invalid_resume"
+    RATE_LIMITED = "rate_limited"
+    # who asks
+    UNAUTHORIZED = "unauthorized"
+    LOGIN_REQUIRED = "login_required"
+    BAD_AUTHORIZATION = "bad_authorization"
+    BAD_TOKEN = "bad_token"
+    BAD_CREDENTIALS = "bad_credentials"
+    FORBIDDEN = "forbidden"
+    CSRF_FAILED = "csrf_failed"
+    ADMIN_ONLY = "admin_only"
+    # users
+    INVALID_USERNAME = "invalid_username"
+    PASSWORD_TOO_SHORT = "password_too_short"
+    INVALID_ROLE = "invalid_role"
+    USER_EXISTS = "user_exists"
+    # what is named (NotFound: "unknown_" + the kind)
+    UNKNOWN_SITE = "unknown_site"
+    UNKNOWN_SERVICE = "unknown_service"
+    UNKNOWN_COUNTER = "unknown_counter"
+    UNKNOWN_TICKET = "unknown_ticket"
+    UNKNOWN_AUDIO = "unknown_audio"
+    UNKNOWN_CHIME = "unknown_chime"
+    # the queue's rules
+    CONFLICT = "conflict"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    QUEUE_EMPTY = "queue_empty"
+    NO_CURRENT_TICKET = "no_current_ticket"
+    # the server
+    INTERNAL_ERROR = "internal_error"  # a bug: logged, never a traceback to the client
+    UNAVAILABLE = "unavailable"
+    AUDIO_OFF = "audio_off"
+    CHIME_UNREADABLE = "chime_unreadable"
+    STORE_UNAVAILABLE = "store_unavailable"
+    SPEECH_FAILED = "speech_failed"
+    SPEECH_LATE = "speech_late"
+    SPEECH_BUSY = "speech_busy"
