@@ -2,7 +2,7 @@
 
 The same envelope and order as the display socket — a `snapshot` first, then events with
 `seq` rising by one — but the seq counts this ticket's messages, and they carry only this
-ticket's view: `{"ticket", "position", "estimate"}` (server/ticketfeed.py). Never anything
+ticket's view: `{"ticket", "position", "estimate"}` (server/ticketfeed/). Never anything
 of other visitors. `resume` is answered with a fresh snapshot unless the one sent on this
 connection already covers it; `ping` with `pong`; `hello` is taken and ignored (phones are
 not hall screens: they stay out of the screens registry).

@@ -1,0 +1,52 @@
+"""One followed ticket: what its phones show, and the phones."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
+
+from server.domain.estimate import Estimate
+from server.domain.ticket import Ticket
+from server.protocol import dumps
+
+P = TypeVar("P", bound=Hashable)  # a phone, to the core only a name to send to
+
+View = tuple[dict[str, Any], int | None, Estimate | None]  # (ticket, position, estimate)
+
+
+class Followed(Generic[P]):
+    __slots__ = (
+        "id",
+        "site",
+        "ticket",
+        "ticket_json",
+        "position",
+        "sent",
+        "basis",
+        "seq",
+        "phones",
+        "read_at",
+        "settled",
+    )
+
+    def __init__(self, ticket: Ticket, position: int | None, read_at: float) -> None:
+        self.id = ticket.id
+        self.site = ticket.site
+        self.ticket: dict[str, Any] = {}
+        self.ticket_json = ""
+        self.show(ticket.to_json())
+        self.position = position
+        self.sent: View | None = None  # what its phones last got
+        self.basis: tuple[Any, ...] | None = None  # (pace, position) its estimate came from
+        self.seq = 0
+        self.phones: set[P] = set()
+        self.read_at = read_at
+        self.settled = False  # a move after its last read was taken as is
+
+    def show(self, ticket: dict[str, Any]) -> None:
+        self.ticket = ticket
+        self.ticket_json = dumps(ticket)  # encoded once per change, not once per message
+
+    @property
+    def waiting(self) -> bool:
+        return self.ticket["status"] == "waiting" and self.position is not None

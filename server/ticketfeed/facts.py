@@ -1,0 +1,35 @@
+"""What the ticket feed takes from an event: the one place that reads an event's payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from server.domain.events import Called, Closed, Issued, Transferred, Waiting
+from server.protocol import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    kind: str  # the event's type: also the type of the message its own ticket's phones get
+    ticket: dict[str, Any]  # the ticket it moved, as the phones see it
+    counter: str | None  # the counter that acted; None for an issue
+    waiting: Waiting  # people waiting per service, after it
+    first_call: bool  # the head of the ticket's line left it (a recall moves nobody)
+    issued: bool  # a new ticket entered a line
+    transferred: bool  # a ticket entered another line, at the place its issue time gives it
+    closing: bool  # a counter is done with its ticket (served, not come, or transferred)
+
+
+def facts(event: Event) -> Facts:
+    payload = event.payload
+    return Facts(
+        kind=payload.type,
+        ticket=payload.ticket.to_json(),
+        counter=None if isinstance(payload, Issued) else payload.counter,
+        waiting=payload.waiting,
+        first_call=isinstance(payload, Called) and not payload.recall,
+        issued=isinstance(payload, Issued),
+        transferred=isinstance(payload, Transferred),
+        closing=isinstance(payload, Closed),
+    )

@@ -1,0 +1,95 @@
+"""One site as the ticket feed keeps it: its pace, its followed tickets, and how an event
+moves them in their lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic
+
+from server.domain.estimate import Estimate, Forecast, WaitEstimator
+from server.domain.site import Site
+from server.ticketfeed.entry import Followed, P
+from server.ticketfeed.facts import Facts
+
+OrderKey = tuple[bool, str]
+
+
+class SiteState(Generic[P]):
+    __slots__ = ("site", "estimator", "followed", "last_seq", "day")
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.estimator = WaitEstimator({c.id: c.services for c in site.counters})
+        self.followed: dict[str, Followed[P]] = {}
+        self.last_seq = 0
+        self.day: date | None = None
+
+    def observe(self, ts: datetime, seen: Facts) -> None:
+        """Teach the estimator what the event says about the counters' pace."""
+        day = self.site.local_day(ts)
+        if day != self.day:
+            if self.day is not None:
+                self.estimator.start_day()
+            self.day = day
+        if seen.counter is not None:
+            if seen.first_call:
+                self.estimator.called(seen.counter, ts)
+            elif seen.closing:
+                self.estimator.closed(seen.counter, ts)
+        self.estimator.waiting(seen.waiting, ts)
+
+    def paces(self, now: datetime) -> Paces[P]:
+        return Paces(self.estimator, now)
+
+
+class Paces(Generic[P]):
+    """The services' pace at one moment, made once per service: one event (or refresh)
+    asks it for many followed tickets."""
+
+    __slots__ = ("_estimator", "_now", "_made")
+
+    def __init__(self, estimator: WaitEstimator, now: datetime) -> None:
+        self._estimator = estimator
+        self._now = now
+        self._made: dict[str, Forecast | None] = {}
+
+    def _forecast(self, entry: Followed[P]) -> Forecast | None:
+        service = entry.ticket["service"]
+        if service not in self._made:
+            self._made[service] = self._estimator.forecast(service, self._now)
+        return self._made[service]
+
+    def basis(self, entry: Followed[P]) -> tuple[Any, ...]:
+        """What the entry's estimate comes from: equal bases, equal estimates."""
+        forecast = self._forecast(entry)
+        return (None if forecast is None else forecast.basis, entry.position)
+
+    def estimate(self, entry: Followed[P]) -> Estimate | None:
+        if not entry.waiting:
+            return None
+        forecast = self._forecast(entry)
+        assert entry.position is not None
+        return None if forecast is None else forecast.estimate(entry.position)
+
+
+def order(ticket: dict[str, Any]) -> OrderKey:
+    """Call order within a service: priority first, then issue time (ISO 8601 UTC with
+    milliseconds sorts as time). Equal keys are told apart only by the store's serial."""
+    return (not ticket["priority"], ticket["issued_at"])
+
+
+def shift(seen: Facts, entry: Followed[P]) -> int | None:
+    """How far the event moves `entry` in its line: -1, 0, +1, or None when it cannot tell."""
+    moved = seen.ticket
+    if not entry.waiting or moved["service"] != entry.ticket["service"]:
+        return 0
+    if seen.first_call:
+        # only a first call takes a ticket out of the line: the head of its service, so
+        # every other ticket waiting there was behind it
+        return -1
+    if seen.issued:
+        return 1 if order(moved) < order(entry.ticket) else 0  # a tie: the new one is later
+    if seen.transferred:
+        ahead, mine = order(moved), order(entry.ticket)
+        return None if ahead == mine else int(ahead < mine)
+    return 0
