@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -46,12 +45,6 @@ def browser_without_autoplay(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
     yield launched
     launched.close()
-
-
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LoketServer]:
-    with LoketServer(tmp_path).running() as running:
-        yield running
 
 
 @pytest.fixture

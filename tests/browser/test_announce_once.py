@@ -15,18 +15,24 @@ from playwright.sync_api import expect
 
 from tests.browser.pages import Display, Site
 from tests.support.server import LoketServer
+from tests.support.waiting import wait_until
+
+
+def first_of_two_called(display: Display, server: LoketServer) -> tuple[Site, str, str]:
+    """Two tickets issued, the first called, shown and announced: the site, the two ids."""
+    site = Site(server)
+    first = site.issue()["id"]
+    second = site.issue()["id"]
+    site.counter("call-next")
+    expect(display.page.locator("#current-number")).to_have_text("A001")
+    display.expect_announced([f"{first}/0"])
+    return site, first, second
 
 
 def test_each_call_is_announced_once_across_a_network_drop(
     display: Display, live_server: LoketServer
 ) -> None:
-    site = Site(live_server)
-    first = site.issue()["id"]
-    second = site.issue()["id"]
-
-    site.counter("call-next")
-    expect(display.page.locator("#current-number")).to_have_text("A001")
-    display.expect_announced([f"{first}/0"])
+    site, first, second = first_of_two_called(display, live_server)
 
     site.counter("recall")
     display.expect_announced([f"{first}/0", f"{first}/1"])
@@ -56,11 +62,7 @@ def test_each_call_is_announced_once_across_a_network_drop(
 def test_a_call_missed_long_ago_is_shown_but_not_announced(
     display: Display, live_server: LoketServer
 ) -> None:
-    site = Site(live_server)
-    first = site.issue()["id"]
-    second = site.issue()["id"]
-    site.counter("call-next")
-    display.expect_announced([f"{first}/0"])
+    site, first, second = first_of_two_called(display, live_server)
 
     display.drop()
     site.counter("call-next")
@@ -104,10 +106,7 @@ def test_the_display_reports_itself_to_the_registry(
             if d["page"] == "display" and d["connected"] and d["seq"] == applied
         ]
 
-    for _ in range(50):
-        if ours():
-            break
-        display.page.wait_for_timeout(100)
+    wait_until(ours, 5, "the registry lists this display, connected at the seq it applied")
     found = ours()
     assert len(found) == 1, site.displays().json()
     entry = found[0]
@@ -121,10 +120,10 @@ def test_the_display_reports_itself_to_the_registry(
     display.page.reload()
     display.expect_online()
     assert display.page.evaluate("localStorage.getItem('loket.display-id.display')") == entry["id"]
-    for _ in range(50):
+
+    def connected_again() -> bool:
         same = [d for d in site.displays().json()["displays"] if d["id"] == entry["id"]]
-        if same and same[0]["connected"]:
-            break
-        display.page.wait_for_timeout(100)
-    assert same and same[0]["connected"], site.displays().json()
+        return bool(same) and bool(same[0]["connected"])
+
+    wait_until(connected_again, 5, "the reloaded display is back in the registry, connected")
     assert len([d for d in site.displays().json()["displays"] if d["page"] == "display"]) == 1

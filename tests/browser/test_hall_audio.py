@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.pages import Display, Site
 from tests.support.server import LoketServer
+from tests.support.waiting import wait_until
 
 SPEAKING = re.compile(r"\bspeaking\b")
 TOGETHER_MS = 30  # TVs further apart than ~40 ms sound like an echo
@@ -221,10 +222,7 @@ def registry_audio(site: Site) -> list[str | None]:
 
 
 def expect_registry_audio(site: Site, state: str, within: float) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline and registry_audio(site) != [state]:
-        time.sleep(0.1)
-    assert registry_audio(site) == [state]
+    wait_until(lambda: registry_audio(site) == [state], within, f"the registry says {state}")
 
 
 def test_sound_waits_for_a_key_press(

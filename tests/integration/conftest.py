@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -10,12 +9,6 @@ from tests.support.server import ADMIN_PASSWORD, LoketServer
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoketServer]:
     with LoketServer(tmp_path_factory.mktemp("loket")).running() as running:
-        yield running
-
-
-@pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[LoketServer]:
-    with LoketServer(tmp_path).running() as running:
         yield running
 
 

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import socket
-import time
 import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.conftest import login
 from tests.support.server import LoketServer
+from tests.support.waiting import receive, wait_until
 
 COUNTER = "/api/v1/sites/demo/counters"
 FOREVER = "immutable"
@@ -33,14 +33,14 @@ FOREVER = "immutable"
 def open_display(server: LoketServer, site: str = "demo") -> Iterator[ClientConnection]:
     """A display socket, past its snapshot."""
     with connect(f"{server.ws_url}/ws/display/{site}", compression=None, open_timeout=5) as ws:
-        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+        assert receive(ws)["type"] == "snapshot"
         yield ws
 
 
 def next_call(ws: ClientConnection) -> dict[str, Any]:
     """The data of the next ticket.called on this display socket."""
     for _ in range(50):
-        message = json.loads(ws.recv(timeout=10))
+        message = receive(ws, 10)
         if message["type"] == "ticket.called":
             return dict(message["data"])
     raise AssertionError("no ticket.called")
@@ -254,10 +254,9 @@ def test_speech_runs_in_one_child_that_is_replaced_when_killed_and_ends_with_the
                 assert http.get(segment["url"]).status_code == 200
             assert speech_processes(pid) == [first]
             os.kill(first, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while Path(f"/proc/{first}").exists() and time.monotonic() < deadline:
-                time.sleep(0.05)  # reaped by the server, not left a zombie
-            assert not Path(f"/proc/{first}").exists()
+            wait_until(  # reaped by the server, not left a zombie
+                lambda: not Path(f"/proc/{first}").exists(), 10, f"speech process {first} is gone"
+            )
             segments = call(server, http, "5", "C")["announcement"]["segments"]
             for segment in segments:
                 answer = http.get(segment["url"])

@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -10,6 +9,7 @@ from websockets.sync.client import connect
 
 from tests.integration.conftest import login
 from tests.support.server import LoketServer, free_port
+from tests.support.waiting import receive, wait_until
 
 
 def test_kill_9_during_a_burst_loses_nothing_acknowledged(tmp_path: Path) -> None:
@@ -49,13 +49,18 @@ def test_kill_9_during_a_burst_loses_nothing_acknowledged(tmp_path: Path) -> Non
                         seqs.append(body["seq"])
 
     with connect(f"{server.ws_url}/ws/display/demo", open_timeout=5) as display:
-        before = json.loads(display.recv(timeout=5))
+        before = receive(display)
     workers = [threading.Thread(target=kiosk) for _ in range(2)]
     workers += [threading.Thread(target=clerk, args=(c,)) for c in ("1", "2", "6")]
     for worker in workers:
         worker.start()
-    time.sleep(1.5)
-    server.kill()
+
+    def busy() -> bool:
+        with lock:
+            return len(acknowledged) > 50 and bool(seqs)
+
+    wait_until(busy, 30, "the burst has more than 50 tickets and a call acknowledged")
+    server.kill()  # while the kiosks and clerks keep going
     stop.set()
     for worker in workers:
         worker.join(10)
@@ -78,9 +83,9 @@ def test_kill_9_during_a_burst_loses_nothing_acknowledged(tmp_path: Path) -> Non
 
     # a display that saw the state before the crash resumes from history, not a snapshot
     with connect(f"{server.ws_url}/ws/display/demo", open_timeout=5) as display:
-        json.loads(display.recv(timeout=5))
+        receive(display)
         display.send(json.dumps({"type": "resume", "epoch": before["epoch"], "seq": before["seq"]}))
-        first = json.loads(display.recv(timeout=5))
+        first = receive(display)
         assert first["type"] != "snapshot" and first.get("replayed") is True
         assert first["seq"] == before["seq"] + 1
     server.stop()

@@ -10,8 +10,7 @@ import json
 import shlex
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support.display_client import DisplayClient, view
 from tests.support.nginx import Nginx
 from tests.support.redis import RedisServer
 from tests.support.server import LoketServer, free_port, loket_command
+from tests.support.waiting import receive, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -88,13 +88,6 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
         yield Deployment(redis, hosts, nginx, env["LOKET_ADMIN_PASSWORD"])
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)
-
-
 def log_in(http: httpx.Client, password: str) -> dict[str, str]:
     answer = http.post("/api/v1/auth/login", json={"username": "admin", "password": password})
     assert answer.status_code == 200, answer.text
@@ -127,9 +120,9 @@ def test_pages_api_and_sockets_work_through_nginx(deployment: Deployment) -> Non
         state = view(http.get("/api/v1/sites/demo/state").json())
         assert all(b.state() == state and b.problems == [] for b in boards)
         with connect(f"{nginx.ws_url}/ws/display/demo", open_timeout=5) as ws:
-            snapshot = json.loads(ws.recv(timeout=5))
+            snapshot = receive(ws)
             ws.send(json.dumps({"type": "resume", "epoch": snapshot["epoch"], "seq": 3}))
-            call = json.loads(ws.recv(timeout=5))
+            call = receive(ws)
         assert call["type"] == "ticket.called" and call["replayed"] is True
         for segment in call["data"]["announcement"]["segments"]:  # the audio comes through
             sound = http.get(segment["url"])

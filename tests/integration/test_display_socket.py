@@ -1,7 +1,6 @@
 """The display socket (CONTRACT section 4) against a real server and real sockets."""
 
 import json
-from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -11,18 +10,15 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.conftest import login
 from tests.support.server import LoketServer
-
-
-def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
-    return json.loads(ws.recv(timeout=timeout))
+from tests.support.waiting import receive
 
 
 def open_display(server: LoketServer, site: str = "demo") -> ClientConnection:
     return connect(f"{server.ws_url}/ws/display/{site}", compression=None, open_timeout=5)
 
 
-def test_snapshot_first_then_every_event_with_consecutive_seq(fresh_server: LoketServer) -> None:
-    with httpx.Client(base_url=fresh_server.url) as http, open_display(fresh_server) as ws:
+def test_snapshot_first_then_every_event_with_consecutive_seq(live_server: LoketServer) -> None:
+    with httpx.Client(base_url=live_server.url) as http, open_display(live_server) as ws:
         snapshot = receive(ws)
         assert snapshot["type"] == "snapshot" and snapshot["seq"] == 0 and snapshot["v"] == 1
         assert snapshot["data"] == {
@@ -52,13 +48,13 @@ def test_snapshot_first_then_every_event_with_consecutive_seq(fresh_server: Loke
         assert events[1]["ts"].endswith("Z") and len(events[1]["ts"]) == 24
 
 
-def test_resume_replays_what_was_missed(fresh_server: LoketServer) -> None:
-    with httpx.Client(base_url=fresh_server.url) as http:
-        with open_display(fresh_server) as ws:
+def test_resume_replays_what_was_missed(live_server: LoketServer) -> None:
+    with httpx.Client(base_url=live_server.url) as http:
+        with open_display(live_server) as ws:
             epoch = receive(ws)["epoch"]
         for _ in range(3):
             http.post("/api/v1/sites/demo/tickets", json={"service": "B"})
-        with open_display(fresh_server) as ws:
+        with open_display(live_server) as ws:
             assert receive(ws)["seq"] == 3
             ws.send(json.dumps({"type": "resume", "epoch": epoch, "seq": 1}))
             replayed = [receive(ws), receive(ws)]

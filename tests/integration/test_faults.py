@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ from websockets.sync.client import connect
 from tests.support.display_client import DisplayClient, full_view, view
 from tests.support.proxy import FaultProxy
 from tests.support.server import ADMIN_PASSWORD, LoketServer, free_port
+from tests.support.waiting import receive, wait_until
 
 SITE = "demo"
 COUNTERS = ("1", "2", "3", "4", "5", "6")
@@ -33,26 +34,17 @@ SETTLE_TIMEOUT = 15.0
 FAULTS = ("cut", "stall", "blackhole", "restart", "kill")
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting until {what}")
-        time.sleep(0.05)
-
-
 def history(server: LoketServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The snapshot, and every event of the site from seq 1, by a direct resume from 0."""
     with connect(f"{server.ws_url}/ws/display/{SITE}", compression=None, open_timeout=5) as ws:
-        snapshot = json.loads(ws.recv(timeout=5))
+        snapshot = receive(ws)
         assert snapshot["type"] == "snapshot"
         ws.send(json.dumps({"type": "resume", "epoch": snapshot["epoch"], "seq": 0}))
         events: list[dict[str, Any]] = []
         while len(events) < snapshot["seq"]:
-            message = json.loads(ws.recv(timeout=5))
+            message = receive(ws, skip_control=True)
             assert message["type"] != "snapshot", "history from seq 0 could not be replayed"
-            if isinstance(message["seq"], int):
-                events.append(message)
+            events.append(message)
     assert [e["seq"] for e in events] == list(range(1, snapshot["seq"] + 1))
     assert all(e.get("replayed") is True for e in events)
     return snapshot, events
@@ -216,18 +208,19 @@ def test_displays_recover_from_a_cut_a_stall_and_a_blackhole(tmp_path: Path) -> 
         r.proxy.stall(0.8)
         r.counter("1", "call-next")  # closes A001 as done, calls A003
         r.counter("6", "call-next")
-        time.sleep(0.2)
-        assert all(d.state()["seq"] < r.state()["seq"] for d in r.displays), "not stalled"
+        time.sleep(0.2)  # time for the events to reach the displays, were they not stalled
+        shown = [d.state()["seq"] for d in r.displays]
+        assert r.proxy.stalled, "the stall ended before the displays were looked at"
+        assert all(seq < r.state()["seq"] for seq in shown), "not stalled"
         r.settle()
         assert [d.connections for d in r.displays] == connections, "a stall cost a connection"
 
         # a blackhole: calls made meanwhile reach the displays only by replay
-        r.proxy.blackhole(True)
-        time.sleep(0.3)
+        r.proxy.blackhole(True)  # at once: every byte from here on is swallowed
         r.counter("2", "done")
         r.counter("2", "call-next")
         r.counter("6", "recall")
-        time.sleep(0.5)
+        time.sleep(0.5)  # the outage lasts a while (shorter than the displays' 3 s silence)
         r.proxy.blackhole(False)
         r.settle()
         for display in r.displays:
@@ -235,8 +228,7 @@ def test_displays_recover_from_a_cut_a_stall_and_a_blackhole(tmp_path: Path) -> 
             assert replayed >= {max(r.called_seqs)}, (display.name, display.receipts[-6:])
 
         # a path that dies without a word: only the silence tells the displays
-        r.proxy.blackhole(True)
-        time.sleep(0.2)
+        r.proxy.blackhole(True)  # the links it takes stay dead after it (drop=False)
         r.proxy.blackhole(False, drop=False)
         r.counter("1", "recall")
         r.settle(timeout=10)
@@ -334,7 +326,7 @@ def test_every_display_converges_and_sees_every_call_once(
             for step in [*actions, *([fault] if fault else [])]:
                 r.log.append(f"step {step} at seq {r.state()['seq']}")
                 run_step(r, step)
-            time.sleep(pause)
+            time.sleep(pause)  # drawn: how long the round lasts before the next one
         r.settle()
         for kind in sorted({fault[0] for _, fault, _ in schedule if fault}):
             event(f"fault: {kind}")

@@ -1,6 +1,5 @@
 """Start, stop, kill and restart a real server; the CLI's other commands."""
 
-import json
 import signal
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from websockets.sync.client import connect
 
 from tests.integration.conftest import login
 from tests.support.server import LoketServer, loket_command
+from tests.support.waiting import receive
 
 
 def test_numbering_seq_and_epoch_survive_kill_9(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_numbering_seq_and_epoch_survive_kill_9(tmp_path: Path) -> None:
 def test_sigterm_closes_sockets_with_1012_and_exits_cleanly(tmp_path: Path) -> None:
     server = LoketServer(tmp_path).start()
     with connect(f"{server.ws_url}/ws/display/demo", open_timeout=5) as ws:
-        json.loads(ws.recv(timeout=5))
+        receive(ws)
         assert server.process is not None
         server.process.send_signal(signal.SIGTERM)
         try:

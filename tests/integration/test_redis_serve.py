@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
@@ -22,6 +21,7 @@ from tests.integration.test_faults import history
 from tests.support.display_client import DisplayClient, view
 from tests.support.redis import RedisServer, SentinelServer
 from tests.support.server import LoketServer
+from tests.support.waiting import receive, wait_until
 
 
 @pytest.fixture
@@ -46,10 +46,6 @@ def pair(redis: RedisServer, tmp_path: Path) -> Iterator[tuple[LoketServer, Loke
 
 def display(server: LoketServer) -> ClientConnection:
     return connect(f"{server.ws_url}/ws/display/demo", compression=None, open_timeout=5)
-
-
-def receive(ws: ClientConnection) -> dict[str, Any]:
-    return dict(json.loads(ws.recv(timeout=5)))
 
 
 def test_every_display_hears_every_server(pair: tuple[LoketServer, LoketServer]) -> None:
@@ -121,12 +117,10 @@ def test_without_redis_the_api_answers_503_then_recovers(
         called = http.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
         assert called.status_code == 503
         redis.start()  # with its append-only file: everything acknowledged is back
-        deadline = time.monotonic() + 5
-        while (
-            answer := http.post("/api/v1/sites/demo/tickets", json={"service": "B"})
-        ).status_code != 201:
-            assert time.monotonic() < deadline, answer.text
-            time.sleep(0.1)
+        answer = until_accepted(
+            lambda: http.post("/api/v1/sites/demo/tickets", json={"service": "B"}), 5
+        )
+        assert answer.status_code == 201, answer.text
         assert answer.json()["ticket"]["number"] == "B001"
 
 
@@ -154,13 +148,6 @@ def test_a_redis_that_lost_its_data_makes_displays_start_over(
         snapshot = receive(again)
         assert snapshot["epoch"] != old and snapshot["seq"] == 1
         assert snapshot["data"]["waiting"]["C"] == 1
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)
 
 
 def until_accepted(send: Callable[[], httpx.Response], timeout: float = 10.0) -> httpx.Response:

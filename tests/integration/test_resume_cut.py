@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +24,9 @@ from server.hub import Hub, Message
 from server.service import LoketService
 from server.settings import Settings
 from server.users import Role, User
+from tests.support.processes import free_port
 from tests.support.redis import redis_server, redis_url  # noqa: F401  (fixtures)
+from tests.support.waiting import receive_async, wait_until_async
 
 ADMIN = User("admin", Role.ADMIN)
 
@@ -53,27 +54,20 @@ class HeldHub:
         self.held.clear()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def serving(store: str, workdir: Path) -> AsyncIterator[tuple[str, LoketService]]:
     settings = Settings(
         store=store, admin_password="admin-test-pass", audio_cache=workdir / "audio"
     )
     app = create_app(settings, on_generated_password=lambda _: None)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the server did not start"
-        await asyncio.sleep(0.01)
+    await wait_until_async(lambda: server.started or task.done(), 10, "uvicorn is serving")
+    assert server.started, "the server did not start"
     try:
         yield f"ws://127.0.0.1:{port}/ws/display/demo", app.state.service
     finally:
@@ -81,18 +75,11 @@ async def serving(store: str, workdir: Path) -> AsyncIterator[tuple[str, LoketSe
         await task
 
 
-async def receive(ws: ClientConnection) -> dict[str, Any]:
-    while True:
-        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        if message["seq"] is not None:  # control messages (pongs) aside
-            return dict(message)
-
-
 async def until(ws: ClientConnection, seq: int) -> list[dict[str, Any]]:
     """Every event message until the one with `seq` (included)."""
     got = []
     while not got or got[-1]["seq"] < seq:
-        got.append(await receive(ws))
+        got.append(await receive_async(ws, skip_control=True))
     return got
 
 
@@ -101,17 +88,17 @@ async def resumed_hears_every_call(url: str, service: LoketService) -> None:
     for _ in range(3):
         await service.issue("demo", "A")
     async with connect(url) as first:
-        snapshot = await receive(first)
+        snapshot = await receive_async(first, skip_control=True)
         epoch, seen = snapshot["epoch"], snapshot["seq"]
         await service.call_next(ADMIN, "demo", "1")  # seen + 1: replayed from memory
         await until(first, seen + 1)
     # the display is away; the next call is committed, but the hub has not got it yet
     held.holding = True
     last = await service.call_next(ADMIN, "demo", "2")
-    await asyncio.sleep(0.05)  # the hand-over to the hub (SQLite: right after the answer)
-    assert held.held, "the hub should be holding the call"
+    # the hand-over to the hub (SQLite: right after the answer)
+    await wait_until_async(lambda: held.held, 5, "the hub is holding the call")
     async with connect(url) as again:
-        snapshot = await receive(again)
+        snapshot = await receive_async(again, skip_control=True)
         assert snapshot["type"] == "snapshot"
         covered = snapshot["seq"]
         assert covered == seen + 2, "the snapshot holds the call the hub has not got"

@@ -17,10 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 from server.web.qr import qr_svg
 from tests.integration.conftest import login
 from tests.support.server import LoketServer
-
-
-def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
-    return json.loads(ws.recv(timeout=timeout))
+from tests.support.waiting import receive
 
 
 def quiet(ws: ClientConnection, seconds: float = 0.4) -> list[str]:
@@ -55,19 +52,19 @@ class Hall:
 
 
 @pytest.fixture
-def hall(fresh_server: LoketServer) -> Any:
-    with httpx.Client(base_url=fresh_server.url, timeout=10) as http:
+def hall(live_server: LoketServer) -> Any:
+    with httpx.Client(base_url=live_server.url, timeout=10) as http:
         yield Hall(http)
 
 
 def test_a_phone_gets_its_own_ticket_only_as_the_queue_moves(
-    fresh_server: LoketServer, hall: Hall
+    live_server: LoketServer, hall: Hall
 ) -> None:
     others = [hall.issue("A") for _ in range(3)]
     mine = hall.issue("A", lang="en")
     later = hall.issue("A")
     elsewhere = hall.issue("B")
-    with follow(fresh_server, mine["id"]) as ws:
+    with follow(live_server, mine["id"]) as ws:
         snapshot = receive(ws)
         assert snapshot["type"] == "snapshot" and snapshot["v"] == 1
         assert snapshot["data"]["ticket"] == mine and snapshot["data"]["position"] == 3
@@ -101,10 +98,10 @@ def test_a_phone_gets_its_own_ticket_only_as_the_queue_moves(
                 assert other["id"] not in frame and other["number"] not in frame
 
 
-def test_a_transfer_tells_the_new_service_and_place(fresh_server: LoketServer, hall: Hall) -> None:
+def test_a_transfer_tells_the_new_service_and_place(live_server: LoketServer, hall: Hall) -> None:
     hall.issue("C")
     mine = hall.issue("A")
-    with follow(fresh_server, mine["id"]) as ws:
+    with follow(live_server, mine["id"]) as ws:
         receive(ws)
         hall.act("call-next", "1")
         assert receive(ws)["type"] == "ticket.called"
@@ -117,14 +114,14 @@ def test_a_transfer_tells_the_new_service_and_place(fresh_server: LoketServer, h
         assert placed["data"]["position"] == 1  # behind the C ticket taken before it
 
 
-def test_resume_ping_and_other_messages(fresh_server: LoketServer, hall: Hall) -> None:
+def test_resume_ping_and_other_messages(live_server: LoketServer, hall: Hall) -> None:
     mine = hall.issue("B")
     hall.issue("B")
-    with follow(fresh_server, mine["id"]) as ws:
+    with follow(live_server, mine["id"]) as ws:
         first = receive(ws)
         epoch, seq = first["epoch"], first["seq"]
     hall.act("call-next", "3")  # called while the phone was away
-    with follow(fresh_server, mine["id"]) as ws:
+    with follow(live_server, mine["id"]) as ws:
         ws.send(json.dumps({"type": "resume", "epoch": epoch, "seq": seq}))
         snapshot = receive(ws)  # always first: it says what was missed
         assert snapshot["type"] == "snapshot"
@@ -144,8 +141,8 @@ def test_resume_ping_and_other_messages(fresh_server: LoketServer, hall: Hall) -
 
 
 @pytest.mark.parametrize("ticket_id", ["nobody-has-this-id", "x", "%00' or 1=1"])
-def test_an_unknown_ticket_is_refused(fresh_server: LoketServer, ticket_id: str) -> None:
-    with connect(f"{fresh_server.ws_url}/ws/ticket/{httpx.URL(ticket_id)}") as ws:
+def test_an_unknown_ticket_is_refused(live_server: LoketServer, ticket_id: str) -> None:
+    with connect(f"{live_server.ws_url}/ws/ticket/{httpx.URL(ticket_id)}") as ws:
         refused = receive(ws)
         assert refused["type"] == "error" and refused["data"]["code"] == "unknown_ticket"
         with pytest.raises(ConnectionClosed) as closed:
@@ -194,9 +191,9 @@ def test_unknown_and_earlier_day_tickets_get_kind_pages(tmp_path: Path) -> None:
         assert "ticket.js" not in page.text  # nothing live for it
 
 
-def test_the_qr_code_links_the_ticket_page(fresh_server: LoketServer, hall: Hall) -> None:
+def test_the_qr_code_links_the_ticket_page(live_server: LoketServer, hall: Hall) -> None:
     mine = hall.issue("A", lang="ru")
-    link = f"{fresh_server.url}/t/{mine['id']}?lang=ru"
+    link = f"{live_server.url}/t/{mine['id']}?lang=ru"
     answer = hall.http.get(f"/t/{mine['id']}/qr.svg")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("image/svg+xml")

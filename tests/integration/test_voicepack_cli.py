@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import wave
 from importlib import resources
@@ -17,6 +16,7 @@ from server.announce.voicepack import VoicePack
 from server.domain.announcements import Voice
 from tests.integration.conftest import login
 from tests.support.server import LoketServer, loket_command
+from tests.support.waiting import receive
 
 
 def run_loket(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -37,12 +37,12 @@ def called_segments(server: LoketServer) -> list[dict[str, str]]:
         httpx.Client(base_url=server.url, timeout=10) as http,
         connect(f"{server.ws_url}/ws/display/demo", compression=None, open_timeout=5) as ws,
     ):
-        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+        assert receive(ws)["type"] == "snapshot"
         auth = {"Authorization": f"Bearer {login(http)}"}
         http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).raise_for_status()
         http.post("/api/v1/sites/demo/counters/2/call-next", headers=auth).raise_for_status()
         while True:
-            event = json.loads(ws.recv(timeout=5))
+            event = receive(ws)
             if event["type"] == "ticket.called":
                 segments: list[dict[str, str]] = event["data"]["announcement"]["segments"]
                 return segments

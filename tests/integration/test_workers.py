@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.support.redis import RedisServer
 from tests.support.server import LoketServer, loket_command
+from tests.support.waiting import receive, wait_until
 
 WORKERS = 2
 
@@ -56,16 +55,22 @@ def connections(pid: int, local: int | None = None, remote: int | None = None) -
 
 def wait_for_workers(rig: Rig, timeout: float = 20.0) -> list[int]:
     """The workers, once there are WORKERS of them and each is subscribed to Redis."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = workers_of(rig.server)
+    found: list[int] = []
+
+    def ready() -> bool:
+        found[:] = workers_of(rig.server)
         try:
-            if len(found) == WORKERS and all(connections(p, remote=rig.redis.port) for p in found):
-                return found
+            return len(found) == WORKERS and all(
+                connections(p, remote=rig.redis.port) for p in found
+            )
         except FileNotFoundError:  # one just ended
-            pass
-        assert time.monotonic() < deadline, f"workers: {found}"
-        time.sleep(0.1)
+            return False
+
+    try:
+        wait_until(ready, timeout, f"{WORKERS} workers are subscribed to Redis", poll=0.1)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}; the workers now: {found}") from None
+    return found
 
 
 @dataclass
@@ -97,12 +102,12 @@ def test_every_worker_serves_and_hears_every_event(rig: Rig) -> None:
     with ExitStack() as opened:  # the kernel spreads the displays over the workers
         sockets = [opened.enter_context(display(rig.server)) for _ in range(12)]
         for ws in sockets:
-            assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+            assert receive(ws)["type"] == "snapshot"
         held = [connections(pid, local=rig.port) for pid in pids]
         assert sum(held) == len(sockets) and all(held), held  # both workers hold displays
         with httpx.Client(base_url=rig.server.url) as http:
             http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).raise_for_status()
-        heard = [json.loads(ws.recv(timeout=5)) for ws in sockets]
+        heard = [receive(ws) for ws in sockets]
         assert {(m["type"], m["seq"]) for m in heard} == {("ticket.issued", 1)}
 
 

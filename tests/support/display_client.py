@@ -47,26 +47,13 @@ class Receipt:
 
 def view(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A snapshot message (from the socket or GET .../state) in the shape of `state()`."""
-    data = snapshot["data"]
-    return {
-        "epoch": snapshot["epoch"],
-        "seq": snapshot["seq"],
-        "now_serving": {e["counter"]: e["ticket"]["id"] for e in data["now_serving"]},
-        "waiting": dict(data["waiting"]),
-    }
+    return _State.of(snapshot).view()
 
 
 def full_view(snapshot: dict[str, Any]) -> dict[str, Any]:
     """`view` plus the whole tickets being served and the recent calls."""
-    data = snapshot["data"]
-    return {
-        **view(snapshot),
-        "serving": {e["counter"]: e["ticket"] for e in data["now_serving"]},
-        "recent": [
-            {"ticket": c["ticket"], "counter": c["counter"], "recall": c["recall"]}
-            for c in data["recent"]
-        ],
-    }
+    state = _State.of(snapshot)
+    return {**state.view(), "serving": state.serving, "recent": state.recent}
 
 
 @dataclass
@@ -76,6 +63,12 @@ class _State:
     serving: dict[str, dict[str, Any]] = field(default_factory=dict)
     waiting: dict[str, int] = field(default_factory=dict)
     recent: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, snapshot: dict[str, Any]) -> _State:
+        state = cls()
+        state.reset(snapshot)
+        return state
 
     def reset(self, snapshot: dict[str, Any]) -> None:
         data = snapshot["data"]
@@ -87,6 +80,14 @@ class _State:
             {"ticket": c["ticket"], "counter": c["counter"], "recall": c["recall"]}
             for c in data["recent"]
         ]
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "seq": self.seq,
+            "now_serving": {c: t["id"] for c, t in self.serving.items()},
+            "waiting": dict(self.waiting),
+        }
 
     def apply(self, event: dict[str, Any]) -> None:
         data = event["data"]
@@ -183,23 +184,17 @@ class DisplayClient:
     # -- what a test reads ----------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
+        """What the board shows, in the shape of `view()`."""
         with self._lock:
-            s = self._state
-            return {
-                "epoch": s.epoch,
-                "seq": s.seq,
-                "now_serving": {c: t["id"] for c, t in s.serving.items()},
-                "waiting": dict(s.waiting),
-            }
+            return self._state.view()
 
     def full_state(self) -> dict[str, Any]:
+        """`state()` plus (copies of) the tickets being served and the recent calls, as
+        `full_view()`."""
         with self._lock:
             s = self._state
             return {
-                "epoch": s.epoch,
-                "seq": s.seq,
-                "now_serving": {c: t["id"] for c, t in s.serving.items()},
-                "waiting": dict(s.waiting),
+                **s.view(),
                 "serving": json.loads(json.dumps(s.serving)),
                 "recent": json.loads(json.dumps(s.recent)),
             }

@@ -9,14 +9,11 @@ pointed at the test's servers.
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-from tests.support.server import free_port
+from tests.support.processes import OnLocalPort, OwnProcess, free_port, port_open
 
 NGINX = "/usr/sbin/nginx"
 
@@ -50,21 +47,13 @@ def render_site(sample: str, upstreams: Sequence[int], port: int) -> str:
     return site
 
 
-class Nginx:
+class Nginx(OnLocalPort, OwnProcess):
     def __init__(self, workdir: Path, sample: Path, upstreams: Sequence[int]) -> None:
         self.workdir = workdir
         self.sample = sample
         self.upstreams = list(upstreams)
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> Nginx:
         if not Path(NGINX).exists():
@@ -79,34 +68,7 @@ class Nginx:
         if checked.returncode != 0:
             raise RuntimeError("nginx refused the configuration:\n" + checked.stderr)
         self.process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.05)
+        if self.wait_ready(lambda: port_open(self.port), timeout):
+            return self
         self.stop()
         raise RuntimeError("nginx did not start")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()  # nginx's fast shutdown
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    @contextmanager
-    def running(self) -> Iterator[Nginx]:
-        self.start()
-        try:
-            yield self
-        finally:
-            self.stop()

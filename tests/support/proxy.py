@@ -23,6 +23,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from tests.support.processes import OnLocalPort
+
 T = TypeVar("T")
 CHUNK = 65536
 CONNECT_TIMEOUT = 5.0
@@ -55,7 +57,7 @@ class _Link:
             task.cancel()
 
 
-class FaultProxy:
+class FaultProxy(OnLocalPort):
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
         self.target = (target_host, target_port)
         self.port = 0
@@ -110,14 +112,6 @@ class FaultProxy:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     # -- faults -------------------------------------------------------------------
 

@@ -9,24 +9,17 @@ persistence, and `redis_url`, its database 0 flushed before each test.
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import OwnProcess, free_port
+
 REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _command(port: int, *words: str, timeout: float = 1.0) -> bytes:
@@ -39,7 +32,7 @@ def _command(port: int, *words: str, timeout: float = 1.0) -> bytes:
         return conn.recv(65536)
 
 
-class RedisServer:
+class RedisServer(OwnProcess):
     """`aof=True`: an append-only file synced at every write (appendfsync always), so a
     restart keeps everything acknowledged. Otherwise nothing persists: a restart is an
     empty Redis."""
@@ -56,7 +49,7 @@ class RedisServer:
         self.aof = aof
         self.config = config  # a redis.conf whose persistence settings are used instead
         self.replica_of = replica_of  # the port of the master this one replicates
-        self.port = port or _free_port()  # kept across restarts: clients reconnect
+        self.port = port or free_port()  # kept across restarts: clients reconnect
         self.process: subprocess.Popen[bytes] | None = None
 
     def url(self, db: int = 0) -> str:
@@ -92,36 +85,18 @@ class RedisServer:
         self.process = subprocess.Popen(
             [REDIS_SERVER, *self.arguments()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if self.command("PING").startswith(b"+PONG"):
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.02)
+        if self.wait_ready(self._answers, timeout, poll=0.02):
+            return self
         self.stop()
         log = self.workdir / "redis.log"
         told = log.read_text() if log.exists() else ""
         raise RuntimeError("redis-server did not start:\n" + told)
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
+    def _answers(self) -> bool:
         try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def kill(self) -> None:
-        """A crash: no shutdown, no last save."""
-        self.stop(signal.SIGKILL)
+            return self.command("PING").startswith(b"+PONG")
+        except OSError:
+            return False
 
     def restart(self) -> None:
         self.stop()
@@ -129,14 +104,6 @@ class RedisServer:
 
     def flushall(self) -> None:
         assert self.command("FLUSHALL").startswith(b"+OK")
-
-    @contextmanager
-    def running(self) -> Iterator[RedisServer]:
-        self.start()
-        try:
-            yield self
-        finally:
-            self.stop()
 
 
 class SentinelServer(RedisServer):

@@ -1,30 +1,28 @@
-"""A real `loket serve` in a subprocess on a free port, for integration and browser tests."""
+"""A real `loket serve` in a subprocess on a free port, for integration and browser tests.
+
+As a pytest fixture (a conftest imports it): `live_server`, one of the test's own, fresh
+for each test.
+"""
 
 from __future__ import annotations
 
 import os
-import queue
 import re
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.support.installed import installed_copy_problem
+from tests.support.processes import OwnProcess, free_port
+
+__all__ = ["ADMIN_PASSWORD", "READY", "LoketServer", "free_port", "live_server", "loket_command"]
 
 READY = re.compile(r"Loket is ready at (http://\S+?)/?$")
 ADMIN_PASSWORD = "admin-test-pass"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def loket_command() -> str:
@@ -32,7 +30,12 @@ def loket_command() -> str:
     return str(Path(sys.executable).with_name("loket"))
 
 
-class LoketServer:
+class LoketServer(OwnProcess):
+    """`start()` waits for the line that says it is ready, and takes its URL from it;
+    `output` keeps every line it writes."""
+
+    STOP_TIMEOUT = 15.0
+
     def __init__(
         self,
         workdir: Path,
@@ -68,6 +71,7 @@ class LoketServer:
         command = [loket_command(), "serve"]
         if self.own_store:
             command += ["--port", str(self.port), "--store", f"sqlite:///{self.db}"]
+        self.url = ""
         self.process = subprocess.Popen(
             [*command, *self.args],
             cwd=self.workdir,
@@ -76,51 +80,28 @@ class LoketServer:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._drain, args=(lines,), daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            match = READY.search(line.strip())
-            if match:
-                self.url = match.group(1).replace("localhost", "127.0.0.1")
-                return self
+        announced: list[str] = []
+        drain = threading.Thread(target=self._drain, args=(self.process, announced), daemon=True)
+        drain.start()
+        if self.wait_ready(lambda: bool(announced), timeout, poll=0.02):
+            self.url = announced[0]
+            return self
         self.stop()
+        drain.join(5)  # all it said, to the last line
         raise RuntimeError("loket serve did not start:\n" + "".join(self.output))
 
-    @contextmanager
-    def running(self) -> Iterator[LoketServer]:
-        """Started for the block, stopped after it whatever happens."""
-        self.start()
-        try:
-            yield self
-        finally:
-            self.stop()
-
-    def _drain(self, lines: queue.Queue[str | None]) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
+    def _drain(self, process: subprocess.Popen[str], announced: list[str]) -> None:
+        """Keep what the server writes, and the URL it announces once ready."""
+        assert process.stdout is not None
+        for line in process.stdout:
             self.output.append(line)
-            lines.put(line)
-        lines.put(None)
+            match = READY.search(line.strip())
+            if match and not announced:
+                announced.append(match.group(1).replace("localhost", "127.0.0.1"))
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        self.process = None
-        return code
 
-    def kill(self) -> None:
-        self.stop(signal.SIGKILL)
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LoketServer]:
+    """A server of the test's own: a new database, started for the test, stopped after it."""
+    with LoketServer(tmp_path).running() as running:
+        yield running
