@@ -146,7 +146,7 @@ async def measure_warm(rounds: int, hits: int) -> Warm:
 
         def urls(number: int, counter: str) -> list[str]:
             segments = announcer.segments(site, f"A{number:03d}", "A", counter)
-            return [s["url"].removeprefix("/audio/").removesuffix(".wav") for s in segments]
+            return [s.url.removeprefix("/audio/").removesuffix(".wav") for s in segments]
 
         # engine up, every language spoken once
         await asyncio.gather(*(library.wav(key) for key in urls(900, "6")))

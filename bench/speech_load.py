@@ -65,7 +65,7 @@ async def speaker_rate(calls: int, together: bool) -> tuple[float, float]:
         def keys(n: int) -> list[tuple[str, dict[str, object]]]:
             out = []
             for s in announcer.segments(site, f"A{n:03d}", "A", str(1 + n % 6)):
-                key = s["url"].removeprefix("/audio/").removesuffix(".wav")
+                key = s.url.removeprefix("/audio/").removesuffix(".wav")
                 recipe = library._recipe(key)
                 assert recipe is not None
                 out.append((key, recipe.job(key)))
