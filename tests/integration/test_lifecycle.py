@@ -82,6 +82,17 @@ def test_a_bad_config_stops_start_up_with_status_2(tmp_path: Path) -> None:
     assert f"{config}: sites[0].id:" in done.stderr and "not a valid site id" in done.stderr
 
 
+def test_a_bad_store_url_stops_start_up_with_status_2() -> None:
+    done = subprocess.run(
+        [loket_command(), "serve", "--store", "redis+sentinel://s1:26379"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "SERVICE" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_user_add_from_the_command_line(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'loket.db'}"
     added = subprocess.run(

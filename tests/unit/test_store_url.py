@@ -1,12 +1,9 @@
 """Store URLs: what each part means, and a clear refusal of one that cannot work."""
 
-import subprocess
-
 import pytest
 
 from server.store import is_shared
 from server.store.redis.connection import Address, Sentinels
-from tests.support.server import loket_command
 
 
 def test_plain_redis_keeps_its_own_options_and_takes_out_loket_s() -> None:
@@ -46,14 +43,3 @@ def test_the_embedded_store_is_not_shared_and_redis_is() -> None:
     assert not is_shared("sqlite:///loket.db")
     assert is_shared("redis://127.0.0.1:6379/0")
     assert is_shared("redis+sentinel://127.0.0.1:26379/loket/0?replicas=1")
-
-
-def test_serve_stops_at_once_on_a_bad_store_url() -> None:
-    done = subprocess.run(
-        [loket_command(), "serve", "--store", "redis+sentinel://s1:26379"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 2
-    assert "SERVICE" in done.stderr and "Traceback" not in done.stderr

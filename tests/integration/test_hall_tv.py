@@ -3,8 +3,9 @@
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
+
+from tests.support.waiting import wait_until
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "hall-tv"
 URL = "http://192.168.1.10:8000/display/demo?zone=lobby&volume=80"
@@ -20,9 +21,7 @@ def test_it_runs_the_browser_in_kiosk_mode_and_restarts_it(tmp_path: Path) -> No
         [SCRIPT, URL, "--window-position=0,0"], env=env, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and len(lines(runs)) < 2:
-            time.sleep(0.1)
+        wait_until(lambda: len(lines(runs)) >= 2, 10, "the browser has been started twice")
     finally:
         tv.send_signal(signal.SIGTERM)
         assert tv.wait(5) == 0
