@@ -31,6 +31,10 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _to_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def call_order(priority: bool, issued_at: datetime) -> tuple[bool, datetime]:
     """Who is called first within a line: priority first, then oldest first."""
     return (not priority, issued_at)
@@ -115,14 +119,15 @@ class PublicTicket:
 
     @classmethod
     def of(cls, ticket: Ticket) -> PublicTicket:
+        """At the wire's precision (ms), so that it equals what a reader parses back."""
         return cls(
             ticket.id,
             ticket.number,
             ticket.service,
             ticket.status,
             ticket.priority,
-            ticket.issued_at,
-            ticket.called_at,
+            _to_ms(ticket.issued_at),
+            None if ticket.called_at is None else _to_ms(ticket.called_at),
             ticket.counter,
             ticket.recalls,
             ticket.lang,

@@ -19,7 +19,7 @@ from typing import Generic
 
 from server.domain.estimate import Estimate
 from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
+from server.domain.ticket import PublicTicket, Status, Ticket
 from server.hub import Message
 from server.protocol import SNAPSHOT, Event
 from server.ticketfeed.encode import encode
@@ -100,7 +100,7 @@ class FeedCore(Generic[P]):
         site.observe(event.ts, seen)
         if not site.followed:
             return []
-        own = site.followed.get(seen.ticket["id"])
+        own = site.followed.get(seen.ticket.id)
         for entry in site.followed.values():
             if entry is own:
                 continue
@@ -212,7 +212,7 @@ class FeedCore(Generic[P]):
         if self._events != read.events:
             self._due[entry] = None  # events came meanwhile: read once more
             return []
-        entry.show(ticket.to_json())
+        entry.show(PublicTicket.of(ticket))
         entry.position = position
         entry.read_at = at
         site = self._sites.get(entry.site)

@@ -6,12 +6,12 @@ from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 from server.domain.estimate import Estimate
-from server.domain.ticket import Ticket
+from server.domain.ticket import PublicTicket, Status, Ticket
 from server.protocol import dumps
 
 P = TypeVar("P", bound=Hashable)  # a phone, to the core only a name to send to
 
-View = tuple[dict[str, Any], int | None, Estimate | None]  # (ticket, position, estimate)
+View = tuple[PublicTicket, int | None, Estimate | None]  # (ticket, position, estimate)
 
 
 class Followed(Generic[P]):
@@ -32,9 +32,8 @@ class Followed(Generic[P]):
     def __init__(self, ticket: Ticket, position: int | None, read_at: float) -> None:
         self.id = ticket.id
         self.site = ticket.site
-        self.ticket: dict[str, Any] = {}
-        self.ticket_json = ""
-        self.show(ticket.to_json())
+        self.ticket = PublicTicket.of(ticket)
+        self.ticket_json = dumps(self.ticket.to_json())
         self.position = position
         self.sent: View | None = None  # what its phones last got
         self.basis: tuple[Any, ...] | None = None  # (pace, position) its estimate came from
@@ -43,10 +42,10 @@ class Followed(Generic[P]):
         self.read_at = read_at
         self.settled = False  # a move after its last read was taken as is
 
-    def show(self, ticket: dict[str, Any]) -> None:
+    def show(self, ticket: PublicTicket) -> None:
         self.ticket = ticket
-        self.ticket_json = dumps(ticket)  # encoded once per change, not once per message
+        self.ticket_json = dumps(ticket.to_json())  # once per change, not once per message
 
     @property
     def waiting(self) -> bool:
-        return self.ticket["status"] == "waiting" and self.position is not None
+        return self.ticket.status is Status.WAITING and self.position is not None

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from server.domain.events import Called, Closed, Issued, Transferred, Waiting
+from server.domain.ticket import PublicTicket
 from server.protocol import Event
 
 
 @dataclass(frozen=True, slots=True)
 class Facts:
     kind: str  # the event's type: also the type of the message its own ticket's phones get
-    ticket: dict[str, Any]  # the ticket it moved, as the phones see it
+    ticket: PublicTicket  # the ticket it moved, as the phones see it
     counter: str | None  # the counter that acted; None for an issue
     waiting: Waiting  # people waiting per service, after it
     first_call: bool  # the head of the ticket's line left it (a recall moves nobody)
@@ -25,7 +25,7 @@ def facts(event: Event) -> Facts:
     payload = event.payload
     return Facts(
         kind=payload.type,
-        ticket=payload.ticket.to_json(),
+        ticket=payload.ticket,
         counter=None if isinstance(payload, Issued) else payload.counter,
         waiting=payload.waiting,
         first_call=isinstance(payload, Called) and not payload.recall,

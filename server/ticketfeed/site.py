@@ -11,8 +11,6 @@ from server.domain.site import Site
 from server.ticketfeed.entry import Followed, P
 from server.ticketfeed.facts import Facts
 
-OrderKey = tuple[bool, str]
-
 
 class SiteState(Generic[P]):
     __slots__ = ("site", "estimator", "followed", "last_seq", "day")
@@ -54,7 +52,7 @@ class Paces(Generic[P]):
         self._made: dict[str, Forecast | None] = {}
 
     def _forecast(self, entry: Followed[P]) -> Forecast | None:
-        service = entry.ticket["service"]
+        service = entry.ticket.service
         if service not in self._made:
             self._made[service] = self._estimator.forecast(service, self._now)
         return self._made[service]
@@ -72,24 +70,19 @@ class Paces(Generic[P]):
         return None if forecast is None else forecast.estimate(entry.position)
 
 
-def order(ticket: dict[str, Any]) -> OrderKey:
-    """Call order within a service: priority first, then issue time (ISO 8601 UTC with
-    milliseconds sorts as time). Equal keys are told apart only by the store's serial."""
-    return (not ticket["priority"], ticket["issued_at"])
-
-
 def shift(seen: Facts, entry: Followed[P]) -> int | None:
     """How far the event moves `entry` in its line: -1, 0, +1, or None when it cannot tell."""
     moved = seen.ticket
-    if not entry.waiting or moved["service"] != entry.ticket["service"]:
+    if not entry.waiting or moved.service != entry.ticket.service:
         return 0
     if seen.first_call:
         # only a first call takes a ticket out of the line: the head of its service, so
         # every other ticket waiting there was behind it
         return -1
     if seen.issued:
-        return 1 if order(moved) < order(entry.ticket) else 0  # a tie: the new one is later
+        # the domain's call order; a tie (the serial decides, which the feed lacks): later
+        return 1 if moved.order < entry.ticket.order else 0
     if seen.transferred:
-        ahead, mine = order(moved), order(entry.ticket)
+        ahead, mine = moved.order, entry.ticket.order
         return None if ahead == mine else int(ahead < mine)
     return 0
