@@ -3,6 +3,8 @@ rules written here from the languages' grammar, not against num2words again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,6 +26,14 @@ EN_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighte
 EN_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
+def scaled(n: int, unit: int, one: str, many: str, say: Callable[[int], str]) -> str:
+    """n from `unit` (100, 1000) up: `one` for a single unit, else its count and `many`;
+    then the rest, if any ("seratus lima", "dua ratus"; "yüz beş", "iki yüz")."""
+    count, rest = divmod(n, unit)
+    head = one if count == 1 else f"{say(count)} {many}"
+    return head + (f" {say(rest)}" if rest else "")
+
+
 def indonesian(n: int) -> str:
     """sepuluh, sebelas, dua belas; dua puluh satu; seratus, dua ratus; seribu, dua ribu."""
     if n < 10:
@@ -38,12 +48,8 @@ def indonesian(n: int) -> str:
         tens, ones = divmod(n, 10)
         return f"{ID_ONES[tens]} puluh" + (f" {ID_ONES[ones]}" if ones else "")
     if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        head = "seratus" if hundreds == 1 else f"{ID_ONES[hundreds]} ratus"
-        return head + (f" {indonesian(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    head = "seribu" if thousands == 1 else f"{indonesian(thousands)} ribu"
-    return head + (f" {indonesian(rest)}" if rest else "")
+        return scaled(n, 100, "seratus", "ratus", indonesian)
+    return scaled(n, 1000, "seribu", "ribu", indonesian)
 
 
 def azerbaijani(n: int) -> str:
@@ -54,12 +60,8 @@ def azerbaijani(n: int) -> str:
         tens, ones = divmod(n, 10)
         return AZ_TENS[tens] + (f" {AZ_ONES[ones]}" if ones else "")
     if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        head = "yüz" if hundreds == 1 else f"{AZ_ONES[hundreds]} yüz"
-        return head + (f" {azerbaijani(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    head = "min" if thousands == 1 else f"{azerbaijani(thousands)} min"
-    return head + (f" {azerbaijani(rest)}" if rest else "")
+        return scaled(n, 100, "yüz", "yüz", azerbaijani)
+    return scaled(n, 1000, "min", "min", azerbaijani)
 
 
 def english(n: int) -> str:
