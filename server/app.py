@@ -23,6 +23,7 @@ from server.service import LoketService, utcnow
 from server.settings import Settings, default_audio_cache
 from server.store import open_store
 from server.web import api, audio, pages, qr
+from server.web.assets import ASSET_MOUNTS
 from server.web.errors import HANDLERS
 from server.web.ratelimit import TokenBuckets
 from server.web.sockets import DisplaySocket
@@ -83,9 +84,10 @@ def create_app(
         *qr.ROUTES,
         WebSocketRoute("/ws/display/{site}", DisplaySocket()),
         WebSocketRoute("/ws/ticket/{ticket_id}", TicketSocket()),
-        Mount("/static/displays", StaticFiles(packages=[("displays", "assets")])),
-        Mount("/static/counter", StaticFiles(packages=[("counter_client", "assets")])),
-        Mount("/static", StaticFiles(packages=[("static", ".")])),
+        *(
+            Mount(prefix, StaticFiles(packages=[package]))
+            for prefix, package in ASSET_MOUNTS.items()
+        ),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
     app.state.templates = pages.templates(pseudo=settings.pseudo_locale)

@@ -357,8 +357,8 @@ class SqliteStore:
             "SELECT seq, type, ts, data, actor FROM events WHERE site = ? AND seq > ? ORDER BY seq",
             (site_id, seq),
         ).fetchall()
-        if not rows or rows[0][0] != seq + 1:
-            return None  # history no longer reaches back that far
+        if not rows or rows[0][0] != seq + 1 or len(rows) != queue.seq - seq:
+            return None  # history no longer reaches back that far (or has a hole)
         return [
             Event(
                 site_id,

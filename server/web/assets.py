@@ -14,8 +14,12 @@ from pathlib import Path
 
 from server import __version__
 
-# What server/app.py serves under /static: (package, folder within it).
-ASSET_FOLDERS = (("static", "."), ("displays", "assets"), ("counter_client", "assets"))
+# What server/app.py serves: URL prefix → (package, folder within it); longest prefix first
+ASSET_MOUNTS = {
+    "/static/displays": ("displays", "assets"),
+    "/static/counter": ("counter_client", "assets"),
+    "/static": ("static", "."),
+}
 
 
 def package_folder(package: str, name: str) -> Path:
@@ -39,4 +43,5 @@ def digest(folders: Iterable[Path]) -> str:
 def asset_version() -> str:
     """The package version and the assets' digest, e.g. "0.1.0-3fa9c2d1e0"; reads every
     asset, so it is computed once, as the app is made (server/web/pages.py, templates())."""
-    return f"{__version__}-{digest(package_folder(p, n) for p, n in ASSET_FOLDERS)}"
+    folders = (package_folder(package, name) for package, name in ASSET_MOUNTS.values())
+    return f"{__version__}-{digest(folders)}"

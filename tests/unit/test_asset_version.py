@@ -4,7 +4,7 @@ from pathlib import Path
 
 from server import __version__
 from server.web import pages
-from server.web.assets import ASSET_FOLDERS, asset_version, digest, package_folder
+from server.web.assets import ASSET_MOUNTS, asset_version, digest, package_folder
 
 
 def assets(root: Path) -> list[Path]:
@@ -52,7 +52,7 @@ def test_compiled_python_does_not_count(tmp_path: Path) -> None:
 
 
 def test_the_pages_get_the_release_and_the_digest_of_the_shipped_assets() -> None:
-    for package, name in ASSET_FOLDERS:  # a folder not found would hash to a constant
+    for package, name in ASSET_MOUNTS.values():  # a folder not found would hash to a constant
         assert any(package_folder(package, name).rglob("*.js")), (package, name)
     version = asset_version()
     assert version.startswith(f"{__version__}-") and len(version) <= 64  # fits a hello
