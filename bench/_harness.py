@@ -1,8 +1,7 @@
 """Shared plumbing for the benchmarks: servers in subprocesses, a light WebSocket client
 protocol, a raw keep-alive HTTP client, RSS, percentiles, tables.
 
-Not a benchmark itself (the leading underscore); `fanout.py`, `call_next.py` and
-`reconnect.py` import it.
+Not a benchmark itself (the leading underscore); the benchmarks import it.
 Every wait here is bounded in time.
 """
 
@@ -162,8 +161,12 @@ def env_pairs(pairs: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def add_common_args(parser: argparse.ArgumentParser) -> None:
-    """The options every benchmark takes: `--json PATH` and `--server-env KEY=VALUE`."""
+def bench_parser(doc: str, quick: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: the first line of its docstring `doc`, `--quick` (`quick`
+    says what it then runs), and the options every benchmark takes: `--json PATH` and
+    `--server-env KEY=VALUE`. The benchmark adds its own after them."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument(
         "--server-env",
@@ -172,6 +175,7 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="extra environment for `loket serve` (experiments; PYTHONPATH is appended)",
     )
+    return parser
 
 
 def start_floor() -> Server:
@@ -484,6 +488,13 @@ class PipeWorker:
         self.done: asyncio.Future[None] | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
+    @classmethod
+    def process_main(cls, conn: multiprocessing.connection.Connection, *args: Any) -> None:
+        """The body of a client worker process (a WorkerPool's `target`): the fd limit
+        raised (a socket is an fd), then `cls(conn, *args)`'s loop until a `stop`."""
+        raise_nofile()
+        asyncio.run(cls(conn, *args).run())
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
@@ -540,6 +551,19 @@ class WorkerPool:
         if not pipe.poll(timeout):
             raise TimeoutError("a client worker did not answer in time")
         return pipe.recv()
+
+    def connected(self, what: str, timeout: float = 300) -> tuple[int, float]:
+        """Every worker's answer to a command to open sockets, `("connected", count,
+        errors[:3], failures, seconds)`: the sockets opened in all and the slowest worker's
+        seconds. Failures are told on stderr, `what` naming the sockets."""
+        connected, seconds = 0, 0.0
+        for pipe in self.pipes:
+            _, count, errors, failures, took = self.recv(pipe, timeout)
+            connected += count
+            seconds = max(seconds, took)
+            if failures:
+                print(f"  {failures} {what} failed to connect, e.g. {errors}", file=sys.stderr)
+        return connected, seconds
 
     def stop(self) -> None:
         for pipe in self.pipes:

@@ -380,10 +380,8 @@ def report(cold: list[dict[str, Any]], warm: Warm, scenarios: list[Scenario], qu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs and calls (< 15 s)")
+    parser = h.bench_parser(__doc__, "fewer runs and calls (< 15 s)")
     parser.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
-    h.add_common_args(parser)
     args = parser.parse_args()
     if args.cold_child:
         cold_child()

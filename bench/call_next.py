@@ -34,7 +34,6 @@ Prints figures; never passes or fails on time.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import json
@@ -415,10 +414,7 @@ def report(phases: list[Phase], seconds: float, server_env: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 s phases (< 30 s in all)")
-    h.add_common_args(parser)
-    args = parser.parse_args()
+    args = h.bench_parser(__doc__, "1 s phases (< 30 s in all)").parse_args()
     h.raise_nofile()
     started = time.monotonic()
     bench = Bench(args.quick, h.env_pairs(args.server_env))

@@ -193,11 +193,6 @@ class Worker(h.PipeWorker):
         self.conn.send(("closed",))
 
 
-def worker_main(conn: multiprocessing.connection.Connection, client: str) -> None:
-    h.raise_nofile()
-    asyncio.run(Worker(conn, client).run())
-
-
 # -- controller ------------------------------------------------------------------------------
 
 
@@ -212,22 +207,12 @@ class Rounds:
 
 class Pool(h.WorkerPool):
     def __init__(self, workers: int, client: str) -> None:
-        super().__init__(workers, worker_main, client, stop_timeout=30)
+        super().__init__(workers, Worker.process_main, client, stop_timeout=30)
 
     def connect(self, key: str, port: int, n: int) -> tuple[int, float]:
         for pipe, share in zip(self.pipes, self.shares(n), strict=True):
             pipe.send(("connect", key, port, share, 100))
-        connected, seconds = 0, 0.0
-        for pipe in self.pipes:
-            _, count, errors, failures, took = self.recv(pipe, 300)
-            connected += count
-            seconds = max(seconds, took)
-            if failures:
-                print(
-                    f"  {key}: {failures} displays failed to connect, e.g. {errors}",
-                    file=sys.stderr,
-                )
-        return connected, seconds
+        return self.connected(f"{key} displays")
 
     def arm(self, key: str, seq: int) -> None:
         for pipe in self.pipes:
@@ -485,8 +470,7 @@ def report(results: list[Result], args: argparse.Namespace, size: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="N=100, a few rounds (< 30 s)")
+    parser = h.bench_parser(__doc__, "N=100, a few rounds (< 30 s)")
     parser.add_argument("--n", type=int, nargs="*", help="display counts (default 100 1000 5000)")
     parser.add_argument("--rounds", type=int, help="rounds per N per server (default 30)")
     parser.add_argument("--workers", type=int, default=2, help="client processes (default 2)")
@@ -497,7 +481,6 @@ def main() -> None:
         help="lean: minimal RFC 6455 reader (default); asyncio: websockets.asyncio.client",
     )
     parser.add_argument("--seed", type=int, default=1)
-    h.add_common_args(parser)
     args = parser.parse_args()
     counts = args.n or ([100] if args.quick else [100, 1000, 5000])
     rounds = args.rounds or (10 if args.quick else 30)

@@ -143,14 +143,9 @@ class Worker(h.PipeWorker):
         self.conn.send(("arrivals", list(zip(kinds, self.arrivals, strict=True))))
 
 
-def worker_main(conn: multiprocessing.connection.Connection) -> None:
-    h.raise_nofile()
-    asyncio.run(Worker(conn).run())
-
-
 class Pool(h.WorkerPool):
     def __init__(self, workers: int) -> None:
-        super().__init__(workers, worker_main, stop_timeout=30)
+        super().__init__(workers, Worker.process_main, stop_timeout=30)
 
     def connect(self, port: int, paths: list[str]) -> tuple[int, float]:
         shares = self.shares(len(paths))
@@ -158,14 +153,7 @@ class Pool(h.WorkerPool):
         for pipe, share in zip(self.pipes, shares, strict=True):
             pipe.send(("connect", port, paths[start : start + share], 100))
             start += share
-        connected, seconds = 0, 0.0
-        for pipe in self.pipes:
-            _, count, errors, failures, took = self.recv(pipe, 300)
-            connected += count
-            seconds = max(seconds, took)
-            if failures:
-                print(f"  {failures} sockets failed to connect, e.g. {errors}", file=sys.stderr)
-        return connected, seconds
+        return self.connected("sockets")
 
     def round(self, round_number: int, display_seq: int) -> None:
         for pipe in self.pipes:
@@ -377,14 +365,12 @@ def report(fanout: Fanout, days: list[tuple[int, _day.Accuracy]], args: argparse
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="200 phones, 8 rounds, 2 days")
+    parser = h.bench_parser(__doc__, "200 phones, 8 rounds, 2 days")
     parser.add_argument("--n", type=int, help="phones (default 2,000)")
     parser.add_argument("--displays", type=int, help="hall displays (default 20)")
     parser.add_argument("--rounds", type=int, help="calls (default 30)")
     parser.add_argument("--days", type=int, help="simulated days (default 10)")
     parser.add_argument("--workers", type=int, default=2, help="client processes (default 2)")
-    h.add_common_args(parser)
     args = parser.parse_args()
     n = args.n or (200 if args.quick else 2000)
     displays = args.displays or (5 if args.quick else 20)

@@ -253,14 +253,9 @@ class Worker(h.PipeWorker):
         self.conn.send(("storm", rows, len(failed), [repr(e) for e in failed[:3]]))
 
 
-def worker_main(conn: multiprocessing.connection.Connection) -> None:
-    h.raise_nofile()
-    asyncio.run(Worker(conn).run())
-
-
 class Pool(h.WorkerPool):
     def __init__(self, workers: int) -> None:
-        super().__init__(workers, worker_main, stop_timeout=40)
+        super().__init__(workers, Worker.process_main, stop_timeout=40)
 
     def ask(self, messages: list[tuple[Any, ...]], timeout: float) -> list[Any]:
         for pipe, message in zip(self.pipes, messages, strict=True):
@@ -649,14 +644,12 @@ def report(storms: list[StormResult], resumes: list[ResumeResult], args: argpars
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="N=200, 2 storms, 30 resumes")
+    parser = h.bench_parser(__doc__, "N=200, 2 storms, 30 resumes")
     parser.add_argument("--n", type=int, nargs="*", help="display counts (default 1000 5000)")
     parser.add_argument("--storms", type=int, help="storms per N (default 3)")
     parser.add_argument("--resumes", type=int, help="single resumes (default 200)")
     parser.add_argument("--rounds10", type=int, help="rounds of 10 resumes (default 20)")
     parser.add_argument("--workers", type=int, default=2, help="client processes (default 2)")
-    h.add_common_args(parser)
     args = parser.parse_args()
     counts = args.n or ([200] if args.quick else [1000, 5000])
     storms_per_n = args.storms or (2 if args.quick else 3)

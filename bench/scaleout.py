@@ -31,7 +31,6 @@ Prints figures; never passes or fails on time.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import shutil
@@ -243,10 +242,7 @@ def report(setups: list[Setup], delivery: Delivery, seconds: float, rounds: int)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 round of 1 s phases")
-    h.add_common_args(parser)
-    args = parser.parse_args()
+    args = h.bench_parser(__doc__, "1 round of 1 s phases").parse_args()
     h.raise_nofile()
     seconds, rounds, latency_rounds = (1.0, 1, 12) if args.quick else (4.0, 3, 60)
     budget = 1_500 if args.quick else 8_000  # calls per phase at most (the queue's fill)

@@ -484,9 +484,8 @@ class Worker(h.PipeWorker):
 
 
 def worker_main(conn: multiprocessing.connection.Connection, seed: int) -> None:
-    h.raise_nofile()
     random.seed(seed * 1000 + os.getpid())
-    asyncio.run(Worker(conn).run())
+    Worker.process_main(conn)
 
 
 class Pool(h.WorkerPool):
@@ -1659,11 +1658,8 @@ def start_server(
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="3 × 10 s, 10 counters, 40 displays, 60 phones, half of them dropped every 10 s",
+    parser = h.bench_parser(
+        __doc__, "3 × 10 s, 10 counters, 40 displays, 60 phones, half of them dropped every 10 s"
     )
     parser.add_argument("--week", action="store_true", help="the simulated week")
     parser.add_argument("--minutes", type=int, help="busy intervals (default 10)")
@@ -1700,7 +1696,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--store", choices=["sqlite", "redis"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="client processes (2)")
     parser.add_argument("--seed", type=int, default=1)
-    h.add_common_args(parser)
     args = parser.parse_args(argv)
     quick = args.quick
     defaults: dict[str, Any] = {
