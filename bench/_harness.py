@@ -619,6 +619,20 @@ class Table:
         return "\n".join([line + " |", sep, *body])
 
 
+def paragraphs(*blocks: str | Sequence[str] | Table) -> str:
+    """A printed report: its blocks (text, a list of lines, or a table) with a blank line
+    between them."""
+    texts = []
+    for block in blocks:
+        if isinstance(block, Table):
+            texts.append(block.render())
+        elif isinstance(block, str):
+            texts.append(block)
+        else:
+            texts.append("\n".join(block))
+    return "\n\n".join(texts)
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float):
         if value != value:  # NaN

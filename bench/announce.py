@@ -356,26 +356,17 @@ def report(cold: list[dict[str, Any]], warm: Warm, scenarios: list[Scenario], qu
                 both([x.all_ms for x in r]), bad)  # fmt: skip
 
     speech = h.median(warm.seconds_of_speech)
-    return "\n".join(
-        [
-            f"announce — {h.machine_line()}" + (" (quick)" if quick else ""),
-            "",
-            f"Synthesis of one call, demo site, {', '.join(LANGS)}: about {speech:.1f} s of "
-            f"speech in all, {h.median(warm.wav_kb):.0f} KB of WAV per segment:",
-            "",
-            synth.render(),
-            "",
-            "Warm, each stage alone, median ms per segment:",
-            "",
-            stages.render(),
-            "",
-            "Call to sound against `loket serve`: ms from POST call-next sent "
-            f"(calls {CALL_GAP_S * 1000:.0f} ms apart):",
-            "",
-            e2e.render(),
-            "",
-            "Targets: warm ≤ 50 ms for all three segments; cache hit ≤ 1 ms.",
-        ]
+    return h.paragraphs(
+        f"announce — {h.machine_line()}" + (" (quick)" if quick else ""),
+        f"Synthesis of one call, demo site, {', '.join(LANGS)}: about {speech:.1f} s of "
+        f"speech in all, {h.median(warm.wav_kb):.0f} KB of WAV per segment:",
+        synth,
+        "Warm, each stage alone, median ms per segment:",
+        stages,
+        "Call to sound against `loket serve`: ms from POST call-next sent "
+        f"(calls {CALL_GAP_S * 1000:.0f} ms apart):",
+        e2e,
+        "Targets: warm ≤ 50 ms for all three segments; cache hit ≤ 1 ms.",
     )
 
 

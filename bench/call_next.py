@@ -393,23 +393,18 @@ def report(phases: list[Phase], seconds: float, server_env: list[str]) -> str:
             f"{lo['self_late_p99']:.2f} / {lo['self_late_max']:.2f}",
             f"{lo['lost']}/{fl['lost']}",
         )
-    return "\n".join(
+    return h.paragraphs(
         [
             f"call_next — {h.machine_line()}",
             f"timed phases of {seconds:.0f} s; SQLite WAL, synchronous=FULL, on the real disk",
             *([f"loket serve env: {' '.join(server_env)}"] if server_env else []),
-            "",
-            "Requests (one keep-alive connection per client; latency per request):",
-            "",
-            load_table.render(),
-            "",
-            f"Event-loop stalls: pings every {PING_INTERVAL * 1000:.0f} ms on a display socket;",
-            "gap beyond interval = (pong gap) − (ping gap). The floor is the control:",
-            "",
-            stall.render(),
-            "",
-            "Targets: ≥ 2,000 durable calls/s; no stall over 5 ms.",
-        ]
+        ],
+        "Requests (one keep-alive connection per client; latency per request):",
+        load_table,
+        f"Event-loop stalls: pings every {PING_INTERVAL * 1000:.0f} ms on a display socket;\n"
+        "gap beyond interval = (pong gap) − (ping gap). The floor is the control:",
+        stall,
+        "Targets: ≥ 2,000 durable calls/s; no stall over 5 ms.",
     )
 
 

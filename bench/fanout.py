@@ -447,26 +447,23 @@ def report(results: list[Result], args: argparse.Namespace, size: int) -> str:
             f"{result.connect_s['loket']:.1f}/{result.connect_s['floor']:.1f}",
         )
     rounds = len(results[0].rounds["loket"].last_ms) if results else 0
-    lines = [
-        f"fanout — {h.machine_line()}",
-        f"{rounds} rounds per N per server, alternating; client: {args.client}, "
-        f"{args.workers} worker processes; event size {size} B",
-        *([f"loket serve env: {' '.join(args.server_env)}"] if args.server_env else []),
-        "",
-        "Latency from just before the trigger leaves the client to the display's receipt",
-        "(loket: POST /tickets, durable SQLite commit included; floor: control-socket message):",
-        "",
-        latency.render(),
-        "",
-        "Server cost (RSS: VmRSS with N idle displays minus before connecting, over N;",
+    return h.paragraphs(
+        [
+            f"fanout — {h.machine_line()}",
+            f"{rounds} rounds per N per server, alternating; client: {args.client}, "
+            f"{args.workers} worker processes; event size {size} B",
+            *([f"loket serve env: {' '.join(args.server_env)}"] if args.server_env else []),
+        ],
+        "Latency from just before the trigger leaves the client to the display's receipt\n"
+        "(loket: POST /tickets, durable SQLite commit included; "
+        "floor: control-socket message):",
+        latency,
+        "Server cost (RSS: VmRSS with N idle displays minus before connecting, over N;\n"
         "CPU: server CPU time during the rounds over rounds×N, HTTP/trigger included):",
-        "",
-        cost.render(),
-        "",
-        "Targets: 1,000 displays p50 ≤ 1.5× the floor; ≤ 16 KB per idle display.",
+        cost,
+        "Targets: 1,000 displays p50 ≤ 1.5× the floor; ≤ 16 KB per idle display.\n"
         "p99 over ~30 rounds is close to the worst round.",
-    ]
-    return "\n".join(lines)
+    )
 
 
 def main() -> None:

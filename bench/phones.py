@@ -341,26 +341,21 @@ def report(fanout: Fanout, days: list[tuple[int, _day.Accuracy]], args: argparse
         mean["mae_naive"],
         mean["mae_naive_counters"],
     )
-    return "\n".join(
+    return h.paragraphs(
         [
             f"phones — {h.machine_line()}",
             f"{args.workers} client worker processes; all phones follow tickets of service A,",
             "so every call moves every phone (the worst case)",
             *([f"loket serve env: {' '.join(args.server_env)}"] if args.server_env else []),
-            "",
-            "From just before POST …/call-next leaves the client to the phone's message with",
-            "its new position (displays: the ticket.called event):",
-            "",
-            latency.render(),
-            "",
-            "The wait estimate on simulated days (bench/_day.py): at each issue, the middle of",
-            "the range shown against the real wait; naive = people ahead × mean visit so far:",
-            "",
-            accuracy.render(),
-            "",
-            "Targets: last phone p99 ≤ 100 ms at 2,000 phones; ≤ 16 KB per phone;",
-            "the estimate clearly better than the naive guess.",
-        ]
+        ],
+        "From just before POST …/call-next leaves the client to the phone's message with\n"
+        "its new position (displays: the ticket.called event):",
+        latency,
+        "The wait estimate on simulated days (bench/_day.py): at each issue, the middle of\n"
+        "the range shown against the real wait; naive = people ahead × mean visit so far:",
+        accuracy,
+        "Targets: last phone p99 ≤ 100 ms at 2,000 phones; ≤ 16 KB per phone;\n"
+        "the estimate clearly better than the naive guess.",
     )
 
 

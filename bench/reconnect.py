@@ -614,33 +614,28 @@ def report(storms: list[StormResult], resumes: list[ResumeResult], args: argpars
             f"{r.errors} / {r.incomplete}",
         )
     size = next((r.event_bytes for r in resumes if r.event_bytes), 0)
-    lines = [
-        f"reconnect — {h.machine_line()}",
-        f"{args.workers} client worker processes; lean RFC 6455 displays",
-        *([f"loket serve env: {' '.join(args.server_env)}"] if args.server_env else []),
-        "",
+    return h.paragraphs(
+        [
+            f"reconnect — {h.machine_line()}",
+            f"{args.workers} client worker processes; lean RFC 6455 displays",
+            *([f"loket serve env: {' '.join(args.server_env)}"] if args.server_env else []),
+        ],
         f"Reconnect storm: N displays close at once, {MISSED} tickets are issued, all N "
-        "reconnect at once",
+        "reconnect at once\n"
         "and each sends resume(epoch, last seq) after its snapshot (control, interleaved: "
-        "the same storm,",
-        "snapshot only, no resume). Times from the start of the reconnect; medians over the storms",
+        "the same storm,\n"
+        "snapshot only, no resume). Times from the start of the reconnect; medians over "
+        "the storms\n"
         "(fresh snapshots, failures, not caught up, overflows: sums):",
-        "",
-        summary.render(),
-        "",
+        summary,
         "Each storm:",
-        "",
-        detail.render(),
-        "",
+        detail,
         f"Resume of {BEHIND} missed events (mean replayed event {size} B): from just before "
-        f"resume(E, seq − {BEHIND}) leaves",
+        f"resume(E, seq − {BEHIND}) leaves\n"
         "to the arrival of the 100th replayed event (10 at once: each from its own send):",
-        "",
-        resume.render(),
-        "",
+        resume,
         "Targets: none set. Expected: 0 fresh snapshots, 0 failed, 0 not caught up, 0 gaps.",
-    ]
-    return "\n".join(lines)
+    )
 
 
 def main() -> None:

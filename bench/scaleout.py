@@ -219,25 +219,20 @@ def report(setups: list[Setup], delivery: Delivery, seconds: float, rounds: int)
             h.percentile(cross, 99) - h.percentile(same, 99),
         )
     count = len(delivery.reply_ms)
-    return "\n".join(
+    return h.paragraphs(
         [
             f"scaleout — {h.machine_line()}",
             "Redis: its own redis-server, appendonly yes, appendfsync always; "
             "site: 8 counters on one shared line (A, B, C)",
-            "",
-            f"Call-next, 8 clients, one per counter ({rounds} interleaved rounds of "
-            f"{seconds:.0f} s phases; calls/s is the median of the rounds):",
-            "",
-            calls.render(),
-            "",
-            f"Delivery of one ticket.issued to {DISPLAYS} displays on each process "
-            f"({count} rounds, commands alternately on A and B; POST reply p50 "
-            f"{h.median(delivery.reply_ms):.2f} ms; displays that missed one: {delivery.lost}):",
-            "",
-            latency.render(),
-            "",
-            "Targets: cross-process adds ≤ 2 ms p99 over same-process delivery.",
-        ]
+        ],
+        f"Call-next, 8 clients, one per counter ({rounds} interleaved rounds of "
+        f"{seconds:.0f} s phases; calls/s is the median of the rounds):",
+        calls,
+        f"Delivery of one ticket.issued to {DISPLAYS} displays on each process "
+        f"({count} rounds, commands alternately on A and B; POST reply p50 "
+        f"{h.median(delivery.reply_ms):.2f} ms; displays that missed one: {delivery.lost}):",
+        latency,
+        "Targets: cross-process adds ≤ 2 ms p99 over same-process delivery.",
     )
 
 
