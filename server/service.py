@@ -29,7 +29,7 @@ from server.hub import Hub, Message, Sink, Subscription
 from server.memory import give_back_free_memory
 from server.passwords import Passwords
 from server.protocol import Event
-from server.store import Result, Snapshot, Store
+from server.store import Result, Snapshot, Stamp, Store
 from server.ticketfeed import Followed, TicketFeed
 from server.ttlcache import TtlCache
 from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
@@ -172,7 +172,7 @@ class LoketService:
         site = self.site(site_id)
         site.service(service)
         return await self.store.issue(
-            site.id, service, priority=priority, lang=lang, now=self.clock()
+            site.id, service, Stamp(self.clock()), priority=priority, lang=lang
         )
 
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
@@ -262,6 +262,9 @@ class LoketService:
 
     # -- counters -------------------------------------------------------------
 
+    def _stamp(self, user: User) -> Stamp:
+        return Stamp(self.clock(), user.username)
+
     def _at_counter(self, user: User, site_id: str, counter_id: str) -> Site:
         site = self.site(site_id)
         site.counter(counter_id)
@@ -275,22 +278,13 @@ class LoketService:
         site = self._at_counter(user, site_id, counter)
         key = None if idempotency_key is None else (user.username, idempotency_key)
         return await self.store.call_next(
-            site.id,
-            counter,
-            now=self.clock(),
-            announce=self.announcer.announcement,
-            actor=user.username,
-            idempotency=key,
+            site.id, counter, self._stamp(user), self.announcer.announcement, key
         )
 
     async def recall(self, user: User, site_id: str, counter: str) -> Result:
         site = self._at_counter(user, site_id, counter)
         return await self.store.recall(
-            site.id,
-            counter,
-            now=self.clock(),
-            announce=self.announcer.announcement,
-            actor=user.username,
+            site.id, counter, self._stamp(user), self.announcer.announcement
         )
 
     async def done(self, user: User, site_id: str, counter: str) -> Result:
@@ -301,16 +295,12 @@ class LoketService:
 
     async def _finish(self, user: User, site_id: str, counter: str, status: Status) -> Result:
         site = self._at_counter(user, site_id, counter)
-        return await self.store.finish(
-            site.id, counter, status, now=self.clock(), actor=user.username
-        )
+        return await self.store.finish(site.id, counter, status, self._stamp(user))
 
     async def transfer(self, user: User, site_id: str, counter: str, service: str) -> Result:
         site = self._at_counter(user, site_id, counter)
         site.service(service)
-        return await self.store.transfer(
-            site.id, counter, service, now=self.clock(), actor=user.username
-        )
+        return await self.store.transfer(site.id, counter, service, self._stamp(user))
 
     # -- users and sessions -----------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.store.base import Result, Snapshot, Store, StoreUnavailable
+from server.store.base import Result, Snapshot, Stamp, Store, StoreUnavailable
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 USAGE = "use sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT/SERVICE"
@@ -32,4 +32,4 @@ def open_store(url: str) -> Store:
     return RedisStore(url)
 
 
-__all__ = ["Result", "Snapshot", "Store", "StoreUnavailable", "is_shared", "open_store"]
+__all__ = ["Result", "Snapshot", "Stamp", "Store", "StoreUnavailable", "is_shared", "open_store"]

@@ -34,6 +34,15 @@ Announce = Callable[[Site, Ticket, str, datetime], Announcement]
 
 
 @dataclass(frozen=True, slots=True)
+class Stamp:
+    """When a command was made, and by whom: a username; None for a visitor at a kiosk.
+    The stores keep both with its events; neither is sent to displays."""
+
+    at: datetime
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """The answer to a command: the ticket acted on (as JSON) and its event's seq."""
 
@@ -77,35 +86,26 @@ class Store(Protocol):
         self,
         site: str,
         service: str,
+        stamp: Stamp,
         *,
         priority: bool = False,
         lang: str | None = None,
-        now: datetime,
-        actor: str | None = None,
     ) -> Result: ...
 
     async def call_next(
         self,
         site: str,
         counter: str,
-        *,
-        now: datetime,
+        stamp: Stamp,
         announce: Announce,
-        actor: str | None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result: ...
 
-    async def recall(
-        self, site: str, counter: str, *, now: datetime, announce: Announce, actor: str | None
-    ) -> Result: ...
+    async def recall(self, site: str, counter: str, stamp: Stamp, announce: Announce) -> Result: ...
 
-    async def finish(
-        self, site: str, counter: str, status: Status, *, now: datetime, actor: str | None
-    ) -> Result: ...
+    async def finish(self, site: str, counter: str, status: Status, stamp: Stamp) -> Result: ...
 
-    async def transfer(
-        self, site: str, counter: str, service: str, *, now: datetime, actor: str | None
-    ) -> Result: ...
+    async def transfer(self, site: str, counter: str, service: str, stamp: Stamp) -> Result: ...
 
     async def snapshot(self, site: str) -> Snapshot: ...
 

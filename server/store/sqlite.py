@@ -34,6 +34,7 @@ from server.store.base import (
     Publish,
     Result,
     Snapshot,
+    Stamp,
     StoreUnavailable,
     new_ticket_id,
 )
@@ -163,8 +164,7 @@ class SqliteStore:
         self,
         site_id: str,
         move: Callable[[SiteQueue], Outcome],
-        now: datetime,
-        actor: str | None,
+        stamp: Stamp,
         announce: Announce | None = None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
@@ -191,7 +191,7 @@ class SqliteStore:
         assert writer is not None
         # the moves already changed the in-memory queue: on a rollback, reread it
         writer.if_rolled_back(lambda: self._reload(queue.site))
-        events = self._write(conn, queue, outcome, now, actor, announce)
+        events = self._write(conn, queue, outcome, stamp, announce)
         queue.seq += len(events)
         result = None
         if outcome.changes:
@@ -201,7 +201,7 @@ class SqliteStore:
         if idempotency is not None:
             conn.execute(
                 "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
-                (*idempotency, dumps(answer_body(result, outcome.error)), now.isoformat()),
+                (*idempotency, dumps(answer_body(result, outcome.error)), stamp.at.isoformat()),
             )
         if events:
             self._snapshots.pop(site_id, None)
@@ -221,8 +221,7 @@ class SqliteStore:
         conn: sqlite3.Connection,
         queue: SiteQueue,
         outcome: Outcome,
-        now: datetime,
-        actor: str | None,
+        stamp: Stamp,
         announce: Announce | None,
     ) -> list[Event]:
         events = []
@@ -233,8 +232,8 @@ class SqliteStore:
             announcement = None
             if change.event is EventType.CALLED and announce is not None:
                 assert change.counter is not None
-                announcement = announce(queue.site, ticket, change.counter, now)
-            event = Event(queue.site.id, seq, now, change.payload(announcement), actor)
+                announcement = announce(queue.site, ticket, change.counter, stamp.at)
+            event = Event(queue.site.id, seq, stamp.at, change.payload(announcement), stamp.by)
             conn.execute(
                 f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}) VALUES ({TICKET_PLACEHOLDERS})",
                 ticket_row(ticket),
@@ -251,7 +250,14 @@ class SqliteStore:
                 )
             conn.execute(
                 "INSERT INTO events (site, seq, type, ts, data, actor) VALUES (?, ?, ?, ?, ?, ?)",
-                (event.site, seq, event.type.value, now.isoformat(), dumps(event.data), actor),
+                (
+                    event.site,
+                    seq,
+                    event.type.value,
+                    stamp.at.isoformat(),
+                    dumps(event.data),
+                    stamp.by,
+                ),
             )
             events.append(event)
         if events:
@@ -264,56 +270,49 @@ class SqliteStore:
         self,
         site: str,
         service: str,
+        stamp: Stamp,
         *,
         priority: bool = False,
         lang: str | None = None,
-        now: datetime,
-        actor: str | None = None,
     ) -> Result:
         ticket_id = new_ticket_id()
 
         def move(queue: SiteQueue) -> Outcome:
-            return commands.issue(queue, ticket_id, service, priority=priority, lang=lang, now=now)
+            return commands.issue(
+                queue, ticket_id, service, priority=priority, lang=lang, now=stamp.at
+            )
 
-        return await self._run(lambda: self._command(site, move, now, actor))
+        return await self._run(lambda: self._command(site, move, stamp))
 
     async def call_next(
         self,
         site: str,
         counter: str,
-        *,
-        now: datetime,
+        stamp: Stamp,
         announce: Announce,
-        actor: str | None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
         def move(queue: SiteQueue) -> Outcome:
-            return commands.call_next(queue, counter, now, by=actor)
+            return commands.call_next(queue, counter, stamp.at, by=stamp.by)
 
-        return await self._run(lambda: self._command(site, move, now, actor, announce, idempotency))
+        return await self._run(lambda: self._command(site, move, stamp, announce, idempotency))
 
-    async def recall(
-        self, site: str, counter: str, *, now: datetime, announce: Announce, actor: str | None
-    ) -> Result:
+    async def recall(self, site: str, counter: str, stamp: Stamp, announce: Announce) -> Result:
         return await self._run(
-            lambda: self._command(site, lambda q: commands.recall(q, counter), now, actor, announce)
+            lambda: self._command(site, lambda q: commands.recall(q, counter), stamp, announce)
         )
 
-    async def finish(
-        self, site: str, counter: str, status: Status, *, now: datetime, actor: str | None
-    ) -> Result:
+    async def finish(self, site: str, counter: str, status: Status, stamp: Stamp) -> Result:
         def move(queue: SiteQueue) -> Outcome:
-            return commands.finish(queue, counter, status, now)
+            return commands.finish(queue, counter, status, stamp.at)
 
-        return await self._run(lambda: self._command(site, move, now, actor))
+        return await self._run(lambda: self._command(site, move, stamp))
 
-    async def transfer(
-        self, site: str, counter: str, service: str, *, now: datetime, actor: str | None
-    ) -> Result:
+    async def transfer(self, site: str, counter: str, service: str, stamp: Stamp) -> Result:
         def move(queue: SiteQueue) -> Outcome:
             return commands.transfer(queue, counter, service)
 
-        return await self._run(lambda: self._command(site, move, now, actor))
+        return await self._run(lambda: self._command(site, move, stamp))
 
     # -- reads ----------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from server.config import load_sites
 from server.domain import QueueEmpty
 from server.domain.site import Site
 from server.protocol import Event
-from server.store import StoreUnavailable
+from server.store import Stamp, StoreUnavailable
 from server.store.redis import RedisStore
 from tests.support.redis import RedisServer
 from tests.support.waiting import wait_until_async
@@ -107,7 +107,7 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
         for n in range(150):
             kiosk = running[n % len(running)].store
             result = await kiosk.issue(
-                "hall", pick.choice("AB"), priority=pick.random() < 0.2, lang=None, now=now()
+                "hall", pick.choice("AB"), Stamp(now()), priority=pick.random() < 0.2, lang=None
             )
             issued.append(result.ticket)
 
@@ -116,7 +116,7 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
             while True:
                 try:
                     result = await process.store.call_next(
-                        "hall", counter, now=now(), announce=ANNOUNCE, actor="clerk"
+                        "hall", counter, Stamp(now(), "clerk"), ANNOUNCE
                     )
                 except QueueEmpty:
                     return calls
@@ -144,11 +144,11 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
 async def test_a_flushed_redis_starts_a_new_epoch(redis_url: str) -> None:
     async with processes(redis_url, 2) as (one, two):
         for _ in range(3):
-            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+            await one.store.issue("demo", "A", Stamp(now()))
         old = one.store.epoch
         assert two.store.epoch == old
         redis.Redis.from_url(redis_url).flushall()
-        result = await one.store.issue("demo", "B", priority=False, lang=None, now=now())
+        result = await one.store.issue("demo", "B", Stamp(now()))
         assert result.seq == 1 and result.ticket["number"] == "B001"
         assert one.store.epoch != old
         # the other process follows through its subscription, and starts over at seq 1
@@ -166,7 +166,7 @@ async def test_a_flushed_redis_starts_a_new_epoch(redis_url: str) -> None:
 
 async def test_a_flushed_redis_is_noticed_by_reads_too(redis_url: str) -> None:
     async with processes(redis_url, 1) as (one,):
-        await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await one.store.issue("demo", "A", Stamp(now()))
         old = one.store.epoch
         redis.Redis.from_url(redis_url).flushall()
         snapshot = await one.store.snapshot("demo")
@@ -176,10 +176,10 @@ async def test_a_flushed_redis_is_noticed_by_reads_too(redis_url: str) -> None:
 async def test_a_restart_without_persistence_starts_a_new_epoch(own_redis: RedisServer) -> None:
     async with processes(own_redis.url(), 2) as (one, two):
         for _ in range(3):
-            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+            await one.store.issue("demo", "A", Stamp(now()))
         old = one.store.epoch
         await asyncio.to_thread(own_redis.restart)  # the loop runs on meanwhile
-        result = await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+        result = await two.store.issue("demo", "A", Stamp(now()))
         assert result.seq == 1 and result.ticket["number"] == "A001"
         assert two.store.epoch != old
         await wait_until_async(
@@ -191,15 +191,15 @@ async def test_a_restart_without_persistence_starts_a_new_epoch(own_redis: Redis
 async def test_with_aof_a_crash_loses_nothing_acknowledged(aof_redis: RedisServer) -> None:
     async with processes(aof_redis.url(), 2) as (one, two):
         for _ in range(4):
-            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
-        await one.store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
+            await one.store.issue("demo", "A", Stamp(now()))
+        await one.store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
         before = await one.store.snapshot("demo")
         epoch = one.store.epoch
         await asyncio.to_thread(aof_redis.kill)  # no shutdown: what was fsynced is left
         await asyncio.to_thread(aof_redis.start)
         after = await two.store.snapshot("demo")
         assert (after.seq, after.data) == (before.seq, before.data) == (5, before.data)
-        result = await two.store.call_next("demo", "2", now=now(), announce=ANNOUNCE, actor="clerk")
+        result = await two.store.call_next("demo", "2", Stamp(now(), "clerk"), ANNOUNCE)
         assert result.seq == 6 and result.ticket["number"] == "A002"
         assert one.store.epoch == two.store.epoch == epoch
         await published(one, [1, 2, 3, 4, 5, 6])
@@ -219,15 +219,11 @@ async def test_every_call_fails_fast_while_redis_is_away_and_works_after(
 ) -> None:
     async with processes(aof_redis.url(), 1) as (one,):
         store = one.store
-        first = await store.issue("demo", "A", priority=False, lang=None, now=now())
+        first = await store.issue("demo", "A", Stamp(now()))
         await asyncio.to_thread(aof_redis.stop)
-        await expect_unavailable(store.issue("demo", "A", priority=False, lang=None, now=now()))
-        await expect_unavailable(
-            store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-        )
-        await expect_unavailable(
-            store.recall("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-        )
+        await expect_unavailable(store.issue("demo", "A", Stamp(now())))
+        await expect_unavailable(store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE))
+        await expect_unavailable(store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE))
         await expect_unavailable(store.snapshot("demo"))
         await expect_unavailable(store.ticket(first.ticket["id"]))
         await expect_unavailable(store.events_after("demo", 0))
@@ -235,24 +231,22 @@ async def test_every_call_fails_fast_while_redis_is_away_and_works_after(
         await expect_unavailable(store.session("nope", now()))
         await expect_unavailable(store.prune(now()))
         await asyncio.to_thread(aof_redis.start)
-        called = await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
+        called = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
         assert called.ticket["id"] == first.ticket["id"] and called.seq == 2
         await published(one, [1, 2])
 
 
 async def test_a_hung_redis_fails_fast_too(own_redis: RedisServer) -> None:
     async with processes(own_redis.url(), 1) as (one,):
-        await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await one.store.issue("demo", "A", Stamp(now()))
         assert own_redis.process is not None
         own_redis.process.send_signal(signal.SIGSTOP)  # connects, never answers
         try:
-            await expect_unavailable(
-                one.store.issue("demo", "A", priority=False, lang=None, now=now())
-            )
+            await expect_unavailable(one.store.issue("demo", "A", Stamp(now())))
             await expect_unavailable(one.store.snapshot("demo"))
         finally:
             own_redis.process.send_signal(signal.SIGCONT)
-        result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        result = await one.store.issue("demo", "A", Stamp(now()))
         assert result.ticket["number"] in ("A002", "A003")  # the timed-out one may have run
 
 
@@ -263,16 +257,16 @@ async def test_opening_without_redis_fails_fast(tmp_path: Path) -> None:
 
 async def test_a_reconnected_subscription_fills_the_gap_from_history(redis_url: str) -> None:
     async with processes(redis_url, 2) as (one, two):
-        await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await two.store.issue("demo", "A", Stamp(now()))
         await published(one, [1])
         admin = redis.Redis.from_url(redis_url)
         admin.client_kill_filter(_type="pubsub")  # both lose their subscription...
         for _ in range(5):  # ...while these happen
-            await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+            await two.store.issue("demo", "A", Stamp(now()))
         await published(one, [1, 2, 3, 4, 5, 6])
         await published(two, [1, 2, 3, 4, 5, 6])
         await two.store.issue(
-            "demo", "A", priority=False, lang=None, now=now()
+            "demo", "A", Stamp(now()), priority=False, lang=None
         )  # and live again after
         await published(one, [1, 2, 3, 4, 5, 6, 7])
 
@@ -293,11 +287,11 @@ async def test_a_lost_message_is_read_from_history(
             await receive(site, text)
 
         monkeypatch.setattr(feed, "_on_message", lossy)
-        await two.store.issue("demo", "A", priority=False, lang=None, now=now())
+        await two.store.issue("demo", "A", Stamp(now()))
         await wait_until_async(lambda: dropped, 5, "the subscription delivers seq 1 (to be lost)")
         assert one.seqs() == []
         await two.store.issue(
-            "demo", "A", priority=False, lang=None, now=now()
+            "demo", "A", Stamp(now()), priority=False, lang=None
         )  # seq 2: 1 is missing
         await published(one, [1, 2])
 
@@ -311,7 +305,7 @@ async def test_a_caller_does_not_wait_on_a_lost_subscription(redis_url: str) -> 
         feed._task.cancel()  # nobody reads the subscription any more
         await asyncio.gather(feed._task, return_exceptions=True)
         start = time.monotonic()
-        result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        result = await one.store.issue("demo", "A", Stamp(now()))
         assert one.seqs() == [result.seq] and time.monotonic() - start < 1.0
 
 
@@ -320,7 +314,7 @@ async def test_a_failover_that_lost_published_events_starts_a_new_epoch(
 ) -> None:
     async with processes(redis_url, 2) as (one, two):
         for _ in range(3):
-            await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+            await one.store.issue("demo", "A", Stamp(now()))
         await published(two, [1, 2, 3])
         old = one.store.epoch
         # a replica promoted before it got the last event: seq 3 is gone
@@ -332,7 +326,7 @@ async def test_a_failover_that_lost_published_events_starts_a_new_epoch(
             lambda: one.store.epoch != old and two.store.epoch != old, 5, "both see the new epoch"
         )
         assert one.store.epoch == two.store.epoch == admin.get("loket:epoch")
-        result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+        result = await one.store.issue("demo", "A", Stamp(now()))
         assert result.seq == 1  # the new epoch starts the site's history over
         await published(two, [1, 2, 3, 1])
 
@@ -367,14 +361,14 @@ async def test_with_replicas_asked_an_answer_waits_for_the_replica(tmp_path: Pat
             poll=0.05,
         )
         async with processes(master.url() + "?replicas=1", 1) as (one,):
-            result = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+            result = await one.store.issue("demo", "A", Stamp(now()))
             key = f"loket:ticket:{result.ticket['id']}"
             assert replica.command("EXISTS", key) == b":1\r\n"  # there before the answer
             assert replica.process is not None
             replica.process.send_signal(signal.SIGSTOP)  # a replica that cannot answer
             try:
                 start = time.monotonic()
-                late = await one.store.issue("demo", "A", priority=False, lang=None, now=now())
+                late = await one.store.issue("demo", "A", Stamp(now()))
                 waited = time.monotonic() - start
             finally:
                 replica.process.send_signal(signal.SIGCONT)

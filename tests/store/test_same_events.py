@@ -13,7 +13,7 @@ from server.announce import Announcer
 from server.config import load_sites
 from server.domain import Status
 from server.protocol import Event
-from server.store import open_store
+from server.store import Stamp, open_store
 
 SITES = load_sites(None)
 ANNOUNCE = Announcer().announcement
@@ -30,45 +30,23 @@ async def run_day(url: str) -> dict[str, Any]:
     try:
         for service, priority, lang in [("A", False, "id"), ("A", True, None), ("B", False, "en")]:
             answers.append(
-                await store.issue("demo", service, priority=priority, lang=lang, now=next(clock))
+                await store.issue("demo", service, Stamp(next(clock)), priority=priority, lang=lang)
             )
-        answers.append(await store.issue("demo", "C", priority=False, lang="az", now=next(clock)))
         answers.append(
-            await store.call_next("demo", "1", now=next(clock), announce=ANNOUNCE, actor="clerk")
+            await store.issue("demo", "C", Stamp(next(clock)), priority=False, lang="az")
+        )
+        answers.append(await store.call_next("demo", "1", Stamp(next(clock), "clerk"), ANNOUNCE))
+        answers.append(
+            await store.call_next("demo", "6", Stamp(next(clock), "clerk"), ANNOUNCE, ("u", "k"))
         )
         answers.append(
-            await store.call_next(
-                "demo",
-                "6",
-                now=next(clock),
-                announce=ANNOUNCE,
-                idempotency=("u", "k"),
-                actor="clerk",
-            )
+            await store.call_next("demo", "6", Stamp(next(clock), "clerk"), ANNOUNCE, ("u", "k"))
         )
-        answers.append(
-            await store.call_next(
-                "demo",
-                "6",
-                now=next(clock),
-                announce=ANNOUNCE,
-                idempotency=("u", "k"),
-                actor="clerk",
-            )
-        )
-        answers.append(
-            await store.recall("demo", "1", now=next(clock), announce=ANNOUNCE, actor="clerk")
-        )
-        answers.append(await store.transfer("demo", "1", "B", now=next(clock), actor="clerk"))
-        answers.append(
-            await store.finish("demo", "6", Status.NO_SHOW, now=next(clock), actor="clerk")
-        )
-        answers.append(
-            await store.call_next("demo", "3", now=next(clock), announce=ANNOUNCE, actor="clerk")
-        )
-        answers.append(
-            await store.call_next("demo", "3", now=next(clock), announce=ANNOUNCE, actor="clerk")
-        )
+        answers.append(await store.recall("demo", "1", Stamp(next(clock), "clerk"), ANNOUNCE))
+        answers.append(await store.transfer("demo", "1", "B", Stamp(next(clock), "clerk")))
+        answers.append(await store.finish("demo", "6", Status.NO_SHOW, Stamp(next(clock), "clerk")))
+        answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
+        answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
         answers.append(await store.ticket(answers[2].ticket["id"]))  # type: ignore[attr-defined]
         replayed = await store.events_after("demo", 0)
         assert replayed is not None

@@ -12,7 +12,7 @@ from server.announce import Announcer
 from server.config import load_sites
 from server.domain import NoCurrentTicket, NotFound, QueueEmpty, Status
 from server.protocol import Event
-from server.store import Store, open_store
+from server.store import Stamp, Store, open_store
 from server.store.base import KEEP_EVENTS, ReplayedError
 from server.users import Role, User
 
@@ -69,11 +69,11 @@ async def settle() -> None:
 
 async def test_issue_and_call_write_consecutive_events(opened: Opened) -> None:
     store = opened.store
-    first = await store.issue("demo", "A", priority=False, lang="id", now=now())
-    second = await store.issue("demo", "A", priority=True, lang=None, now=now())
+    first = await store.issue("demo", "A", Stamp(now()), priority=False, lang="id")
+    second = await store.issue("demo", "A", Stamp(now()), priority=True)
     assert (first.ticket["number"], second.ticket["number"]) == ("A001", "A002")
     assert (first.position, second.position) == (0, 0)  # the priority ticket goes first
-    called = await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
+    called = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     assert called.ticket["number"] == "A002" and called.seq == 3
     await settle()
     assert [(e.seq, e.type) for e in opened.events] == [
@@ -89,8 +89,8 @@ async def test_issue_and_call_write_consecutive_events(opened: Opened) -> None:
 async def test_everything_acknowledged_survives_a_reopen(opened: Opened) -> None:
     store = opened.store
     for _ in range(3):
-        await store.issue("demo", "A", priority=False, lang=None, now=now())
-    await store.call_next("demo", "2", now=now(), announce=ANNOUNCE, actor="clerk")
+        await store.issue("demo", "A", Stamp(now()))
+    await store.call_next("demo", "2", Stamp(now(), "clerk"), ANNOUNCE)
     epoch = store.epoch
     store = await opened.reopen()
     assert store.epoch == epoch
@@ -98,18 +98,14 @@ async def test_everything_acknowledged_survives_a_reopen(opened: Opened) -> None
     assert snapshot.seq == 4
     assert snapshot.data["waiting"]["A"] == 2
     assert [c["ticket"]["number"] for c in snapshot.data["now_serving"]] == ["A001"]
-    assert (await store.issue("demo", "A", priority=False, lang=None, now=now())).ticket[
-        "number"
-    ] == "A004"
-    assert (
-        await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    ).seq == 6
+    assert (await store.issue("demo", "A", Stamp(now()))).ticket["number"] == "A004"
+    assert (await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)).seq == 6
 
 
 async def test_history_replays_events_after_a_seq(opened: Opened) -> None:
     store = opened.store
     for _ in range(4):
-        await store.issue("demo", "B", priority=False, lang=None, now=now())
+        await store.issue("demo", "B", Stamp(now()))
     replay = await store.events_after("demo", 2)
     assert replay is not None and [e.seq for e in replay] == [3, 4]
     assert await store.events_after("demo", 4) == []
@@ -118,55 +114,35 @@ async def test_history_replays_events_after_a_seq(opened: Opened) -> None:
 
 async def test_idempotency_key_answers_the_first_answer_again(opened: Opened) -> None:
     store = opened.store
-    await store.issue("demo", "A", priority=False, lang=None, now=now())
-    await store.issue("demo", "A", priority=False, lang=None, now=now())
+    await store.issue("demo", "A", Stamp(now()))
+    await store.issue("demo", "A", Stamp(now()))
     key = ("clerk", "press-1")
-    first = await store.call_next(
-        "demo", "1", now=now(), announce=ANNOUNCE, idempotency=key, actor="clerk"
-    )
-    again = await store.call_next(
-        "demo", "1", now=now(), announce=ANNOUNCE, idempotency=key, actor="clerk"
-    )
+    first = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, key)
+    again = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, key)
     assert again == type(again)(first.ticket, first.seq)
     assert (await store.snapshot("demo")).data["waiting"]["A"] == 1
     # another user's same key is another press
     other = await store.call_next(
-        "demo", "2", now=now(), announce=ANNOUNCE, idempotency=("other", "press-1"), actor="clerk"
+        "demo", "2", Stamp(now(), "clerk"), ANNOUNCE, ("other", "press-1")
     )
     assert other.ticket["number"] == "A002"
     with pytest.raises(QueueEmpty):
-        await store.call_next(
-            "demo",
-            "3",
-            now=now(),
-            announce=ANNOUNCE,
-            idempotency=("clerk", "press-2"),
-            actor="clerk",
-        )
+        await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE, ("clerk", "press-2"))
     with pytest.raises(ReplayedError) as again_refused:
-        await store.call_next(
-            "demo",
-            "3",
-            now=now(),
-            announce=ANNOUNCE,
-            idempotency=("clerk", "press-2"),
-            actor="clerk",
-        )
+        await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE, ("clerk", "press-2"))
     assert again_refused.value.code == "queue_empty"
 
 
 async def test_concurrent_calls_never_hand_out_a_ticket_twice(opened: Opened) -> None:
     store = opened.store
     for _ in range(60):
-        await store.issue("demo", "A", priority=False, lang=None, now=now())
+        await store.issue("demo", "A", Stamp(now()))
 
     async def clerk(counter: str) -> list[str]:
         numbers = []
         while True:
             try:
-                result = await store.call_next(
-                    "demo", counter, now=now(), announce=ANNOUNCE, actor="clerk"
-                )
+                result = await store.call_next("demo", counter, Stamp(now(), "clerk"), ANNOUNCE)
             except QueueEmpty:
                 return numbers
             numbers.append(result.ticket["number"])
@@ -178,24 +154,22 @@ async def test_concurrent_calls_never_hand_out_a_ticket_twice(opened: Opened) ->
 
 async def test_counter_moves_and_their_refusals(opened: Opened) -> None:
     store = opened.store
-    await store.issue("demo", "A", priority=False, lang=None, now=now())
+    await store.issue("demo", "A", Stamp(now()))
     with pytest.raises(NoCurrentTicket):
-        await store.recall("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    assert (await store.recall("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")).ticket[
-        "recalls"
-    ] == 1
-    moved = await store.transfer("demo", "1", "B", now=now(), actor="clerk")
+        await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
+    assert (await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)).ticket["recalls"] == 1
+    moved = await store.transfer("demo", "1", "B", Stamp(now(), "clerk"))
     assert (moved.ticket["status"], moved.ticket["service"]) == ("waiting", "B")
-    await store.call_next("demo", "3", now=now(), announce=ANNOUNCE, actor="clerk")
-    closed = await store.finish("demo", "3", Status.NO_SHOW, now=now(), actor="clerk")
+    await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
+    closed = await store.finish("demo", "3", Status.NO_SHOW, Stamp(now(), "clerk"))
     assert closed.ticket["status"] == "no_show"
     ticket, position = await store.ticket(closed.ticket["id"])
     assert ticket.status is Status.NO_SHOW and position is None
     with pytest.raises(NotFound):
         await store.ticket("nope")
     with pytest.raises(NotFound):
-        await store.issue("nowhere", "A", priority=False, lang=None, now=now())
+        await store.issue("nowhere", "A", Stamp(now()))
 
 
 async def test_users_and_sessions(opened: Opened) -> None:
@@ -216,18 +190,14 @@ async def test_users_and_sessions(opened: Opened) -> None:
 
 async def test_prune_keeps_recent_history_and_drops_stale_keys(opened: Opened) -> None:
     store = opened.store
-    await store.issue("demo", "A", priority=False, lang=None, now=now())
-    await store.call_next(
-        "demo", "1", now=now(), announce=ANNOUNCE, idempotency=("clerk", "k"), actor="clerk"
-    )
+    await store.issue("demo", "A", Stamp(now()))
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, ("clerk", "k"))
     await store.prune(now() + timedelta(days=2))
     # fewer than the kept count: the history still reaches back to the start
     assert [e.seq for e in await store.events_after("demo", 0) or []] == [1, 2]
     # the idempotency key is forgotten: the same key is a new press now
-    await store.issue("demo", "A", priority=False, lang=None, now=now())
-    again = await store.call_next(
-        "demo", "1", now=now(), announce=ANNOUNCE, idempotency=("clerk", "k"), actor="clerk"
-    )
+    await store.issue("demo", "A", Stamp(now()))
+    again = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, ("clerk", "k"))
     assert again.ticket["number"] == "A002"
 
 
@@ -235,7 +205,7 @@ async def test_history_too_old_cannot_be_replayed(opened: Opened) -> None:
     store = opened.store
     long_ago = now() - timedelta(days=3)
     for _ in range(KEEP_EVENTS + 5):
-        await store.issue("demo", "C", priority=False, lang=None, now=long_ago)
+        await store.issue("demo", "C", Stamp(long_ago))
     await store.prune(now())
     assert await store.events_after("demo", 0) is None  # gone: the display needs a snapshot
     kept = await store.events_after("demo", 5)
@@ -254,15 +224,15 @@ async def test_a_new_store_has_a_new_epoch(opened: Opened, other_store_url: str)
 async def test_recent_calls_are_the_same_after_a_reopen(opened: Opened) -> None:
     store = opened.store
     for _ in range(3):
-        await store.issue("demo", "A", priority=False, lang=None, now=now())
-    await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.call_next("demo", "2", now=now(), announce=ANNOUNCE, actor="clerk")
+        await store.issue("demo", "A", Stamp(now()))
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.call_next("demo", "2", Stamp(now(), "clerk"), ANNOUNCE)
     await store.recall(
-        "demo", "1", now=now(), announce=ANNOUNCE, actor="clerk"
+        "demo", "1", Stamp(now(), "clerk"), ANNOUNCE
     )  # A001 is the newest call again
-    await store.call_next("demo", "6", now=now(), announce=ANNOUNCE, actor="clerk")
+    await store.call_next("demo", "6", Stamp(now(), "clerk"), ANNOUNCE)
     await store.transfer(
-        "demo", "6", "B", now=now(), actor="clerk"
+        "demo", "6", "B", Stamp(now(), "clerk")
     )  # A003 waits again, its call stays history
     before = (await store.snapshot("demo")).data["recent"]
     store = await opened.reopen()
@@ -277,13 +247,13 @@ async def test_recent_calls_are_the_same_after_a_reopen(opened: Opened) -> None:
 
 async def test_replayed_events_are_the_published_ones(opened: Opened) -> None:
     store = opened.store
-    await store.issue("demo", "A", priority=True, lang="en", now=now())
-    await store.issue("demo", "B", priority=False, lang=None, now=now())
-    await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.recall("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.transfer("demo", "1", "C", now=now(), actor="clerk")
-    await store.call_next("demo", "3", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.finish("demo", "3", Status.DONE, now=now(), actor="clerk")
+    await store.issue("demo", "A", Stamp(now()), priority=True, lang="en")
+    await store.issue("demo", "B", Stamp(now()))
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.transfer("demo", "1", "C", Stamp(now(), "clerk"))
+    await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.finish("demo", "3", Status.DONE, Stamp(now(), "clerk"))
     await settle()
     replay = await store.events_after("demo", 0)
     assert replay is not None
@@ -295,67 +265,51 @@ async def test_replayed_events_are_the_published_ones(opened: Opened) -> None:
 async def test_a_transferred_ticket_waits_in_its_old_place(opened: Opened) -> None:
     store = opened.store
     start = now()
-    first = await store.issue("demo", "A", priority=False, lang=None, now=start)
-    await store.issue("demo", "B", priority=False, lang=None, now=start + timedelta(seconds=1))
-    await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
-    moved = await store.transfer("demo", "1", "B", now=now(), actor="clerk")
+    first = await store.issue("demo", "A", Stamp(start))
+    await store.issue("demo", "B", Stamp(start + timedelta(seconds=1)))
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
+    moved = await store.transfer("demo", "1", "B", Stamp(now(), "clerk"))
     assert moved.position == 0 and moved.ticket["number"] == "A001"
     ticket, position = await store.ticket(first.ticket["id"])
     assert (ticket.service, ticket.number, position) == ("B", "A001", 0)
     # counter 3 calls from B and C: the transferred ticket first, by its issue time
-    called = await store.call_next("demo", "3", now=now(), announce=ANNOUNCE, actor="clerk")
+    called = await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
     assert called.ticket["id"] == first.ticket["id"] and called.ticket["recalls"] == 0
 
 
 async def test_numbers_restart_each_local_day(opened: Opened) -> None:
     store = opened.store
     day = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 23:00 in Jakarta
-    assert (await store.issue("demo", "A", priority=False, lang=None, now=day)).ticket[
-        "number"
-    ] == "A001"
-    assert (await store.issue("demo", "B", priority=False, lang=None, now=day)).ticket[
-        "number"
-    ] == "B001"
-    assert (await store.issue("demo", "A", priority=False, lang=None, now=day)).ticket[
-        "number"
-    ] == "A002"
+    assert (await store.issue("demo", "A", Stamp(day))).ticket["number"] == "A001"
+    assert (await store.issue("demo", "B", Stamp(day))).ticket["number"] == "B001"
+    assert (await store.issue("demo", "A", Stamp(day))).ticket["number"] == "A002"
     next_day = day + timedelta(hours=2)  # past midnight in Jakarta
-    assert (await store.issue("demo", "A", priority=False, lang=None, now=next_day)).ticket[
-        "number"
-    ] == "A001"
+    assert (await store.issue("demo", "A", Stamp(next_day))).ticket["number"] == "A001"
 
 
 async def test_calling_with_nobody_waiting_still_closes_the_current(opened: Opened) -> None:
     store = opened.store
-    await store.issue("demo", "A", priority=False, lang=None, now=now())
-    await store.call_next("demo", "1", now=now(), announce=ANNOUNCE, actor="clerk")
+    await store.issue("demo", "A", Stamp(now()))
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     key = ("clerk", "twice")
     with pytest.raises(QueueEmpty):
-        await store.call_next(
-            "demo", "1", now=now(), announce=ANNOUNCE, idempotency=key, actor="clerk"
-        )
+        await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, key)
     await settle()
     assert [e.type for e in opened.events][-1] == "ticket.done"
     snapshot = await store.snapshot("demo")
     assert snapshot.seq == 3 and snapshot.data["now_serving"] == []
     with pytest.raises(ReplayedError):  # the same press again: the same refusal, no event
-        await store.call_next(
-            "demo", "1", now=now(), announce=ANNOUNCE, idempotency=key, actor="clerk"
-        )
+        await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, key)
     assert (await store.snapshot("demo")).seq == 3
 
 
 async def test_positions_count_the_people_ahead_in_the_service(opened: Opened) -> None:
     store = opened.store
-    issued = [
-        await store.issue("demo", "A", priority=False, lang=None, now=now()) for _ in range(3)
-    ]
-    late_priority = await store.issue("demo", "A", priority=True, lang=None, now=now())
+    issued = [await store.issue("demo", "A", Stamp(now())) for _ in range(3)]
+    late_priority = await store.issue("demo", "A", Stamp(now()), priority=True)
     assert [r.position for r in issued] == [0, 1, 2] and late_priority.position == 0
     assert (await store.ticket(issued[2].ticket["id"]))[1] == 3
-    await store.call_next(
-        "demo", "1", now=now(), announce=ANNOUNCE, actor="clerk"
-    )  # the priority ticket
+    await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)  # the priority ticket
     assert (await store.ticket(issued[2].ticket["id"]))[1] == 2
     assert (await store.ticket(late_priority.ticket["id"]))[1] is None
 
@@ -363,10 +317,10 @@ async def test_positions_count_the_people_ahead_in_the_service(opened: Opened) -
 async def test_snapshot_shows_counters_waiting_and_calls(opened: Opened) -> None:
     store = opened.store
     for service in "AABC":
-        await store.issue("demo", service, priority=False, lang=None, now=now())
-    await store.call_next("demo", "2", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.call_next("demo", "4", now=now(), announce=ANNOUNCE, actor="clerk")
-    await store.finish("demo", "2", Status.NO_SHOW, now=now(), actor="clerk")
+        await store.issue("demo", service, Stamp(now()))
+    await store.call_next("demo", "2", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.call_next("demo", "4", Stamp(now(), "clerk"), ANNOUNCE)
+    await store.finish("demo", "2", Status.NO_SHOW, Stamp(now(), "clerk"))
     snapshot = await store.snapshot("demo")
     assert snapshot.seq == 7
     assert snapshot.data["waiting"] == {"A": 1, "B": 0, "C": 1}

@@ -26,7 +26,7 @@ from server.domain.site import Site
 from server.domain.ticket import Status, Ticket
 from server.protocol import dumps
 from server.store.answers import answer_body
-from server.store.base import Announce, Result
+from server.store.base import Announce, Result, Stamp
 from server.store.redis.records import (
     NUMBER,
     SEQ,
@@ -81,31 +81,25 @@ def issue(
     site: Site,
     ticket_id: str,
     service: str,
+    stamp: Stamp,
     *,
     priority: bool,
     lang: str | None,
-    now: datetime,
-    actor: str | None,
 ) -> Plan:
     # the domain makes the ticket on an empty queue: its number and serial are the script's
     outcome = commands.issue(
-        SiteQueue(site), ticket_id, service, priority=priority, lang=lang, now=now
+        SiteQueue(site), ticket_id, service, priority=priority, lang=lang, now=stamp.at
     )
-    return Plan({"steps": _steps(site, outcome, {}, now, None), "actor": actor or ""}, [outcome])
+    return Plan({"steps": _steps(site, outcome, {}, stamp.at, None), **_by(stamp)}, [outcome])
 
 
-def call_next(
-    view: View,
-    now: datetime,
-    announce: Announce,
-    actor: str | None,
-    idempotency: str | None = None,
-) -> Plan:
-    plan = Plan({"expect": view.expect(), "actor": actor or ""})
+def call_next(view: View, stamp: Stamp, announce: Announce, idempotency: str | None = None) -> Plan:
+    now = stamp.at
+    plan = Plan({"expect": view.expect(), **_by(stamp)})
     before = _known(view)
     options = []
     for skip in range(len(view.waiting) + 1):
-        outcome = commands.call_next(view.queue(skip), view.counter, now, by=actor)
+        outcome = commands.call_next(view.queue(skip), view.counter, now, by=stamp.by)
         called = outcome.changes[-1] if outcome.error is None else None
         options.append(
             {
@@ -123,29 +117,29 @@ def call_next(
     return plan
 
 
-def recall(view: View, now: datetime, announce: Announce, actor: str | None) -> Plan:
-    return _counter_move(view, commands.recall(view.queue(), view.counter), now, actor, announce)
+def recall(view: View, stamp: Stamp, announce: Announce) -> Plan:
+    return _counter_move(view, commands.recall(view.queue(), view.counter), stamp, announce)
 
 
-def finish(view: View, status: Status, now: datetime, actor: str | None) -> Plan:
-    outcome = commands.finish(view.queue(), view.counter, status, now)
-    return _counter_move(view, outcome, now, actor)
+def finish(view: View, status: Status, stamp: Stamp) -> Plan:
+    outcome = commands.finish(view.queue(), view.counter, status, stamp.at)
+    return _counter_move(view, outcome, stamp)
 
 
-def transfer(view: View, service: str, now: datetime, actor: str | None) -> Plan:
-    outcome = commands.transfer(view.queue(), view.counter, service)
-    return _counter_move(view, outcome, now, actor)
+def transfer(view: View, service: str, stamp: Stamp) -> Plan:
+    return _counter_move(view, commands.transfer(view.queue(), view.counter, service), stamp)
 
 
 def _counter_move(
-    view: View,
-    outcome: Outcome,
-    now: datetime,
-    actor: str | None,
-    announce: Announce | None = None,
+    view: View, outcome: Outcome, stamp: Stamp, announce: Announce | None = None
 ) -> Plan:
-    steps = _steps(view.site, outcome, _known(view), now, announce)
-    return Plan({"expect": view.expect(), "steps": steps, "actor": actor or ""}, [outcome])
+    steps = _steps(view.site, outcome, _known(view), stamp.at, announce)
+    return Plan({"expect": view.expect(), "steps": steps, **_by(stamp)}, [outcome])
+
+
+def _by(stamp: Stamp) -> dict[str, str]:
+    """Who made the command, for the script to keep with its events ('': a visitor)."""
+    return {"actor": stamp.by or ""}
 
 
 def _known(view: View) -> dict[str, Ticket]:

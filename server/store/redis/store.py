@@ -33,6 +33,7 @@ from server.store.base import (
     Publish,
     Result,
     Snapshot,
+    Stamp,
     StoreUnavailable,
     new_ticket_id,
 )
@@ -165,18 +166,15 @@ class RedisStore:
         self,
         site: str,
         service: str,
+        stamp: Stamp,
         *,
         priority: bool = False,
         lang: str | None = None,
-        now: datetime,
-        actor: str | None = None,
     ) -> Result:
         found = self._site(site)
-        plan = plans.issue(
-            found, new_ticket_id(), service, priority=priority, lang=lang, now=now, actor=actor
-        )
+        plan = plans.issue(found, new_ticket_id(), service, stamp, priority=priority, lang=lang)
         with reachable():
-            _, result = await self._run(found, now, plan)
+            _, result = await self._run(found, stamp.at, plan)
         assert result is not None  # an issue has nothing to go stale
         return result
 
@@ -184,43 +182,35 @@ class RedisStore:
         self,
         site: str,
         counter: str,
-        *,
-        now: datetime,
+        stamp: Stamp,
         announce: Announce,
-        actor: str | None,
         idempotency: tuple[str, str] | None = None,
     ) -> Result:
         key = None if idempotency is None else keys.idempotency(*idempotency)
         ttl = int(KEEP_IDEMPOTENCY.total_seconds()) + 3600  # prune() drops them on time
 
         def make(view: View) -> Plan:
-            plan = plans.call_next(view, now, announce, actor, key)
+            plan = plans.call_next(view, stamp, announce, key)
             if key is not None:
-                at = int(now.timestamp() * 1000)
+                at = int(stamp.at.timestamp() * 1000)
                 plan.call["idem"] = {"key": key, "ttl": ttl, "at": at}
             return plan
 
-        return await self._counter(site, counter, now, make, FIRST_K)
+        return await self._counter(site, counter, stamp.at, make, FIRST_K)
 
-    async def recall(
-        self, site: str, counter: str, *, now: datetime, announce: Announce, actor: str | None
-    ) -> Result:
+    async def recall(self, site: str, counter: str, stamp: Stamp, announce: Announce) -> Result:
         return await self._counter(
-            site, counter, now, lambda v: plans.recall(v, now, announce, actor)
+            site, counter, stamp.at, lambda v: plans.recall(v, stamp, announce)
         )
 
-    async def finish(
-        self, site: str, counter: str, status: Status, *, now: datetime, actor: str | None
-    ) -> Result:
+    async def finish(self, site: str, counter: str, status: Status, stamp: Stamp) -> Result:
         return await self._counter(
-            site, counter, now, lambda v: plans.finish(v, status, now, actor)
+            site, counter, stamp.at, lambda v: plans.finish(v, status, stamp)
         )
 
-    async def transfer(
-        self, site: str, counter: str, service: str, *, now: datetime, actor: str | None
-    ) -> Result:
+    async def transfer(self, site: str, counter: str, service: str, stamp: Stamp) -> Result:
         return await self._counter(
-            site, counter, now, lambda v: plans.transfer(v, service, now, actor)
+            site, counter, stamp.at, lambda v: plans.transfer(v, service, stamp)
         )
 
     # -- reads ----------------------------------------------------------------
