@@ -82,7 +82,12 @@ class Subscription:
                 if not self._backlog:
                     self._backlog = None
                     return
-                await self._sink.send(self._backlog.popleft())
+                try:
+                    await self._sink.send(self._backlog.popleft())
+                except Exception:  # the peer is gone; the socket's reading side ends it
+                    self.dropped = True
+                    self._backlog = None
+                    return
         finally:
             self._drainer = None
 

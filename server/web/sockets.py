@@ -57,6 +57,12 @@ def pong(service: LoketService, ping: dict[str, Any]) -> str:
     return control("pong", service.epoch, now, data)
 
 
+def _seen(done: asyncio.Future[None]) -> None:
+    """A close that failed because the peer had gone already: nothing is left to do."""
+    if not done.cancelled():
+        done.exception()
+
+
 async def refuse_and_close(
     ws: WebSocket, service: LoketService, code: ErrorCode, text: str, close: CloseCode
 ) -> None:
@@ -87,9 +93,11 @@ class Connection:
         raise NotImplementedError
 
     def overflowed(self) -> None:
-        self._closing = asyncio.ensure_future(
+        closing = asyncio.ensure_future(
             self.ws.close(CloseCode.TRY_AGAIN_LATER, "too slow: reconnect and resync")
         )
+        closing.add_done_callback(_seen)
+        self._closing = closing
 
     async def listen(self) -> None:
         async for message in incoming(self.ws, self.refuse):

@@ -72,11 +72,6 @@ async def test_a_connection_lost_while_a_send_waits_ends_quietly(
     assert loop_errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/hub.py:76-87 Subscription._drain lets the sink's send raise (a peer gone: "
-    "uvicorn's ClientDisconnected); the drainer task dies with an exception nobody retrieves",
-)
 async def test_a_connection_lost_with_events_waiting_in_its_backlog(
     loket: Loket, loop_errors: list[str]
 ) -> None:
@@ -213,11 +208,6 @@ async def test_cancelling_the_rest_closes_the_send() -> None:
     assert cleaned == ["closed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/web/sockets.py:89-92 Connection.overflowed starts ws.close() as a task nobody "
-    "awaits; with the peer gone meanwhile it fails (WebSocketDisconnect), never retrieved",
-)
 async def test_a_display_dropped_as_too_slow_that_then_vanishes(
     loket: Loket, loop_errors: list[str]
 ) -> None:
