@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from server.domain.estimate import WaitEstimator
+from loket.server.domain.estimate import WaitEstimator
 
 OPEN_MIN, LAST_ISSUE_MIN = 0.0, 450.0  # 08:00 to 15:30
 LUNCH = (210.0, 330.0)  # 11:30 to 13:30: twice as many arrivals

@@ -33,6 +33,20 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PYTHON = sys.executable
 LOKET = str(Path(sys.executable).with_name("loket"))
+FOLDERS = ("server", "displays", "counter_client", "static")  # installed as loket.<folder>
+
+
+def code_path(root: Path = ROOT) -> str:
+    """A PYTHONPATH that makes the code of the checkout `root` the one that runs, whatever
+    the venv holds: a folder `loket` of links to root's folders (what `pip install` makes
+    of them), then root itself (releases before the loket namespace import `server`)."""
+    alias = Path(tempfile.mkdtemp(prefix="loket-code-"))
+    (alias / "loket").mkdir()
+    for folder in FOLDERS:
+        (alias / "loket" / folder).symlink_to(root / folder)
+    return os.pathsep.join([str(alias), str(root)])
+
+
 ADMIN_PASSWORD = "bench-pass-1"
 READY = re.compile(r"Loket is ready at http://[^:/]+:(\d+)/")
 FLOOR_READY = re.compile(r"floor ready on port (\d+)")
@@ -124,7 +138,7 @@ def start_loket(
     env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
     # the checkout's code, whether the venv holds an editable or a copied install
     extra = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *extra])
+    env["PYTHONPATH"] = os.pathsep.join([code_path(), *extra])
     store = store or f"sqlite:///{workdir / 'bench.db'}"
     command = [LOKET, "serve", "--port", "0", "--store", store, *args]
     return _start("loket", command, READY, env, workdir)

@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h  # noqa: E402
 
-sys.path.insert(0, str(h.ROOT))  # the checkout's server, whatever the venv holds
+sys.path[:0] = h.code_path().split(os.pathsep)  # the checkout's code, whatever the venv holds
 
 LANGS = ("id", "en", "az")
 CALL_GAP_S = 0.25
@@ -57,8 +57,8 @@ CALL_GAP_S = 0.25
 
 
 def demo_texts(number: int, counter: str = "1") -> dict[str, str]:
-    from server.announce import Announcer
-    from server.config import load_sites
+    from loket.server.announce import Announcer
+    from loket.server.config import load_sites
 
     (site,) = load_sites(None)
     return {lang: Announcer().text(site, f"A{number:03d}", "A", counter, lang) for lang in LANGS}
@@ -67,10 +67,10 @@ def demo_texts(number: int, counter: str = "1") -> dict[str, str]:
 def cold_child() -> None:
     """Run in a fresh process: prints one JSON line of figures (ms)."""
     t0 = time.perf_counter()
-    from server.announce.cache import DiskCache
-    from server.announce.espeak import Espeak
-    from server.announce.keys import segment_key
-    from server.domain.announcements import Voice
+    from loket.server.announce.cache import DiskCache
+    from loket.server.announce.espeak import Espeak
+    from loket.server.announce.keys import segment_key
+    from loket.server.domain.announcements import Voice
 
     texts = demo_texts(15, "3")
     t1 = time.perf_counter()
@@ -101,7 +101,7 @@ def cold_child() -> None:
 
 
 def measure_cold(runs: int) -> list[dict[str, Any]]:
-    env = {**os.environ, "PYTHONPATH": str(h.ROOT)}
+    env = {**os.environ, "PYTHONPATH": h.code_path()}
     results = []
     for _ in range(runs):
         done = subprocess.run(
@@ -128,13 +128,13 @@ class Warm:
 
 
 async def measure_warm(rounds: int, hits: int) -> Warm:
-    from server.announce import Announcer
-    from server.announce.cache import DiskCache
-    from server.announce.espeak import Espeak
-    from server.announce.library import AudioLibrary
-    from server.announce.pcm import Pcm
-    from server.config import load_sites
-    from server.domain.announcements import Voice
+    from loket.server.announce import Announcer
+    from loket.server.announce.cache import DiskCache
+    from loket.server.announce.espeak import Espeak
+    from loket.server.announce.library import AudioLibrary
+    from loket.server.announce.pcm import Pcm
+    from loket.server.config import load_sites
+    from loket.server.domain.announcements import Voice
 
     (site,) = load_sites(None)
     warm = Warm()

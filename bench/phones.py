@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing.connection
+import os
 import random
 import sys
 import time
@@ -40,10 +41,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import _harness as h  # noqa: E402
+
+sys.path[:0] = h.code_path().split(os.pathsep)  # the checkout's code, whatever the venv holds
 
 import _day  # noqa: E402
-import _harness as h  # noqa: E402
 
 ROUND_TIMEOUT = 20.0
 DISPLAY_PATH = "/ws/display/demo"

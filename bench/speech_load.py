@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h  # noqa: E402
 
-sys.path.insert(0, str(h.ROOT))  # the checkout's server, whatever the venv holds
+sys.path[:0] = h.code_path().split(os.pathsep)  # the checkout's code, whatever the venv holds
 
 COUNTERS = ("1", "2", "3", "4", "5", "6")
 SERVICE_OF = {"1": "A", "2": "A", "3": "B", "4": "B", "5": "C", "6": "A"}
@@ -51,10 +52,10 @@ NO_ANSWER_S = 60.0  # a GET still unanswered after this is counted as such
 
 async def speaker_rate(calls: int, together: bool) -> tuple[float, float]:
     """(calls per second, seconds) for `calls` calls of three segments."""
-    from server.announce import Announcer
-    from server.announce.cache import DiskCache
-    from server.announce.library import AudioLibrary
-    from server.config import load_sites
+    from loket.server.announce import Announcer
+    from loket.server.announce.cache import DiskCache
+    from loket.server.announce.library import AudioLibrary
+    from loket.server.config import load_sites
 
     (site,) = load_sites(None)
     folder = Path(tempfile.mkdtemp(prefix="loket-bench-speech-"))

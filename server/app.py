@@ -12,22 +12,22 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server.announce import Announcer
-from server.announce.cache import DiskCache
-from server.announce.library import AudioLibrary
-from server.announce.voicepack import load_packs
-from server.config import load_sites
-from server.domain.site import Site
-from server.hub import Hub
-from server.service import LoketService, utcnow
-from server.settings import Settings, default_audio_cache
-from server.store import open_store
-from server.web import api, audio, pages, qr
-from server.web.assets import ASSET_MOUNTS
-from server.web.errors import HANDLERS
-from server.web.ratelimit import TokenBuckets
-from server.web.sockets import DisplaySocket
-from server.web.ticket_socket import TicketSocket
+from loket.server.announce import Announcer
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.library import AudioLibrary
+from loket.server.announce.voicepack import load_packs
+from loket.server.config import load_sites
+from loket.server.domain.site import Site
+from loket.server.hub import Hub
+from loket.server.service import LoketService, utcnow
+from loket.server.settings import Settings, default_audio_cache
+from loket.server.store import open_store
+from loket.server.web import api, audio, pages, qr
+from loket.server.web.assets import ASSET_MOUNTS
+from loket.server.web.errors import HANDLERS
+from loket.server.web.ratelimit import TokenBuckets
+from loket.server.web.sockets import DisplaySocket
+from loket.server.web.ticket_socket import TicketSocket
 
 
 def _announce_password(password: str) -> None:

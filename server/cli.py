@@ -14,15 +14,15 @@ from pathlib import Path
 
 import uvicorn
 
-from server.config import ConfigError, load_sites
-from server.domain.errors import NotFound
-from server.domain.site import Site
-from server.errors import ServiceError
-from server.hub import Hub
-from server.logs import log_config
-from server.service import LoketService
-from server.settings import Settings
-from server.store import is_shared, open_store
+from loket.server.config import ConfigError, load_sites
+from loket.server.domain.errors import NotFound
+from loket.server.domain.site import Site
+from loket.server.errors import ServiceError
+from loket.server.hub import Hub
+from loket.server.logs import log_config
+from loket.server.service import LoketService
+from loket.server.settings import Settings
+from loket.server.store import is_shared, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,7 +108,7 @@ def _settle_memory() -> None:
 async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = None) -> int:
     """One server process; `fd`: a socket inherited from `loket serve --workers` (which
     prints the addresses itself)."""
-    from server.app import create_app
+    from loket.server.app import create_app
 
     try:
         app = create_app(settings, sites)
@@ -175,7 +175,7 @@ async def _user(args: argparse.Namespace, settings: Settings, sites: tuple[Site,
 
 
 def _serve_workers(settings: Settings, sites: tuple[Site, ...], argv: Sequence[str]) -> int:
-    from server.workers import Workers
+    from loket.server.workers import Workers
 
     if not is_shared(settings.store):
         print(
@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve_workers(settings, sites, argv if argv is not None else sys.argv[1:])
         return asyncio.run(_serve(settings, sites, args.fd))
     if args.command == "voicepack":
-        from server.announce.voicepack_build import build
+        from loket.server.announce.voicepack_build import build
 
         return build(sites, args.site, args.lang, Path(args.out), args.force, settings.config)
     return asyncio.run(_user(args, settings, sites))

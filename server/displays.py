@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.protocol import iso_ms
+from loket.server.protocol import iso_ms
 
 QUIET_AFTER = timedelta(seconds=45)  # a live page reports every 20 s
 FORGET_AFTER = timedelta(days=7)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.domain.error_codes import ErrorCode
+from loket.server.domain.error_codes import ErrorCode
 
 
 class ServiceError(Exception):

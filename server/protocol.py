@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.domain.error_codes import ErrorCode
-from server.domain.events import EventType, Payload
-from server.domain.ticket import iso_z
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.events import EventType, Payload
+from loket.server.domain.ticket import iso_z
 
 VERSION = 1
 SNAPSHOT = "snapshot"

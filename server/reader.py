@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.domain.site import Names
+from loket.server.domain.site import Names
 
 LANG = re.compile(r"[a-z]{2,3}")
 

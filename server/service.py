@@ -14,25 +14,25 @@ from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.announce import Announcer
-from server.announce.library import AudioLibrary
-from server.displays import DisplayRegistry
-from server.domain.error_codes import ErrorCode
-from server.domain.errors import NotFound
-from server.domain.estimate import Estimate
-from server.domain.events import Called
-from server.domain.numbers import following_number
-from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
-from server.errors import Conflict, Forbidden, Invalid, Unauthorized
-from server.hub import Hub, Message, Sink, Subscription
-from server.memory import give_back_free_memory
-from server.passwords import Passwords
-from server.protocol import Event
-from server.store import Result, Snapshot, Stamp, Store
-from server.ticketfeed import Followed, TicketFeed
-from server.ttlcache import TtlCache
-from server.users import MIN_PASSWORD, USERNAME, Role, Session, User
+from loket.server.announce import Announcer
+from loket.server.announce.library import AudioLibrary
+from loket.server.displays import DisplayRegistry
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import NotFound
+from loket.server.domain.estimate import Estimate
+from loket.server.domain.events import Called
+from loket.server.domain.numbers import following_number
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.errors import Conflict, Forbidden, Invalid, Unauthorized
+from loket.server.hub import Hub, Message, Sink, Subscription
+from loket.server.memory import give_back_free_memory
+from loket.server.passwords import Passwords
+from loket.server.protocol import Event
+from loket.server.store import Result, Snapshot, Stamp, Store
+from loket.server.ticketfeed import Followed, TicketFeed
+from loket.server.ttlcache import TtlCache
+from loket.server.users import MIN_PASSWORD, USERNAME, Role, Session, User
 
 log = logging.getLogger("loket")
 

@@ -48,7 +48,15 @@ class Workers:
         self.stopping = False
 
     def _start(self, fd: int) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "server.cli", "serve", "--fd", str(fd), *self.worker_args]
+        command = [
+            sys.executable,
+            "-m",
+            "loket.server.cli",
+            "serve",
+            "--fd",
+            str(fd),
+            *self.worker_args,
+        ]
         return subprocess.Popen(command, pass_fds=(fd,))
 
     def run(self, host: str, port: int, on_ready: Callable[[int], None]) -> int:

@@ -62,7 +62,7 @@ def shifted_now() -> datetime:
 
 
 def _shift_clock() -> None:
-    from server import service
+    from loket.server import service
 
     _read_offset()
     signal.signal(signal.SIGUSR2, _read_offset)

@@ -56,7 +56,7 @@ def _patch_gclog() -> None:
 def _patch_gctune() -> None:
     import gc
 
-    from server import cli
+    from loket.server import cli
 
     threshold = tuple(
         int(x) for x in os.environ.get("BENCH_GC_THRESHOLD", "50000,20,10").split(",")

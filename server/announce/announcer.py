@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from server.announce.keys import segment_key
-from server.announce.words import counter_words, ticket_words
-from server.domain.site import Site
-from server.domain.speech import Announcement, Segment
-from server.domain.ticket import Ticket
+from loket.server.announce.keys import segment_key
+from loket.server.announce.words import counter_words, ticket_words
+from loket.server.domain.site import Site
+from loket.server.domain.speech import Announcement, Segment
+from loket.server.domain.ticket import Ticket
 
 
 class Voicing(Protocol):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from server.announce.speech_errors import SpeechBusy, SpeechLate, SpeechUnavailable
+from loket.server.announce.speech_errors import SpeechBusy, SpeechLate, SpeechUnavailable
 
 BACKLOG = 300  # segments: 100 calls in three languages, well over a second of work
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.announce.pcm import Pcm
+from loket.server.announce.pcm import Pcm
 
 TONES_HZ = (783.99, 622.25)  # G5 then D#5: a major third down, the classic hall chime
 TONE_SECONDS = 0.65

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import espeakng_loader
 
-from server.announce.pcm import Pcm
-from server.domain.announcements import Voice
+from loket.server.announce.pcm import Pcm
+from loket.server.domain.announcements import Voice
 
 _SYNCHRONOUS = 2  # espeak_AUDIO_OUTPUT: PCM handed to the synth callback, nothing played
 _POS_CHARACTER = 1

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from server.announce.cache import DiskCache
-from server.announce.chime import chime
-from server.announce.keys import segment_key
-from server.announce.pcm import Pcm
-from server.announce.renderer import Renderer
-from server.announce.speaker_link import SpeakerLink
-from server.domain.announcements import Voice
-from server.domain.site import Site
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.chime import chime
+from loket.server.announce.keys import segment_key
+from loket.server.announce.pcm import Pcm
+from loket.server.announce.renderer import Renderer
+from loket.server.announce.speaker_link import SpeakerLink
+from loket.server.domain.announcements import Voice
+from loket.server.domain.site import Site
 
 RECIPES_KEPT = 3_000  # texts known by URL: 1,000 calls, far more than a TV still plays
 MEMORY_KEPT = 64  # rendered files kept in memory: the calls every TV is fetching now

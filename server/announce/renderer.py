@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from server.announce.backlog import BACKLOG, Backlog, Job
-from server.announce.speaker_link import SpeakerGone, SpeakerLink
-from server.announce.speech_errors import SpeechUnavailable
+from loket.server.announce.backlog import BACKLOG, Backlog, Job
+from loket.server.announce.speaker_link import SpeakerGone, SpeakerLink
+from loket.server.announce.speech_errors import SpeechUnavailable
 
 log = logging.getLogger("loket")
 

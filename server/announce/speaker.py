@@ -1,4 +1,4 @@
-"""The speech process: `python -m server.announce.speaker FOLDER MAX_BYTES`.
+"""The speech process: `python -m loket.server.announce.speaker FOLDER MAX_BYTES`.
 
 Each serving process runs one (server/announce/speaker_link.py), so that speech never takes
 the serving process's GIL or event loop. It reads one JSON job a line on stdin, renders it
@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from server.announce.cache import DiskCache
-from server.announce.espeak import Espeak, SpeechError
-from server.announce.pcm import AudioFormatError, Pcm
-from server.announce.voicepack import VoicePack
-from server.domain.announcements import Voice
-from server.reader import ConfigError
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.espeak import Espeak, SpeechError
+from loket.server.announce.pcm import AudioFormatError, Pcm
+from loket.server.announce.voicepack import VoicePack
+from loket.server.domain.announcements import Voice
+from loket.server.reader import ConfigError
 
 
 class Speaker:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import server
+import loket.server
 
 RENDER_TIMEOUT = 10.0  # s: a segment takes milliseconds; this long means it is stuck
 CLOSE_TIMEOUT = 2.0  # s for it to end by itself once stdin closes, before it is killed
@@ -32,7 +32,7 @@ class SpeakerLink:
         folder: Path,
         max_bytes: int,
         timeout: float = RENDER_TIMEOUT,
-        program: Sequence[str] = (sys.executable, "-m", "server.announce.speaker"),
+        program: Sequence[str] = (sys.executable, "-m", "loket.server.announce.speaker"),
     ) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
@@ -86,8 +86,9 @@ class SpeakerLink:
 
     async def _start(self) -> asyncio.subprocess.Process:
         env = dict(os.environ)
-        # the speech process imports this same `server` package, wherever it came from
-        here = str(Path(server.__file__).resolve().parent.parent)
+        # the speech process imports this same `loket` package, wherever it came from (not
+        # resolved: a bench links a checkout's folders into a `loket` folder of its own)
+        here = str(Path(loket.server.__file__).parent.parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
         self._process = await asyncio.create_subprocess_exec(
             *self.program,

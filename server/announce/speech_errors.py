@@ -3,7 +3,7 @@ answers with (a 503: the display plays the chime and the board without that segm
 
 from __future__ import annotations
 
-from server.domain.error_codes import ErrorCode
+from loket.server.domain.error_codes import ErrorCode
 
 
 class SpeechUnavailable(Exception):

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.announce.pcm import AudioFormatError, Pcm, joined
-from server.domain.site import Site
-from server.reader import Reader
+from loket.server.announce.pcm import AudioFormatError, Pcm, joined
+from loket.server.domain.site import Site
+from loket.server.reader import Reader
 
 MANIFEST = "manifest.toml"
 PAUSE_MS = 200  # at a comma or period: short enough to keep the call brisk

@@ -19,9 +19,9 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from server.announce.announcer import Announcer
-from server.announce.espeak import Espeak
-from server.announce.voicepack import (
+from loket.server.announce.announcer import Announcer
+from loket.server.announce.espeak import Espeak
+from loket.server.announce.voicepack import (
     MANIFEST,
     PAUSE_MS,
     Phrase,
@@ -30,9 +30,9 @@ from server.announce.voicepack import (
     split,
     written_runs,
 )
-from server.announce.words import cardinal, counter_words, letters
-from server.domain.numbers import format_number
-from server.domain.site import Site
+from loket.server.announce.words import cardinal, counter_words, letters
+from loket.server.domain.numbers import format_number
+from loket.server.domain.site import Site
 
 # Numbers read as one chunk: 0-19, the tens and the hundreds.
 CHUNKS = (*range(20), *range(20, 100, 10), *range(100, 1000, 100))

@@ -6,7 +6,7 @@ from functools import cache
 
 from num2words import num2words
 
-from server.domain.numbers import figures
+from loket.server.domain.numbers import figures
 
 # English reads a lone "A" as the article: spell letters by their names.
 _ENGLISH_LETTERS = dict(

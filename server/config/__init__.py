@@ -1,6 +1,6 @@
 """Site descriptions (TOML, CONTRACT section 2)."""
 
-from server.config.sites import load_sites, parse_sites
-from server.reader import LANG, ConfigError
+from loket.server.config.sites import load_sites, parse_sites
+from loket.server.reader import LANG, ConfigError
 
 __all__ = ["LANG", "ConfigError", "load_sites", "parse_sites"]

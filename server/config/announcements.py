@@ -15,11 +15,11 @@ import string
 from pathlib import Path
 from typing import Any
 
-from server.announce.espeak import canonical_voice
-from server.announce.pcm import AudioFormatError, Pcm
-from server.announce.words import reads_numbers
-from server.domain.announcements import DEFAULT_TEMPLATES, PLACEHOLDERS, Announcements, Voice
-from server.reader import Reader
+from loket.server.announce.espeak import canonical_voice
+from loket.server.announce.pcm import AudioFormatError, Pcm
+from loket.server.announce.words import reads_numbers
+from loket.server.domain.announcements import DEFAULT_TEMPLATES, PLACEHOLDERS, Announcements, Voice
+from loket.server.reader import Reader
 
 KEYS = {"digits", "lead_ms", "chime", "voice_packs", "templates", "voices"}
 VOICE_KEYS = {"voice", "rate", "pitch"}

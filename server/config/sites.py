@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server.config.announcements import check_sayable, parse_announcements
-from server.domain.site import Counter, DisplayLabels, Service, Site
-from server.reader import LANG, ConfigError, Reader
+from loket.server.config.announcements import check_sayable, parse_announcements
+from loket.server.domain.site import Counter, DisplayLabels, Service, Site
+from loket.server.reader import LANG, ConfigError, Reader
 
 SITE_ID = re.compile(r"[a-z0-9-]+")
 SERVICE_ID = re.compile(r"[A-Z]{1,3}")
@@ -111,7 +111,7 @@ def parse_sites(text: str, source: str, base: Path | None = None) -> tuple[Site,
 def load_sites(path: Path | None) -> tuple[Site, ...]:
     """Sites from a file, or the built-in demo site when `path` is None."""
     if path is None:
-        demo = resources.files("server").joinpath("demo.toml").read_text(encoding="utf-8")
+        demo = resources.files("loket.server").joinpath("demo.toml").read_text(encoding="utf-8")
         return parse_sites(demo, "built-in demo site")
     try:
         text = path.read_text(encoding="utf-8")

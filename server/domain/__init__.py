@@ -1,15 +1,15 @@
 """The queue's rules: sites, tickets and call order. Pure and synchronous, no I/O."""
 
-from server.domain.errors import (
+from loket.server.domain.errors import (
     DomainError,
     IllegalTransition,
     NoCurrentTicket,
     NotFound,
     QueueEmpty,
 )
-from server.domain.queue import Call, SiteQueue
-from server.domain.site import Counter, Service, Site
-from server.domain.ticket import Status, Ticket
+from loket.server.domain.queue import Call, SiteQueue
+from loket.server.domain.site import Counter, Service, Site
+from loket.server.domain.ticket import Status, Ticket
 
 __all__ = [
     "Call",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain.queue import Call, SiteQueue
+from loket.server.domain.queue import Call, SiteQueue
 
 
 @dataclass(frozen=True, slots=True)

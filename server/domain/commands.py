@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from server.domain.errors import DomainError, QueueEmpty
-from server.domain.events import CLOSED, Called, EventType, Issued, Payload
-from server.domain.queue import Call, SiteQueue
-from server.domain.speech import Announcement
-from server.domain.ticket import PublicTicket, Status, Ticket
+from loket.server.domain.errors import DomainError, QueueEmpty
+from loket.server.domain.events import CLOSED, Called, EventType, Issued, Payload
+from loket.server.domain.queue import Call, SiteQueue
+from loket.server.domain.speech import Announcement
+from loket.server.domain.ticket import PublicTicket, Status, Ticket
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from server.domain.speech import Announcement
-from server.domain.ticket import PublicTicket
+from loket.server.domain.speech import Announcement
+from loket.server.domain.ticket import PublicTicket
 
 Waiting = dict[str, int]  # people waiting, per service of the site
 

@@ -12,10 +12,10 @@ from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from server.domain.errors import NoCurrentTicket, QueueEmpty
-from server.domain.numbers import format_number, parse_number
-from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
+from loket.server.domain.errors import NoCurrentTicket, QueueEmpty
+from loket.server.domain.numbers import format_number, parse_number
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Status, Ticket
 
 RECENT_CALLS = 10
 

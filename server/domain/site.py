@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from server.domain.announcements import Announcements
-from server.domain.errors import NotFound
+from loket.server.domain.announcements import Announcements
+from loket.server.domain.errors import NotFound
 
 Names = dict[str, str]
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from server.domain.errors import IllegalTransition
+from loket.server.domain.errors import IllegalTransition
 
 
 class Status(StrEnum):

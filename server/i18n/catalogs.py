@@ -20,7 +20,7 @@ class Catalogs:
         """The page languages: one per catalog in server/locale (a new catalog is a new
         language, no code change), English first as the source."""
         if self._languages is None:
-            root = resources.files("server").joinpath("locale")
+            root = resources.files("loket.server").joinpath("locale")
             found = sorted(
                 entry.name
                 for entry in root.iterdir()
@@ -36,7 +36,7 @@ class Catalogs:
 
 
 def _load(lang: str) -> gettext.NullTranslations:
-    folder = resources.files("server").joinpath("locale", lang, "LC_MESSAGES")
+    folder = resources.files("loket.server").joinpath("locale", lang, "LC_MESSAGES")
     compiled = folder.joinpath("loket.mo")
     if compiled.is_file():
         with compiled.open("rb") as handle:

@@ -1,6 +1,6 @@
 """Is every catalog complete? No empty or fuzzy entry, and every placeholder of the English
-text ({n}, %(name)s) kept in the translation. `python -m server.i18n.check` prints the
-problems and exits 1 when there are any."""
+text ({n}, %(name)s) kept in the translation. `python -m loket.server.i18n.check` prints the
+problems and exits 1 when there are any; `... check server/locale` checks those files."""
 
 from __future__ import annotations
 
@@ -50,9 +50,11 @@ def catalog_problems(catalog: Catalog) -> list[str]:
     return [problem for message in catalog if message.id for problem in message_problems(message)]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Checks the catalogs in the folder given (the checkout's server/locale), else its own."""
+    given = sys.argv[1:] if argv is None else argv
     failed = False
-    for lang, path in catalog_paths().items():
+    for lang, path in catalog_paths(Path(given[0]) if given else LOCALE_DIR).items():
         problems = catalog_problems(read_catalog(path))
         failed |= bool(problems)
         print(f"{lang}: {'complete' if not problems else f'{len(problems)} problems'}")

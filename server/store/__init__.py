@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.store.base import Result, Snapshot, Stamp, Store, StoreUnavailable
+from loket.server.store.base import Result, Snapshot, Stamp, Store, StoreUnavailable
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 USAGE = "use sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT/SERVICE"
@@ -15,7 +15,7 @@ def is_shared(url: str) -> bool:
     if url.startswith("sqlite:///"):
         return False
     if url.startswith(REDIS_SCHEMES):
-        from server.store.redis.connection import Address
+        from loket.server.store.redis.connection import Address
 
         Address.parse(url)
         return True
@@ -24,10 +24,10 @@ def is_shared(url: str) -> bool:
 
 def open_store(url: str) -> Store:
     if not is_shared(url):
-        from server.store.sqlite import SqliteStore
+        from loket.server.store.sqlite import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
-    from server.store.redis import RedisStore
+    from loket.server.store.redis import RedisStore
 
     return RedisStore(url)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.errors import DomainError
-from server.store.base import ReplayedError, Result
+from loket.server.domain.errors import DomainError
+from loket.server.store.base import ReplayedError, Result
 
 
 def answer_body(result: Result | None, error: DomainError | None) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from server.domain.error_codes import ErrorCode
-from server.domain.errors import DomainError
-from server.domain.site import Site
-from server.domain.speech import Announcement
-from server.domain.ticket import Status, Ticket
-from server.protocol import Event
-from server.users import Session, User
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import DomainError
+from loket.server.domain.site import Site
+from loket.server.domain.speech import Announcement
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.protocol import Event
+from loket.server.users import Session, User
 
 # history kept for resume, by every store: a site's last KEEP_EVENTS events, and all of
 # the last KEEP_HISTORY, whichever is more; the same for idempotency answers

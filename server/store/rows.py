@@ -18,8 +18,8 @@ from enum import Enum
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from server.domain.ticket import Ticket
-from server.users import Role, User
+from loket.server.domain.ticket import Ticket
+from loket.server.users import Role, User
 
 TICKET_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(Ticket))
 TICKET_COLUMNS = ", ".join(TICKET_FIELDS)

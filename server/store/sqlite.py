@@ -15,18 +15,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from server.domain import commands
-from server.domain.board import Board
-from server.domain.commands import Outcome
-from server.domain.errors import DomainError, NotFound
-from server.domain.events import EventType, payload_from_json
-from server.domain.numbers import parse_number
-from server.domain.queue import RECENT_CALLS, Call, SiteQueue
-from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
-from server.protocol import Event, dumps
-from server.store.answers import answer_body, replay
-from server.store.base import (
+from loket.server.domain import commands
+from loket.server.domain.board import Board
+from loket.server.domain.commands import Outcome
+from loket.server.domain.errors import DomainError, NotFound
+from loket.server.domain.events import EventType, payload_from_json
+from loket.server.domain.numbers import parse_number
+from loket.server.domain.queue import RECENT_CALLS, Call, SiteQueue
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.protocol import Event, dumps
+from loket.server.store.answers import answer_body, replay
+from loket.server.store.base import (
     KEEP_EVENTS,
     KEEP_HISTORY,
     KEEP_IDEMPOTENCY,
@@ -38,16 +38,16 @@ from server.store.base import (
     StoreUnavailable,
     new_ticket_id,
 )
-from server.store.rows import (
+from loket.server.store.rows import (
     TICKET_COLUMNS,
     TICKET_PLACEHOLDERS,
     ticket_from_row,
     ticket_row,
     user_from_row,
 )
-from server.store.schema import migrate
-from server.store.writer import KeepAndRaise, Writer
-from server.users import Session, User
+from loket.server.store.schema import migrate
+from loket.server.store.writer import KeepAndRaise, Writer
+from loket.server.users import Session, User
 
 T = TypeVar("T")
 

@@ -27,7 +27,7 @@ the time, and answers with messages to send and reads to make. `shell.TicketFeed
 those with asyncio, the store and the phones' subscriptions.
 """
 
-from server.ticketfeed.entry import Followed
-from server.ticketfeed.shell import TicketFeed
+from loket.server.ticketfeed.entry import Followed
+from loket.server.ticketfeed.shell import TicketFeed
 
 __all__ = ["Followed", "TicketFeed"]

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic
 
-from server.domain.estimate import Estimate
-from server.domain.site import Site
-from server.domain.ticket import PublicTicket, Status, Ticket
-from server.hub import Message
-from server.protocol import SNAPSHOT, Event
-from server.ticketfeed.encode import encode
-from server.ticketfeed.entry import Followed, P
-from server.ticketfeed.facts import facts
-from server.ticketfeed.site import SiteState, shift
+from loket.server.domain.estimate import Estimate
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import PublicTicket, Status, Ticket
+from loket.server.hub import Message
+from loket.server.protocol import SNAPSHOT, Event
+from loket.server.ticketfeed.encode import encode
+from loket.server.ticketfeed.entry import Followed, P
+from loket.server.ticketfeed.facts import facts
+from loket.server.ticketfeed.site import SiteState, shift
 
 MOVED = "ticket.moved"
 SETTLE_S = 0.5  # a move this soon after a read may be in it already: read again instead

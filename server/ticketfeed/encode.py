@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from server.domain.estimate import Estimate
-from server.protocol import encoded
+from loket.server.domain.estimate import Estimate
+from loket.server.protocol import encoded
 
 
 def encode(

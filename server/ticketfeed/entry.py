@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
-from server.domain.estimate import Estimate
-from server.domain.ticket import PublicTicket, Status, Ticket
-from server.protocol import dumps
+from loket.server.domain.estimate import Estimate
+from loket.server.domain.ticket import PublicTicket, Status, Ticket
+from loket.server.protocol import dumps
 
 P = TypeVar("P", bound=Hashable)  # a phone, to the core only a name to send to
 

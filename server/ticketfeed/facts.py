@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.domain.events import Called, Closed, Issued, Transferred, Waiting
-from server.domain.ticket import PublicTicket
-from server.protocol import Event
+from loket.server.domain.events import Called, Closed, Issued, Transferred, Waiting
+from loket.server.domain.ticket import PublicTicket
+from loket.server.protocol import Event
 
 
 @dataclass(frozen=True, slots=True)

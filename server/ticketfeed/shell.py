@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from server.domain.estimate import Estimate
-from server.domain.site import Site
-from server.domain.ticket import Ticket
-from server.hub import Message, Sink, Subscription
-from server.protocol import Event
-from server.ticketfeed.core import FeedCore, FirstRead, Send
-from server.ticketfeed.entry import Followed
+from loket.server.domain.estimate import Estimate
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Ticket
+from loket.server.hub import Message, Sink, Subscription
+from loket.server.protocol import Event
+from loket.server.ticketfeed.core import FeedCore, FirstRead, Send
+from loket.server.ticketfeed.entry import Followed
 
 REFRESH_S = 30.0  # estimates also change with time alone (a counter going quiet)
 PHONE_BACKLOG = 16  # messages a slow phone may owe before it is closed and resyncs

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Generic
 
-from server.domain.estimate import Estimate, Forecast, WaitEstimator
-from server.domain.site import Site
-from server.ticketfeed.entry import Followed, P
-from server.ticketfeed.facts import Facts
+from loket.server.domain.estimate import Estimate, Forecast, WaitEstimator
+from loket.server.domain.site import Site
+from loket.server.ticketfeed.entry import Followed, P
+from loket.server.ticketfeed.facts import Facts
 
 
 class SiteState(Generic[P]):

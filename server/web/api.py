@@ -8,17 +8,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.config import LANG
-from server.domain.error_codes import ErrorCode
-from server.errors import Invalid
-from server.protocol import snapshot_message
-from server.service import SESSION_LIFETIME, LoketService
-from server.store import Result
-from server.users import User
-from server.web import auth
-from server.web.body import field, json_object, string_list
-from server.web.ratelimit import limit
-from server.web.tickets import known_id
+from loket.server.config import LANG
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.errors import Invalid
+from loket.server.protocol import snapshot_message
+from loket.server.service import SESSION_LIFETIME, LoketService
+from loket.server.store import Result
+from loket.server.users import User
+from loket.server.web import auth
+from loket.server.web.body import field, json_object, string_list
+from loket.server.web.ratelimit import limit
+from loket.server.web.tickets import known_id
 
 MAX_IDEMPOTENCY_KEY = 200
 

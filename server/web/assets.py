@@ -12,13 +12,13 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
-from server import __version__
+from loket.server import __version__
 
 # What server/app.py serves: URL prefix → (package, folder within it); longest prefix first
 ASSET_MOUNTS = {
-    "/static/displays": ("displays", "assets"),
-    "/static/counter": ("counter_client", "assets"),
-    "/static": ("static", "."),
+    "/static/displays": ("loket.displays", "assets"),
+    "/static/counter": ("loket.counter_client", "assets"),
+    "/static": ("loket.static", "."),
 }
 
 

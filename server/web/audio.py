@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.announce.cache import KEY
-from server.announce.library import AudioLibrary
-from server.announce.pcm import AudioFormatError
-from server.announce.speech_errors import SpeechUnavailable
-from server.domain.error_codes import ErrorCode
-from server.domain.errors import NotFound
-from server.errors import Unavailable
+from loket.server.announce.cache import KEY
+from loket.server.announce.library import AudioLibrary
+from loket.server.announce.pcm import AudioFormatError
+from loket.server.announce.speech_errors import SpeechUnavailable
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import NotFound
+from loket.server.errors import Unavailable
 
 log = logging.getLogger("loket")
 FOREVER = "public, max-age=31536000, immutable"  # a segment URL never changes meaning

@@ -6,10 +6,10 @@ import secrets
 
 from starlette.requests import HTTPConnection
 
-from server.domain.error_codes import ErrorCode
-from server.errors import Forbidden, Unauthorized
-from server.service import LoketService
-from server.users import Role, Session, User
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.errors import Forbidden, Unauthorized
+from loket.server.service import LoketService
+from loket.server.users import Role, Session, User
 
 SESSION_COOKIE = "loket_session"
 CSRF_COOKIE = "loket_csrf"

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 
-from server.domain.error_codes import ErrorCode
-from server.errors import Invalid, ServiceError
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.errors import Invalid, ServiceError
 
 T = TypeVar("T")
 MAX_BODY = 64 * 1024

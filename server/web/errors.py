@@ -8,10 +8,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.domain.error_codes import ErrorCode
-from server.domain.errors import DomainError, NotFound
-from server.errors import RateLimited, ServiceError
-from server.store import StoreUnavailable
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import DomainError, NotFound
+from loket.server.errors import RateLimited, ServiceError
+from loket.server.store import StoreUnavailable
 
 log = logging.getLogger("loket")
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from server.domain.site import Names, Site
-from server.web.templating import PageTemplates
+from loket.server.domain.site import Names, Site
+from loket.server.web.templating import PageTemplates
 
 
 @dataclass(frozen=True, slots=True)

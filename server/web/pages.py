@@ -9,18 +9,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.domain.errors import NotFound
-from server.domain.site import Names, Site
-from server.i18n.formatting import day_text, moment_text
-from server.service import LoketService
-from server.web.assets import asset_version
-from server.web.language import choose, direction, language_name
-from server.web.multilingual import Labels
-from server.web.qr import qr_svg, ticket_url
-from server.web.ratelimit import limit
-from server.web.strings import page_strings
-from server.web.templating import PageTemplates
-from server.web.tickets import known_id
+from loket.server.domain.errors import NotFound
+from loket.server.domain.site import Names, Site
+from loket.server.i18n.formatting import day_text, moment_text
+from loket.server.service import LoketService
+from loket.server.web.assets import asset_version
+from loket.server.web.language import choose, direction, language_name
+from loket.server.web.multilingual import Labels
+from loket.server.web.qr import qr_svg, ticket_url
+from loket.server.web.ratelimit import limit
+from loket.server.web.strings import page_strings
+from loket.server.web.templating import PageTemplates
+from loket.server.web.tickets import known_id
 
 
 def templates(pseudo: bool = False) -> PageTemplates:

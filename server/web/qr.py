@@ -15,10 +15,10 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.domain.ticket import Ticket
-from server.service import LoketService
-from server.web.ratelimit import limit
-from server.web.tickets import known_id
+from loket.server.domain.ticket import Ticket
+from loket.server.service import LoketService
+from loket.server.web.ratelimit import limit
+from loket.server.web.tickets import known_id
 
 # the link never changes for a ticket; a day covers its whole life
 CACHE = "public, max-age=86400"

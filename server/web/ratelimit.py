@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from starlette.requests import HTTPConnection
 
-from server.errors import RateLimited
+from loket.server.errors import RateLimited
 
 MAX_ADDRESSES = 10_000  # buckets kept; full ones are forgotten first
 

@@ -15,15 +15,15 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.displays import parse_hello
-from server.domain.error_codes import ErrorCode
-from server.domain.errors import NotFound
-from server.hub import Message
-from server.protocol import control, dumps, error_message, replayed, snapshot_message
-from server.service import LoketService
-from server.store import Snapshot, StoreUnavailable
-from server.web import eager
-from server.web.close_codes import CloseCode
+from loket.server.displays import parse_hello
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import NotFound
+from loket.server.hub import Message
+from loket.server.protocol import control, dumps, error_message, replayed, snapshot_message
+from loket.server.service import LoketService
+from loket.server.store import Snapshot, StoreUnavailable
+from loket.server.web import eager
+from loket.server.web.close_codes import CloseCode
 
 Refuse = Callable[[ErrorCode, str], Awaitable[None]]
 

@@ -8,10 +8,10 @@ import gettext
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
-from server import __version__
-from server.i18n.catalogs import Catalogs
-from server.i18n.pseudo import PSEUDO_LANG, PseudoTranslations
-from server.web.language import offered
+from loket.server import __version__
+from loket.server.i18n.catalogs import Catalogs
+from loket.server.i18n.pseudo import PSEUDO_LANG, PseudoTranslations
+from loket.server.web.language import offered
 
 
 class PageTemplates:
@@ -40,8 +40,8 @@ class PageTemplates:
             env = Environment(
                 loader=ChoiceLoader(
                     [
-                        PackageLoader("displays", "templates"),
-                        PackageLoader("counter_client", "templates"),
+                        PackageLoader("loket.displays", "templates"),
+                        PackageLoader("loket.counter_client", "templates"),
                     ]
                 ),
                 autoescape=select_autoescape(["html"]),

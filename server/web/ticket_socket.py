@@ -16,17 +16,17 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.domain.error_codes import ErrorCode
-from server.domain.errors import NotFound
-from server.errors import RateLimited
-from server.hub import Message
-from server.service import LoketService
-from server.store import StoreUnavailable
-from server.ticketfeed import Followed
-from server.web.close_codes import CloseCode
-from server.web.ratelimit import limit
-from server.web.sockets import STORE_AWAY, Connection, pong, refuse_and_close
-from server.web.tickets import known_id
+from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import NotFound
+from loket.server.errors import RateLimited
+from loket.server.hub import Message
+from loket.server.service import LoketService
+from loket.server.store import StoreUnavailable
+from loket.server.ticketfeed import Followed
+from loket.server.web.close_codes import CloseCode
+from loket.server.web.ratelimit import limit
+from loket.server.web.sockets import STORE_AWAY, Connection, pong, refuse_and_close
+from loket.server.web.tickets import known_id
 
 
 class TicketConnection(Connection):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from server.domain.errors import NotFound
+from loket.server.domain.errors import NotFound
 
 # Ids are made by the store (secrets.token_urlsafe): URL-safe base64. Anything else is
 # refused before the store is asked, so that junk costs nothing.

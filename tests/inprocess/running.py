@@ -22,12 +22,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.announce.cache import DiskCache
-from server.announce.pcm import Pcm
-from server.app import create_app
-from server.domain.site import Site
-from server.service import LoketService
-from server.settings import Settings
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.pcm import Pcm
+from loket.server.app import create_app
+from loket.server.domain.site import Site
+from loket.server.service import LoketService
+from loket.server.settings import Settings
 from tests.inprocess.wsclient import WsClient
 
 ADMIN_PASSWORD = "admin-test-pass"
@@ -146,7 +146,7 @@ async def running_loket(
 ) -> AsyncIterator[Loket]:
     """The app over `workdir/loket.db`, its lifespan running for the block: started as
     `loket serve` starts it, stopped as it stops (a restart: a second block, same workdir)."""
-    monkeypatch.setattr("server.announce.library.SpeakerLink", QuietSpeech)
+    monkeypatch.setattr("loket.server.announce.library.SpeakerLink", QuietSpeech)
     db = workdir / "loket.db"
     chosen = Settings(
         store=f"sqlite:///{db}",

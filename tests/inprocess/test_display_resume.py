@@ -124,7 +124,7 @@ async def test_after_a_restart_a_resume_is_answered_from_the_stores_history(
 async def test_a_resume_from_before_the_kept_history_gets_a_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("server.store.sqlite.KEEP_EVENTS", 2)  # else 1,000 events
+    monkeypatch.setattr("loket.server.store.sqlite.KEEP_EVENTS", 2)  # else 1,000 events
     async with running_loket(tmp_path, monkeypatch) as loket:
         epoch, seen = await watched(loket, 5)
         # two days on, what is beyond the last KEEP_EVENTS events and a day old goes

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from server.hub import DEFAULT_LIMIT
-from server.web import eager
+from loket.server.hub import DEFAULT_LIMIT
+from loket.server.web import eager
 from tests.inprocess.running import Loket
 from tests.inprocess.wsclient import WsClient
 

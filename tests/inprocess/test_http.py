@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.announce.pcm import Pcm
-from server.config import parse_sites
-from server.web.body import MAX_BODY
+from loket.server.announce.pcm import Pcm
+from loket.server.config import parse_sites
+from loket.server.web.body import MAX_BODY
 from tests.inprocess.running import Loket, running_loket
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from server.config import parse_sites
-from server.hub import DEFAULT_LIMIT
-from server.protocol import Event
-from server.store.sqlite import SqliteStore
+from loket.server.config import parse_sites
+from loket.server.hub import DEFAULT_LIMIT
+from loket.server.protocol import Event
+from loket.server.store.sqlite import SqliteStore
 from tests.inprocess.running import Loket, running_loket
 
 TOO_SLOW = 1013

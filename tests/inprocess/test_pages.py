@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.config import parse_sites
+from loket.server.config import parse_sites
 from tests.inprocess.running import running_loket
 
 SITE = """

@@ -20,7 +20,7 @@ CACHE_S = 0.5
 
 @pytest.fixture
 async def loket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Loket]:
-    monkeypatch.setattr("server.service.SESSION_CACHE_SECONDS", CACHE_S)
+    monkeypatch.setattr("loket.server.service.SESSION_CACHE_SECONDS", CACHE_S)
     async with running_loket(tmp_path, monkeypatch) as running:
         yield running
 

@@ -238,7 +238,7 @@ def speech_processes(pid: int) -> list[int]:
     return [
         int(child)
         for child in children
-        if b"server.announce.speaker" in Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"loket.server.announce.speaker" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from server.logs import log_config
+from loket.server.logs import log_config
 from tests.support.server import LoketServer
 
 

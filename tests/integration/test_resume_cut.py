@@ -19,11 +19,11 @@ from typing import Any
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.app import create_app
-from server.hub import Hub, Message
-from server.service import LoketService
-from server.settings import Settings
-from server.users import Role, User
+from loket.server.app import create_app
+from loket.server.hub import Hub, Message
+from loket.server.service import LoketService
+from loket.server.settings import Settings
+from loket.server.users import Role, User
 from tests.support.processes import free_port
 from tests.support.redis import redis_server, redis_url  # noqa: F401  (fixtures)
 from tests.support.waiting import receive_async, wait_until_async

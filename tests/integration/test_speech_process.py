@@ -16,15 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.announce import Announcer
-from server.announce.cache import DiskCache
-from server.announce.library import LATE_S, AudioLibrary
-from server.announce.pcm import Pcm
-from server.announce.renderer import Renderer
-from server.announce.speaker_link import SpeakerGone, SpeakerLink
-from server.announce.speech_errors import SpeechLate, SpeechUnavailable
-from server.announce.voicepack import load_packs
-from server.config import load_sites, parse_sites
+from loket.server.announce import Announcer
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.library import LATE_S, AudioLibrary
+from loket.server.announce.pcm import Pcm
+from loket.server.announce.renderer import Renderer
+from loket.server.announce.speaker_link import SpeakerGone, SpeakerLink
+from loket.server.announce.speech_errors import SpeechLate, SpeechUnavailable
+from loket.server.announce.voicepack import load_packs
+from loket.server.config import load_sites, parse_sites
 from tests.support.waiting import wait_until_async
 from tests.unit.test_speech_process import NOW, Clock, HeldLink
 

@@ -14,7 +14,7 @@ import segno
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from server.web.qr import qr_svg
+from loket.server.web.qr import qr_svg
 from tests.integration.conftest import login
 from tests.support.server import LoketServer
 from tests.support.waiting import receive

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from server.i18n.check import catalog_paths, read_catalog
+from loket.server.i18n.check import catalog_paths, read_catalog
 from tests.support.server import LoketServer
 
 

@@ -36,9 +36,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from server.app import create_app
-from server.settings import Settings
-from server.store.schema import MIGRATIONS
+from loket.server.app import create_app
+from loket.server.settings import Settings
+from loket.server.store.schema import MIGRATIONS
 from tests.support.redis import redis_server, redis_url  # noqa: F401  (fixtures)
 from tests.upgrade import scenario
 from tests.upgrade.stores import load_redis, read_dump, schema_version

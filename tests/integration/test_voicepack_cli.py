@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect
 
-from server.announce.keys import segment_key
-from server.announce.voicepack import VoicePack
-from server.domain.announcements import Voice
+from loket.server.announce.keys import segment_key
+from loket.server.announce.voicepack import VoicePack
+from loket.server.domain.announcements import Voice
 from tests.integration.conftest import login
 from tests.support.server import LoketServer, loket_command
 from tests.support.waiting import receive
@@ -26,7 +26,7 @@ def run_loket(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def site_with_packs(folder: Path, packs: str) -> Path:
-    demo = resources.files("server").joinpath("demo.toml").read_text(encoding="utf-8")
+    demo = resources.files("loket.server").joinpath("demo.toml").read_text(encoding="utf-8")
     config = folder / "office.toml"
     config.write_text(demo + f'\n[sites.announcements]\nvoice_packs = "{packs}"\n', "utf-8")
     return config

@@ -8,8 +8,8 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.domain.ticket import Ticket
-from server.store.redis.records import ORDER_WIDTH, member
+from loket.server.domain.ticket import Ticket
+from loket.server.store.redis.records import ORDER_WIDTH, member
 from tests.support.redis import RedisServer
 from tests.unit.test_numbers import TICKETS
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from server.announce import Announcer
-from server.config import load_sites
-from server.domain import QueueEmpty
-from server.domain.site import Site
-from server.protocol import Event
-from server.store import Stamp, StoreUnavailable
-from server.store.redis import RedisStore
+from loket.server.announce import Announcer
+from loket.server.config import load_sites
+from loket.server.domain import QueueEmpty
+from loket.server.domain.site import Site
+from loket.server.protocol import Event
+from loket.server.store import Stamp, StoreUnavailable
+from loket.server.store.redis import RedisStore
 from tests.support.redis import RedisServer
 from tests.support.waiting import wait_until_async
 
@@ -332,7 +332,7 @@ async def test_a_failover_that_lost_published_events_starts_a_new_epoch(
 
 
 async def test_processes_share_users_and_sessions(redis_url: str) -> None:
-    from server.users import Role, User
+    from loket.server.users import Role, User
 
     async with processes(redis_url, 2) as (one, two):
         clerk = User("clerk", Role.STAFF, None)
@@ -348,7 +348,7 @@ async def test_processes_share_users_and_sessions(redis_url: str) -> None:
 async def test_with_replicas_asked_an_answer_waits_for_the_replica(tmp_path: Path) -> None:
     """`?replicas=1`: no answer before the replica has the write (Redis WAIT); a replica
     that cannot confirm holds each answer up for at most WAIT_MS, and then Loket goes on."""
-    from server.store.redis.scripts import WAIT_MS
+    from loket.server.store.redis.scripts import WAIT_MS
 
     with (
         RedisServer(tmp_path / "master").running() as master,

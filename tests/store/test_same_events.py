@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from server.announce import Announcer
-from server.config import load_sites
-from server.domain import Status
-from server.protocol import Event
-from server.store import Stamp, open_store
+from loket.server.announce import Announcer
+from loket.server.config import load_sites
+from loket.server.domain import Status
+from loket.server.protocol import Event
+from loket.server.store import Stamp, open_store
 
 SITES = load_sites(None)
 ANNOUNCE = Announcer().announcement

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from server.announce import Announcer
-from server.config import load_sites
-from server.domain import NoCurrentTicket, NotFound, QueueEmpty, Status
-from server.protocol import Event
-from server.store import Stamp, Store, open_store
-from server.store.base import KEEP_EVENTS, ReplayedError
-from server.users import Role, User
+from loket.server.announce import Announcer
+from loket.server.config import load_sites
+from loket.server.domain import NoCurrentTicket, NotFound, QueueEmpty, Status
+from loket.server.protocol import Event
+from loket.server.store import Stamp, Store, open_store
+from loket.server.store.base import KEEP_EVENTS, ReplayedError
+from loket.server.users import Role, User
 
 SITES = load_sites(None)
 ANNOUNCE = Announcer().announcement

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.store.writer import KeepAndRaise, Writer
+from loket.server.store.writer import KeepAndRaise, Writer
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The installed Loket must be this checkout's code: integration tests run it."""
+"""The installed Loket must be this checkout's code: every test runs it (the folders
+server/, displays/, ... are installed as loket.server, loket.displays, ...)."""
 
 import hashlib
 from functools import cache
@@ -36,14 +37,12 @@ def installed_copy_problem() -> str | None:
     """Why the installed `loket` is not this checkout's code, or None when it is."""
     import importlib.util
 
-    spec = importlib.util.find_spec("server")
-    assert spec is not None and spec.origin is not None
-    installed_root = Path(spec.origin).resolve().parent.parent
+    spec = importlib.util.find_spec("loket.server")
+    if spec is None or spec.origin is None:
+        return "Loket is not installed: run ./scripts/test (it installs) or `pip install .`."
+    installed_root = Path(spec.origin).resolve().parent.parent  # site-packages/loket
     if installed_root == CHECKOUT:
-        site = Path(__import__("sysconfig").get_paths()["purelib"])
-        if not (site / "server").is_dir():
-            return None  # an editable install: the checkout is what runs
-        installed_root = site
+        return None  # an editable install: the checkout is what runs
     if _digest(installed_root) != _digest(CHECKOUT):
         return (
             "The installed Loket differs from this checkout: run ./scripts/test "

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from server.announce import Announcer
-from server.announce.cache import DiskCache
-from server.announce.library import AudioLibrary
-from server.config import ConfigError, load_sites, parse_sites
-from server.domain.announcements import Voice
-from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
+from loket.server.announce import Announcer
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.library import AudioLibrary
+from loket.server.config import ConfigError, load_sites, parse_sites
+from loket.server.domain.announcements import Voice
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Status, Ticket
 
 NOW = datetime(2026, 11, 28, 8, 15, 2, 123_000, tzinfo=UTC)
 NOW_MS = 1_795_853_702_123  # 2026-11-28T08:15:02.123Z

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from server import __version__
-from server.web import pages
-from server.web.assets import ASSET_MOUNTS, asset_version, digest, package_folder
+from loket.server import __version__
+from loket.server.web import pages
+from loket.server.web.assets import ASSET_MOUNTS, asset_version, digest, package_folder
 
 
 def assets(root: Path) -> list[Path]:

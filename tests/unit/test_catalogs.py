@@ -1,24 +1,27 @@
 """The translation catalogs: complete, placeholders kept, plural forms as CLDR has them."""
 
+from pathlib import Path
+
 import pytest
 from babel import Locale
 from babel.messages.catalog import Message
 
-from server.i18n.catalogs import Catalogs
-from server.i18n.check import catalog_paths, catalog_problems, message_problems, read_catalog
-from server.i18n.pseudo import PseudoTranslations, pseudo
-from server.web.strings import PAGE_STRINGS
+from loket.server.i18n.catalogs import Catalogs
+from loket.server.i18n.check import catalog_paths, catalog_problems, message_problems, read_catalog
+from loket.server.i18n.pseudo import PseudoTranslations, pseudo
+from loket.server.web.strings import PAGE_STRINGS
 
+LOCALE = Path(__file__).resolve().parents[2] / "server" / "locale"  # the checkout's
 LANGUAGES = ("id", "en", "az", "ru")
 
 
 def test_there_is_a_catalog_for_each_ui_language() -> None:
-    assert set(catalog_paths()) == set(LANGUAGES)
+    assert set(catalog_paths(LOCALE)) == set(LANGUAGES)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_catalog_is_complete(lang: str) -> None:
-    catalog = read_catalog(catalog_paths()[lang])
+    catalog = read_catalog(catalog_paths(LOCALE)[lang])
     assert catalog_problems(catalog) == []
     assert len([m for m in catalog if m.id]) >= 100  # every page's strings, not a stub
 
@@ -26,8 +29,8 @@ def test_every_catalog_is_complete(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_each_catalog_has_the_template_s_every_string(lang: str) -> None:
     """scripts/i18n was run after the last change of a UI text."""
-    template = read_catalog(catalog_paths()[lang].parent.parent.parent / "loket.pot")
-    catalog = read_catalog(catalog_paths()[lang])
+    template = read_catalog(LOCALE / "loket.pot")
+    catalog = read_catalog(catalog_paths(LOCALE)[lang])
     wanted = {(m.context, m.id) for m in template if m.id}
     assert wanted - {(m.context, m.id) for m in catalog if m.id} == set()
 

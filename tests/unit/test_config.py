@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ConfigError, load_sites, parse_sites
+from loket.server.config import ConfigError, load_sites, parse_sites
 
 GOOD = """
 [[sites]]

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.displays import MAX_PER_SITE, DisplayRegistry, parse_hello
+from loket.server.displays import MAX_PER_SITE, DisplayRegistry, parse_hello
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from server.domain.estimate import Estimate, WaitEstimator
+from loket.server.domain.estimate import Estimate, WaitEstimator
 
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 

@@ -3,10 +3,10 @@ import json
 
 from starlette.requests import Request
 
-from server.hub import Hub, Message
-from server.i18n.catalogs import Catalogs
-from server.protocol import replayed
-from server.web.language import choose, language_name, offered
+from loket.server.hub import Hub, Message
+from loket.server.i18n.catalogs import Catalogs
+from loket.server.protocol import replayed
+from loket.server.web.language import choose, language_name, offered
 
 
 def request(query: str = "", accept: str | None = None) -> Request:

@@ -1,6 +1,6 @@
 """Freed heap memory goes back to the system (server/memory.py)."""
 
-from server.memory import give_back_free_memory
+from loket.server.memory import give_back_free_memory
 
 
 def _rss_mb() -> int:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.announce.words import (
+from loket.server.announce.words import (
     cardinal,
     counter_words,
     letters,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.numbers import figures, following_number, format_number, parse_number
-from server.domain.ticket import Status, Ticket
-from server.store.redis.records import ORDER_WIDTH, member
+from loket.server.domain.numbers import figures, following_number, format_number, parse_number
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.store.redis.records import ORDER_WIDTH, member
 
 SERVICES = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=1, max_size=3)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.web.strings import PAGE_STRINGS, page_strings
+from loket.server.web.strings import PAGE_STRINGS, page_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_SCRIPTS = {

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.announce.words import counter_words, ticket_words
-from server.domain.events import Issued
-from server.domain.ticket import PublicTicket, Status
-from server.protocol import Event, dumps, encoded, envelope, error_message, iso_ms, replayed
+from loket.server.announce.words import counter_words, ticket_words
+from loket.server.domain.events import Issued
+from loket.server.domain.ticket import PublicTicket, Status
+from loket.server.protocol import Event, dumps, encoded, envelope, error_message, iso_ms, replayed
 
 NOON = datetime(2026, 1, 1, 12, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.config import load_sites
-from server.domain import NoCurrentTicket, NotFound, QueueEmpty, SiteQueue, Status, commands
+from loket.server.config import load_sites
+from loket.server.domain import NoCurrentTicket, NotFound, QueueEmpty, SiteQueue, Status, commands
 
 START = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
 

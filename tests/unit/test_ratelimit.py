@@ -1,6 +1,6 @@
 """The token buckets of the visitors' ticket endpoints (server/web/ratelimit.py)."""
 
-from server.web.ratelimit import TokenBuckets, _loopback
+from loket.server.web.ratelimit import TokenBuckets, _loopback
 
 
 class Clock:

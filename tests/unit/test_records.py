@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from server.domain.events import (
+from loket.server.domain.events import (
     Called,
     Done,
     EventType,
@@ -20,10 +20,10 @@ from server.domain.events import (
     Transferred,
     payload_from_json,
 )
-from server.domain.speech import Announcement, Segment
-from server.domain.ticket import PublicTicket, Status, Ticket
-from server.store.redis.records import new_record, record, ticket_from_record
-from server.store.rows import ticket_from_row, ticket_row
+from loket.server.domain.speech import Announcement, Segment
+from loket.server.domain.ticket import PublicTicket, Status, Ticket
+from loket.server.store.redis.records import new_record, record, ticket_from_record
+from loket.server.store.rows import ticket_from_row, ticket_row
 
 ISSUED_AT = datetime(2026, 12, 1, 1, 2, 3, 456000, tzinfo=UTC)  # the wire has ms
 CALLED = Ticket(

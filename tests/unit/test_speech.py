@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.announce.cache import DiskCache
-from server.announce.chime import chime
-from server.announce.espeak import Espeak, SpeechError
-from server.announce.pcm import PEAK_LIMIT, TARGET_RMS_DBFS, AudioFormatError, Pcm, joined
-from server.announce.words import counter_words, ticket_words
-from server.domain.announcements import DEFAULT_TEMPLATES, Voice
+from loket.server.announce.cache import DiskCache
+from loket.server.announce.chime import chime
+from loket.server.announce.espeak import Espeak, SpeechError
+from loket.server.announce.pcm import PEAK_LIMIT, TARGET_RMS_DBFS, AudioFormatError, Pcm, joined
+from loket.server.announce.words import counter_words, ticket_words
+from loket.server.domain.announcements import DEFAULT_TEMPLATES, Voice
 
 RATE = 22050
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from server.announce.backlog import Backlog
-from server.announce.renderer import Renderer
-from server.announce.speaker_link import SpeakerLink
-from server.announce.speech_errors import SpeechBusy, SpeechLate, SpeechUnavailable
+from loket.server.announce.backlog import Backlog
+from loket.server.announce.renderer import Renderer
+from loket.server.announce.speaker_link import SpeakerLink
+from loket.server.announce.speech_errors import SpeechBusy, SpeechLate, SpeechUnavailable
 from tests.support.waiting import wait_until_async
 
 NOW = 1_800_000_000.0
@@ -167,8 +167,8 @@ async def test_speech_that_cannot_be_had_is_a_503_with_its_reason(
     import httpx
     from starlette.applications import Starlette
 
-    from server.web import audio
-    from server.web.errors import HANDLERS
+    from loket.server.web import audio
+    from loket.server.web.errors import HANDLERS
 
     app = Starlette(routes=audio.ROUTES, exception_handlers=HANDLERS)
     app.state.service = SimpleNamespace(audio=Refusing(error))

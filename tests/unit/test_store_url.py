@@ -2,8 +2,8 @@
 
 import pytest
 
-from server.store import is_shared
-from server.store.redis.connection import Address, Sentinels
+from loket.server.store import is_shared
+from loket.server.store.redis.connection import Address, Sentinels
 
 
 def test_plain_redis_keeps_its_own_options_and_takes_out_loket_s() -> None:

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.domain import IllegalTransition, Status, Ticket
+from loket.server.domain import IllegalTransition, Status, Ticket
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 

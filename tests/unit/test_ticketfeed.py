@@ -17,19 +17,19 @@ from typing import Any
 
 import pytest
 
-from server.config import load_sites
-from server.domain import commands
-from server.domain.commands import Outcome
-from server.domain.errors import DomainError, NotFound
-from server.domain.estimate import Estimate
-from server.domain.queue import SiteQueue
-from server.domain.ticket import Status, Ticket
-from server.hub import Message
-from server.protocol import Event, dumps, envelope
-from server.ticketfeed import TicketFeed, shell
-from server.ticketfeed.core import READ_TRIES, SETTLE_S, FeedCore, FirstRead, Send
-from server.ticketfeed.encode import encode
-from server.ticketfeed.entry import Followed
+from loket.server.config import load_sites
+from loket.server.domain import commands
+from loket.server.domain.commands import Outcome
+from loket.server.domain.errors import DomainError, NotFound
+from loket.server.domain.estimate import Estimate
+from loket.server.domain.queue import SiteQueue
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.hub import Message
+from loket.server.protocol import Event, dumps, envelope
+from loket.server.ticketfeed import TicketFeed, shell
+from loket.server.ticketfeed.core import READ_TRIES, SETTLE_S, FeedCore, FirstRead, Send
+from loket.server.ticketfeed.encode import encode
+from loket.server.ticketfeed.entry import Followed
 
 SITE = load_sites(None)[0]  # the demo site: counters 1 and 2 call A, 3 and 4 B, 6 all
 EPOCH = "test-epoch"

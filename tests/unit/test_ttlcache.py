@@ -1,4 +1,4 @@
-from server.ttlcache import TtlCache
+from loket.server.ttlcache import TtlCache
 
 
 def test_entries_expire_and_can_be_dropped() -> None:

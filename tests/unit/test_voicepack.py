@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.announce.pcm import Pcm
-from server.announce.voicepack import VoicePack, load_packs, runs, split
-from server.config import ConfigError, load_sites
+from loket.server.announce.pcm import Pcm
+from loket.server.announce.voicepack import VoicePack, load_packs, runs, split
+from loket.server.config import ConfigError, load_sites
 
 
 def tone(path: Path, ms: int, amplitude: float = 0.3, rate: int = 22050, pad_ms: int = 300) -> None:

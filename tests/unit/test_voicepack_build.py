@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from server.announce import Announcer
-from server.announce.voicepack import VoicePack
-from server.announce.voicepack_build import build, slug, write_pack
-from server.config import load_sites, parse_sites
-from server.domain.site import Site
+from loket.server.announce import Announcer
+from loket.server.announce.voicepack import VoicePack
+from loket.server.announce.voicepack_build import build, slug, write_pack
+from loket.server.config import load_sites, parse_sites
+from loket.server.domain.site import Site
 
 DEMO = load_sites(None)[0]
 

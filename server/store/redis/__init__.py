@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from server.store.redis.store import RedisStore
+from loket.server.store.redis.store import RedisStore
 
 __all__ = ["RedisStore"]

@@ -34,7 +34,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.store.base import StoreUnavailable
+from loket.server.store.base import StoreUnavailable
 
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 1.5

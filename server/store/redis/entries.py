@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.domain.events import payload_from_json
-from server.protocol import Event
+from loket.server.domain.events import payload_from_json
+from loket.server.protocol import Event
 
 
 @dataclass(frozen=True, slots=True)

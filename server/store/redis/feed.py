@@ -24,10 +24,10 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from server.store.base import Publish
-from server.store.redis import keys
-from server.store.redis.entries import Entry, from_message
-from server.store.redis.scripts import Scripts
+from loket.server.store.base import Publish
+from loket.server.store.redis import keys
+from loket.server.store.redis.entries import Entry, from_message
+from loket.server.store.redis.scripts import Scripts
 
 PAGE = 1000
 REACH_WAIT = 0.25  # a caller waits this long for its event to come round, then reads it

@@ -18,16 +18,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from server.domain import commands
-from server.domain.commands import Change, Outcome
-from server.domain.events import EventType
-from server.domain.queue import SiteQueue
-from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
-from server.protocol import dumps
-from server.store.answers import answer_body
-from server.store.base import Announce, Result, Stamp
-from server.store.redis.records import (
+from loket.server.domain import commands
+from loket.server.domain.commands import Change, Outcome
+from loket.server.domain.events import EventType
+from loket.server.domain.queue import SiteQueue
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.protocol import dumps
+from loket.server.store.answers import answer_body
+from loket.server.store.base import Announce, Result, Stamp
+from loket.server.store.redis.records import (
     NUMBER,
     SEQ,
     WAITING,

@@ -16,9 +16,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.domain.ticket import Ticket, call_order
-from server.protocol import dumps
-from server.store.rows import ticket_from_values, ticket_values
+from loket.server.domain.ticket import Ticket, call_order
+from loket.server.protocol import dumps
+from loket.server.store.rows import ticket_from_values, ticket_values
 
 # the fields of a record written as an array (every release up to bed7891), in order
 V1_FIELDS = (

@@ -15,13 +15,13 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from server.domain.numbers import DIGITS
-from server.domain.queue import RECENT_CALLS
-from server.domain.site import Site
-from server.protocol import dumps
-from server.store.redis import keys
-from server.store.redis.entries import Entry, from_stream
-from server.store.redis.records import ORDER_WIDTH, SERIAL_WIDTH
+from loket.server.domain.numbers import DIGITS
+from loket.server.domain.queue import RECENT_CALLS
+from loket.server.domain.site import Site
+from loket.server.protocol import dumps
+from loket.server.store.redis import keys
+from loket.server.store.redis.entries import Entry, from_stream
+from loket.server.store.redis.records import ORDER_WIDTH, SERIAL_WIDTH
 
 WAIT_MS = 500  # a replica that does not confirm by then is given up on for this answer
 log = logging.getLogger("loket.store.redis")
@@ -30,7 +30,7 @@ NAMES = ("epoch", "command", "peek", "snapshot", "history", "trim", "prune")
 
 
 def _source(name: str) -> str:
-    return files("server.store.redis").joinpath(f"lua/{name}.lua").read_text(encoding="utf-8")
+    return files("loket.server.store.redis").joinpath(f"lua/{name}.lua").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,14 +18,14 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from server.domain.board import Board
-from server.domain.errors import NotFound
-from server.domain.queue import Call
-from server.domain.site import Site
-from server.domain.ticket import Status, Ticket
-from server.protocol import Event, dumps
-from server.store.answers import replay
-from server.store.base import (
+from loket.server.domain.board import Board
+from loket.server.domain.errors import NotFound
+from loket.server.domain.queue import Call
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Status, Ticket
+from loket.server.protocol import Event, dumps
+from loket.server.store.answers import replay
+from loket.server.store.base import (
     KEEP_EVENTS,
     KEEP_HISTORY,
     KEEP_IDEMPOTENCY,
@@ -37,14 +37,14 @@ from server.store.base import (
     StoreUnavailable,
     new_ticket_id,
 )
-from server.store.redis import keys, plans
-from server.store.redis.connection import Address, connect, reachable
-from server.store.redis.feed import PAGE, Feed
-from server.store.redis.plans import Plan, View
-from server.store.redis.records import member, ticket_from_record
-from server.store.redis.scripts import Reply, Scripts
-from server.store.rows import user_from_row
-from server.users import Session, User
+from loket.server.store.redis import keys, plans
+from loket.server.store.redis.connection import Address, connect, reachable
+from loket.server.store.redis.feed import PAGE, Feed
+from loket.server.store.redis.plans import Plan, View
+from loket.server.store.redis.records import member, ticket_from_record
+from loket.server.store.redis.scripts import Reply, Scripts
+from loket.server.store.rows import user_from_row
+from loket.server.users import Session, User
 
 TRIES = 20  # a command read, then found changed when it ran: read again, this often
 FIRST_K = 1  # the options a call prepares, doubled after each stale try...
