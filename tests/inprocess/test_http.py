@@ -13,6 +13,7 @@ from loket.server.announce.pcm import Pcm
 from loket.server.config import parse_sites
 from loket.server.web.body import MAX_BODY
 from tests.inprocess.running import Loket, running_loket
+from tests.support.sites import small_site
 
 
 def code(answer: httpx.Response, status: int) -> str:
@@ -96,22 +97,7 @@ async def test_a_segment_whose_speech_failed_is_a_503(loket: Loket) -> None:
     assert code(await loket.http.get(url), 503) == "speech_failed"
 
 
-CHIMED = """
-[[sites]]
-id = "chimed"
-name = { en = "Chimed office" }
-timezone = "Asia/Jakarta"
-languages = ["en"]
-[sites.announcements]
-chime = "ding.wav"
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A"]
-"""
+CHIMED = small_site("chimed", "Chimed office", '[sites.announcements]\nchime = "ding.wav"')
 
 
 async def test_the_offices_chime_and_a_chime_file_that_went_bad(

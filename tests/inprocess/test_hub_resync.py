@@ -19,38 +19,12 @@ from loket.server.hub import DEFAULT_LIMIT
 from loket.server.protocol import Event
 from loket.server.store.sqlite import SqliteStore
 from tests.inprocess.running import Loket, running_loket
+from tests.support.sites import small_site
 
 TOO_SLOW = 1013
 
 TWO_SITES = parse_sites(
-    """
-[[sites]]
-id = "north"
-name = { en = "North office" }
-timezone = "Asia/Jakarta"
-languages = ["en"]
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A"]
-
-[[sites]]
-id = "south"
-name = { en = "South office" }
-timezone = "Asia/Jakarta"
-languages = ["en"]
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A"]
-""",
-    "two sites",
+    small_site("north", "North office") + small_site("south", "South office"), "two sites"
 )
 
 

@@ -24,11 +24,11 @@ from loket.server.domain.speech import Announcement, Segment
 from loket.server.domain.ticket import PublicTicket, Status, Ticket
 from loket.server.store.redis.records import new_record, record, ticket_from_record
 from loket.server.store.rows import ticket_from_row, ticket_row
+from tests.support.tickets import a_ticket
 
 ISSUED_AT = datetime(2026, 12, 1, 1, 2, 3, 456000, tzinfo=UTC)  # the wire has ms
-CALLED = Ticket(
+CALLED = a_ticket(
     id="x1",
-    site="demo",
     number="B007",
     service="B",
     status=Status.CALLED,

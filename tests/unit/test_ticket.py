@@ -1,42 +1,25 @@
-from datetime import UTC, date, datetime
-
 import pytest
 
-from loket.server.domain import IllegalTransition, Status, Ticket
+from loket.server.domain import IllegalTransition, Status
+from tests.support.tickets import ISSUED, a_ticket
 
-NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-
-
-def waiting(**changes: object) -> Ticket:
-    fields: dict[str, object] = dict(
-        id="t1",
-        site="demo",
-        number="A001",
-        service="A",
-        status=Status.WAITING,
-        priority=False,
-        issued_at=NOW,
-        day=date(2026, 11, 28),
-        serial=1,
-    )
-    fields.update(changes)
-    return Ticket(**fields)  # type: ignore[arg-type]
+NOW = ISSUED
 
 
 def test_call_then_done() -> None:
-    called = waiting().call("3", NOW)
+    called = a_ticket().call("3", NOW)
     assert (called.status, called.counter, called.called_at) == (Status.CALLED, "3", NOW)
     done = called.finish(Status.DONE, NOW)
     assert done.status is Status.DONE and done.finished_at == NOW
 
 
 def test_recall_counts_and_keeps_the_counter() -> None:
-    ticket = waiting().call("2", NOW).recall().recall()
+    ticket = a_ticket().call("2", NOW).recall().recall()
     assert (ticket.recalls, ticket.counter, ticket.status) == (2, "2", Status.CALLED)
 
 
 def test_transfer_waits_again_in_the_other_service_with_its_number() -> None:
-    moved = waiting().call("1", NOW).recall().transfer("B")
+    moved = a_ticket().call("1", NOW).recall().transfer("B")
     assert (moved.status, moved.service, moved.number) == (Status.WAITING, "B", "A001")
     assert (moved.counter, moved.called_at, moved.recalls) == (None, None, 0)
     assert moved.issued_at == NOW
@@ -53,20 +36,20 @@ def test_transfer_waits_again_in_the_other_service_with_its_number() -> None:
 )
 def test_a_waiting_ticket_cannot_be_recalled_closed_or_transferred(move) -> None:
     with pytest.raises(IllegalTransition) as refused:
-        move(waiting())
+        move(a_ticket())
     assert refused.value.code == "illegal_transition"
 
 
 @pytest.mark.parametrize("final", [Status.DONE, Status.NO_SHOW])
 def test_a_closed_ticket_cannot_move_again(final: Status) -> None:
-    closed = waiting().call("1", NOW).finish(final, NOW)
+    closed = a_ticket().call("1", NOW).finish(final, NOW)
     for move in (lambda: closed.call("1", NOW), closed.recall, lambda: closed.transfer("B")):
         with pytest.raises(IllegalTransition):
             move()
 
 
 def test_a_called_ticket_cannot_be_called_again_or_finished_as_waiting() -> None:
-    called = waiting().call("1", NOW)
+    called = a_ticket().call("1", NOW)
     with pytest.raises(IllegalTransition):
         called.call("2", NOW)
     with pytest.raises(IllegalTransition):
@@ -76,7 +59,7 @@ def test_a_called_ticket_cannot_be_called_again_or_finished_as_waiting() -> None
 
 
 def test_json_has_the_contract_fields() -> None:
-    data = waiting(priority=True).to_json()
+    data = a_ticket(priority=True).to_json()
     assert data == {
         "id": "t1",
         "number": "A001",
