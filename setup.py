@@ -4,6 +4,7 @@ the translation catalogs (server/locale/*/LC_MESSAGES/loket.po → .mo) into the
 that an installed Loket has them and nobody commits compiled files by hand. Everything
 else about the package is in pyproject.toml."""
 
+import shutil
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -14,6 +15,9 @@ from setuptools.command.build_py import build_py
 
 class BuildWithCatalogs(build_py):
     def run(self) -> None:
+        # a build/ left by an earlier install would ship its stale files (a module since
+        # removed, or the top-level packages of releases before the loket namespace)
+        shutil.rmtree(self.build_lib, ignore_errors=True)
         super().run()
         for source in Path(self.build_lib, "loket", "server", "locale").glob("*/LC_MESSAGES/*.po"):
             with source.open("rb") as handle:

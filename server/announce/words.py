@@ -6,7 +6,7 @@ from functools import cache
 
 from num2words import num2words
 
-from loket.server.domain.numbers import figures
+from loket.server.domain.numbers import spoken_parts
 
 # English reads a lone "A" as the article: spell letters by their names.
 _ENGLISH_LETTERS = dict(
@@ -53,12 +53,13 @@ def letters(prefix: str, lang: str) -> str:
 
 def ticket_words(number: str, service: str, lang: str, digits: bool = False) -> str:
     """'A015' → 'A lima belas' (id), 'ay fifteen' (en); with `digits` 'A nol satu lima'."""
-    written = figures(number, service)
-    if written is None:
+    parts = spoken_parts(number, service)
+    if parts is None:
         return number
+    prefix, written = parts
     if digits:
-        return " ".join([letters(service, lang), *(cardinal(int(d), lang) for d in written)])
-    return f"{letters(service, lang)} {cardinal(int(written), lang)}"
+        return " ".join([letters(prefix, lang), *(cardinal(int(d), lang) for d in written)])
+    return f"{letters(prefix, lang)} {cardinal(int(written), lang)}"
 
 
 def counter_words(counter_id: str, lang: str) -> str:

@@ -21,6 +21,18 @@ def figures(number: str, service: str) -> str | None:
     return written if written.isascii() and written.isdigit() else None
 
 
+def spoken_parts(number: str, service: str) -> tuple[str, str] | None:
+    """(letters, count as written) to read out: 'A015' → ('A', '015'). A transferred ticket
+    keeps the number of the service it was issued in, so when `number` is not one of
+    `service`'s its letters are what comes before its last digits ('A002' in C → 'A')."""
+    written = figures(number, service)
+    if written is not None:
+        return service, written
+    letters = number.rstrip("0123456789")
+    written = number[len(letters) :]
+    return (letters, written) if letters and written else None
+
+
 def parse_number(number: str, service: str) -> int | None:
     written = figures(number, service)
     return None if written is None else int(written)

@@ -34,7 +34,8 @@ class SiteState(Generic[P]):
                 self.estimator.called(seen.counter, ts)
             elif seen.closing:
                 self.estimator.closed(seen.counter, ts)
-        self.estimator.waiting(seen.waiting, ts)
+        if seen.waiting:  # events of releases before calls carried the counts have none
+            self.estimator.waiting(seen.waiting, ts)
 
     def paces(self, now: datetime) -> Paces[P]:
         return Paces(self.estimator, now)

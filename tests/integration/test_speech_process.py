@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import sys
 import wave
 from collections.abc import AsyncIterator
@@ -180,7 +179,7 @@ async def test_the_speech_process_ends_when_its_parent_is_killed(tmp_path: Path)
     parent = (
         "import asyncio, sys\n"
         "from pathlib import Path\n"
-        "from server.announce.speaker_link import SpeakerLink\n"
+        "from loket.server.announce.speaker_link import SpeakerLink\n"
         "async def main():\n"
         "    link = SpeakerLink(Path(sys.argv[1]), 10**6)\n"
         "    print(await link.render({'key': 'id/' + '0' * 32, 'lang': 'id', 'text': 'satu',"
@@ -188,10 +187,8 @@ async def test_the_speech_process_ends_when_its_parent_is_killed(tmp_path: Path)
         "    await asyncio.sleep(600)\n"
         "asyncio.run(main())\n"
     )
-    here = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", parent, str(tmp_path), stdout=asyncio.subprocess.PIPE, env=env
+    process = await asyncio.create_subprocess_exec(  # the installed package, as every test
+        sys.executable, "-c", parent, str(tmp_path), stdout=asyncio.subprocess.PIPE
     )
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 30)

@@ -101,6 +101,16 @@ def test_every_language_has_a_template_and_keeps_the_site_order() -> None:
     assert {s.lang: s.text for s in segments} == SAID
 
 
+def test_a_transferred_ticket_is_called_by_the_number_it_was_given() -> None:
+    """A002 sent on to service B keeps its number: its letters are A's, said as such."""
+    (segment, *_) = Announcer().segments(site(), "A002", "B", "3")
+    assert segment.text == "Növbə nömrəsi A iki, üç nömrəli masaya yaxınlaşın"
+    (segment, *_) = Announcer().segments(
+        site("[sites.announcements]\ndigits = true"), "A002", "B", "3"
+    )
+    assert segment.text.startswith("Növbə nömrəsi A sıfır sıfır iki,")
+
+
 def test_a_counter_that_is_not_a_number_is_said_as_written() -> None:
     (segment, *_) = Announcer().segments(site(), "B015", "B", "VIP")
     assert segment.text == "Növbə nömrəsi B on beş, VIP nömrəli masaya yaxınlaşın"

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loket.server.domain.numbers import figures, following_number, format_number, parse_number
+from loket.server.domain.numbers import (
+    figures,
+    following_number,
+    format_number,
+    parse_number,
+    spoken_parts,
+)
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.store.redis.records import ORDER_WIDTH, member
 
@@ -25,6 +31,23 @@ def test_a_formatted_number_parses_back(service: str, count: int) -> None:
 
 def test_numbers_have_three_digits_at_least() -> None:
     assert [format_number("A", n) for n in (1, 15, 999, 1000)] == ["A001", "A015", "A999", "A1000"]
+
+
+@pytest.mark.parametrize(
+    ("number", "service", "parts"),
+    [
+        ("A015", "A", ("A", "015")),
+        ("AB099", "AB", ("AB", "099")),
+        ("A002", "C", ("A", "002")),  # transferred from A to C: still A's number
+        ("B10007", "B1", ("B1", "0007")),  # a service id that ends in a digit
+        ("VIP", "V", None),
+        ("123", "A", None),
+    ],
+)
+def test_the_parts_of_a_number_that_are_spoken(
+    number: str, service: str, parts: tuple[str, str] | None
+) -> None:
+    assert spoken_parts(number, service) == parts
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ class Entry:
     type: str
     ts: str
     data: str
-    actor: str | None = None  # in the stream only (releases after bed7891), not on the channel
+    actor: str | None = None  # who made it (releases after bed7891)
 
     def event(self) -> Event:
         payload = payload_from_json(self.type, json.loads(self.data))
@@ -41,7 +41,8 @@ def from_stream(site: str, raw: list[Any]) -> list[Entry]:
 
 
 def from_message(site: str, text: str) -> tuple[str, Entry]:
-    """A channel message, as command.lua publishes it: epoch, seq, type, ts, data by line
-    (the data is JSON: it holds no raw newline)."""
-    epoch, seq, kind, ts, data = text.split("\n", 4)
-    return epoch, Entry(site, int(seq), kind, ts, data)
+    """A channel message, as command.lua publishes it: epoch, seq, type, ts, data and who
+    made it ('': a visitor; bed7891 published no such line) by line (the data is JSON: it
+    holds no raw newline)."""
+    epoch, seq, kind, ts, data, *actor = text.split("\n")
+    return epoch, Entry(site, int(seq), kind, ts, data, actor[0] if actor and actor[0] else None)

@@ -113,8 +113,8 @@ for _, step in ipairs(steps or {}) do
   -- every release reads, so that an older reader of the stream takes no notice
   redis.call('XADD', S .. 'events', 'MAXLEN', '~', call.cap, seq .. '-0',
              'type', step.event, 'ts', call.ts, 'data', data, 'actor', call.actor or '')
-  redis.call('PUBLISH', P .. 'events:' .. SITE,
-             EPOCH .. '\n' .. seq .. '\n' .. step.event .. '\n' .. call.ts .. '\n' .. data)
+  redis.call('PUBLISH', P .. 'events:' .. SITE, EPOCH .. '\n' .. seq .. '\n' .. step.event
+             .. '\n' .. call.ts .. '\n' .. data .. '\n' .. (call.actor or ''))
   position = -1
   if wait then
     position = redis.call('ZRANK', waiting_key(wait.service), wait.member)
