@@ -51,13 +51,15 @@ def _when(ts: datetime) -> str:
 @dataclass(frozen=True, slots=True)
 class Event:
     """One stored event of a site; `seq` rises by one per event of the site. `actor`,
-    who made it (a username), is kept with it but never sent."""
+    who made it (a username), is kept with it but never sent. `text` is its data as the
+    store keeps it (the JSON of `payload.to_json()`): sent as it is, not made again."""
 
     site: str
     seq: int
     ts: datetime
     payload: Payload
     actor: str | None = None
+    text: str = ""  # "": made from the payload when needed
 
     @property
     def type(self) -> EventType:
@@ -67,8 +69,12 @@ class Event:
     def data(self) -> dict[str, Any]:
         return self.payload.to_json()
 
+    @property
+    def data_text(self) -> str:
+        return self.text or dumps(self.payload.to_json())
+
     def wire(self, epoch: str) -> str:
-        return encoded(self.type, epoch, self.seq, self.ts, dumps(self.data))
+        return encoded(self.type, epoch, self.seq, self.ts, self.data_text)
 
 
 def replayed(wire: str) -> str:

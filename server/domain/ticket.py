@@ -24,15 +24,18 @@ class Status(StrEnum):
 
 def iso_z(moment: datetime) -> str:
     """UTC with milliseconds and a Z: 2026-11-28T08:15:02.123Z (CONTRACT section 3)."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # the service's clock is UTC already: no conversion
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)  # Python 3.11 reads the Z itself
 
 
 def _to_ms(moment: datetime) -> datetime:
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    extra = moment.microsecond % 1000
+    return moment if not extra else moment.replace(microsecond=moment.microsecond - extra)
 
 
 def call_order(priority: bool, issued_at: datetime) -> tuple[bool, datetime]:
@@ -99,7 +102,8 @@ class Ticket:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return PublicTicket.of(self).to_json()
+        """What the feeds show of it (CONTRACT `Ticket`), as PublicTicket.of(self) would."""
+        return _public_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,20 +154,26 @@ class PublicTicket:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "number": self.number,
-            "service": self.service,
-            "status": self.status.value,
-            "priority": self.priority,
-            "issued_at": iso_z(self.issued_at),
-            "called_at": None if self.called_at is None else iso_z(self.called_at),
-            "counter": self.counter,
-            "recalls": self.recalls,
-            "lang": self.lang,
-        }
+        return _public_json(self)
 
     @property
     def order(self) -> tuple[bool, datetime]:
         """Its call order in its line, short of the tie-break the feed does not carry."""
         return call_order(self.priority, self.issued_at)
+
+
+def _public_json(ticket: Ticket | PublicTicket) -> dict[str, Any]:
+    """The public fields of either, read straight from it: a ticket's JSON is made for
+    every event and answer, so without building a PublicTicket first."""
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "issued_at": iso_z(ticket.issued_at),
+        "called_at": None if ticket.called_at is None else iso_z(ticket.called_at),
+        "counter": ticket.counter,
+        "recalls": ticket.recalls,
+        "lang": ticket.lang,
+    }

@@ -233,7 +233,9 @@ class SqliteStore:
             if change.event is EventType.CALLED and announce is not None:
                 assert change.counter is not None
                 announcement = announce(queue.site, ticket, change.counter, stamp.at)
-            event = Event(queue.site.id, seq, stamp.at, change.payload(announcement), stamp.by)
+            payload = change.payload(announcement)
+            text = dumps(payload.to_json())  # once: kept, and sent as it is
+            event = Event(queue.site.id, seq, stamp.at, payload, stamp.by, text)
             conn.execute(
                 f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}) VALUES ({TICKET_PLACEHOLDERS})",
                 ticket_row(ticket),
@@ -250,14 +252,7 @@ class SqliteStore:
                 )
             conn.execute(
                 "INSERT INTO events (site, seq, type, ts, data, actor) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    event.site,
-                    seq,
-                    event.type.value,
-                    stamp.at.isoformat(),
-                    dumps(event.data),
-                    stamp.by,
-                ),
+                (event.site, seq, event.type.value, stamp.at.isoformat(), text, stamp.by),
             )
             events.append(event)
         if events:
@@ -365,6 +360,7 @@ class SqliteStore:
                 datetime.fromisoformat(ts),
                 payload_from_json(kind, json.loads(data)),
                 actor,
+                data,
             )
             for s, kind, ts, data, actor in rows
         ]

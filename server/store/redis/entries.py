@@ -26,7 +26,8 @@ class Entry:
 
     def event(self) -> Event:
         payload = payload_from_json(self.type, json.loads(self.data))
-        return Event(self.site, self.seq, datetime.fromisoformat(self.ts), payload, self.actor)
+        ts = datetime.fromisoformat(self.ts)
+        return Event(self.site, self.seq, ts, payload, self.actor, self.data)
 
 
 def from_stream(site: str, raw: list[Any]) -> list[Entry]:
