@@ -102,10 +102,15 @@ class FaultProxy(OnLocalPort):
         for link in list(self.links):
             link.reset()
         self.links.clear()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # a connection accepted just before the close starts its task after the first
+        # sweep: sweep until none is left, so no coroutine outlives the loop
+        for _ in range(10):
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if not tasks:
+                break
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def __enter__(self) -> FaultProxy:
         return self.start()
