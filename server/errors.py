@@ -31,6 +31,11 @@ class Invalid(ServiceError):
     code = ErrorCode.INVALID
 
 
+class TooLarge(ServiceError):
+    status = 413
+    code = ErrorCode.BODY_TOO_LARGE
+
+
 class Conflict(ServiceError):
     status = 409
     code = ErrorCode.CONFLICT

@@ -1,4 +1,5 @@
-"""Reading JSON bodies: bad JSON is a 400, a wrong shape or type a 422, never a 500."""
+"""Reading JSON bodies: bad JSON is a 400, a wrong shape or type a 422, one over the limit
+a 413 before it is read whole, never a 500."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 
 from loket.server.domain.error_codes import ErrorCode
-from loket.server.errors import Invalid, ServiceError
+from loket.server.errors import Invalid, ServiceError, TooLarge
 
 T = TypeVar("T")
 MAX_BODY = 64 * 1024
@@ -19,14 +20,35 @@ class BadJson(ServiceError):
     code = ErrorCode.INVALID_JSON
 
 
+def parse_json(raw: str | bytes) -> Any:
+    """json.loads; nesting deeper than the parser goes (a RecursionError) is not JSON either."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+async def _limited_body(request: Request) -> bytes:
+    """The body, read only while it stays within MAX_BODY: a client that declares more, or
+    sends more, is refused before the rest is read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise TooLarge(f"The body is over {MAX_BODY} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise TooLarge(f"The body is over {MAX_BODY} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def json_object(request: Request, required: bool = True) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ServiceError("The body is too large.", ErrorCode.BODY_TOO_LARGE)
+    raw = await _limited_body(request)
     if not raw.strip() and not required:
         return {}
     try:
-        value = json.loads(raw)
+        value = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadJson("The body is not valid JSON.") from None
     if not isinstance(value, dict):

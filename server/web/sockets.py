@@ -8,7 +8,6 @@ straight to the socket; the socket's own task answers what the display sends
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from loket.server.protocol import control, dumps, error_message, replayed, snaps
 from loket.server.service import LoketService
 from loket.server.store import Snapshot, StoreUnavailable
 from loket.server.web import eager
+from loket.server.web.body import parse_json
 from loket.server.web.close_codes import CloseCode
 
 Refuse = Callable[[ErrorCode, str], Awaitable[None]]
@@ -40,7 +40,7 @@ async def incoming(ws: WebSocket, refuse: Refuse) -> AsyncIterator[dict[str, Any
             await refuse(ErrorCode.INVALID_MESSAGE, "Send JSON text messages.")
             continue
         try:
-            message = json.loads(text)
+            message = parse_json(text)
         except ValueError:
             await refuse(ErrorCode.INVALID_JSON, "The message is not valid JSON.")
             continue

@@ -1,6 +1,6 @@
 """HTTP answers a client gets that the subprocess tests do not reach: a kept refusal
 given again under its Idempotency-Key, the audio routes when speech fails or a chime file
-is gone, an unexpected error, the body limit."""
+is gone, an unexpected error."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from loket.server.announce.pcm import Pcm
 from loket.server.config import parse_sites
-from loket.server.web.body import MAX_BODY
 from tests.inprocess.running import Loket, running_loket
 from tests.support.sites import small_site
 
@@ -40,14 +39,6 @@ async def test_an_idempotency_key_has_1_to_200_characters(loket: Loket, key: str
     await loket.issue()
     answer = await loket.act("1", headers={"Idempotency-Key": key})
     assert code(answer, 422) == "invalid_header"
-
-
-async def test_a_body_over_the_limit_is_refused(loket: Loket) -> None:
-    body = b'{"service": "A", "pad": "' + b"x" * MAX_BODY + b'"}'
-    answer = await loket.http.post(
-        "/api/v1/sites/demo/tickets", content=body, headers={"Content-Type": "application/json"}
-    )
-    assert code(answer, 400) == "body_too_large"
 
 
 async def test_an_unexpected_error_is_a_json_500(
