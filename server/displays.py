@@ -12,7 +12,11 @@ from loket.server.protocol import iso_ms
 
 QUIET_AFTER = timedelta(seconds=45)  # a live page reports every 20 s
 FORGET_AFTER = timedelta(days=7)
-MAX_PER_SITE = 2000  # ids are the client's word: bound what they can make us keep
+# ids are the client's word: bound what they can make us keep. A full registry takes no
+# newcomer (the screens it knows, a silent TV too, are never pushed out by new ids), and
+# one address (a hall's NAT holds every TV of the hall) registers at most MAX_PER_ADDRESS.
+MAX_PER_SITE = 2000
+MAX_PER_ADDRESS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class Display:
     target_seq: int = 0  # the site's seq at the previous report
     lagging: bool = False
     connection: int = 0  # which socket reported last: an older one closing does not count
+    address: str | None = None  # where it first reported from
 
     def stale(self, now: datetime, epoch: str) -> bool:
         return (
@@ -72,8 +77,10 @@ class DisplayRegistry:
         site_seq: int,
         now: datetime,
         connection: int = 0,
-    ) -> None:
-        """A display said what it is and what it has applied (its `hello`)."""
+        address: str | None = None,
+    ) -> bool:
+        """A display said what it is and what it has applied (its `hello`). False: a new
+        screen the registry has no room for (it is not listed)."""
         known = self._sites.setdefault(site, {})
         before = known.get(display_id)
         seq = fields.get("seq")
@@ -84,7 +91,8 @@ class DisplayRegistry:
             for key in ("page", "zone", "screen", "version", "lang", "audio", "epoch", "seq")
         }
         if before is None:
-            self._make_room(known, now)
+            if not self._room_for(known, now, address):
+                return False
             known[display_id] = Display(
                 id=display_id,
                 connected=True,
@@ -92,6 +100,7 @@ class DisplayRegistry:
                 last_seen=now,
                 target_seq=site_seq,
                 connection=connection,
+                address=address,
                 **values,
             )
         else:
@@ -104,6 +113,7 @@ class DisplayRegistry:
                 connection=connection,
                 **values,
             )
+        return True
 
     def seen(self, site: str, display_id: str, now: datetime) -> None:
         display = self._sites.get(site, {}).get(display_id)
@@ -119,12 +129,13 @@ class DisplayRegistry:
         displays = sorted(self._sites.get(site, {}).values(), key=lambda d: (d.zone or "", d.id))
         return [d.to_json(now, epoch) for d in displays]
 
-    def _make_room(self, known: dict[str, Display], now: datetime) -> None:
+    def _room_for(self, known: dict[str, Display], now: datetime, address: str | None) -> bool:
         for display_id in [i for i, d in known.items() if now - d.last_seen > FORGET_AFTER]:
             del known[display_id]
         if len(known) >= MAX_PER_SITE:
-            oldest = min(known.values(), key=lambda d: (d.connected, d.last_seen))
-            del known[oldest.id]
+            return False
+        from_there = sum(1 for d in known.values() if d.address == address)
+        return address is None or from_there < MAX_PER_ADDRESS
 
 
 _TEXT_FIELDS = ("page", "zone", "screen", "version", "lang")

@@ -246,10 +246,17 @@ class LoketService:
     # -- screens ---------------------------------------------------------------
 
     def display_hello(
-        self, site_id: str, display_id: str, fields: dict[str, Any], connection: int
-    ) -> None:
+        self,
+        site_id: str,
+        display_id: str,
+        fields: dict[str, Any],
+        connection: int,
+        address: str | None = None,
+    ) -> bool:
+        """False: a new screen the registry has no room for."""
         seq = self._site_seq.get(site_id, 0)
-        self.displays.report(site_id, display_id, fields, seq, self.clock(), connection)
+        now = self.clock()
+        return self.displays.report(site_id, display_id, fields, seq, now, connection, address)
 
     def display_seen(self, site_id: str, display_id: str) -> None:
         self.displays.seen(site_id, display_id, self.clock())

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_MESSAGE = "unknown_message"
     INVALID_HELLO = "invalid_hello"
     INVALID_RESUME = "invalid_resume"
+    TOO_MANY_SCREENS = "too_many_screens"  # the screens registry is full (for that address)
     RATE_LIMITED = "rate_limited"
     # who asks
     UNAUTHORIZED = "unauthorized"

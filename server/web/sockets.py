@@ -156,9 +156,15 @@ class DisplayConnection(Connection):
                 await self.refuse(ErrorCode.INVALID_HELLO, str(wrong))
                 return
             if self.display_id is not None and self.display_id != display_id:
-                self.service.display_gone(self.site, self.display_id, id(self))
-            self.display_id = display_id
-            self.service.display_hello(self.site, display_id, fields, id(self))
+                # one screen per socket: a socket cycling ids would fill the admin's list
+                taken = f"This socket is the screen {self.display_id!r}: one per socket."
+                await self.refuse(ErrorCode.INVALID_HELLO, taken)
+                return
+            address = self.ws.client.host if self.ws.client else None
+            if self.service.display_hello(self.site, display_id, fields, id(self), address):
+                self.display_id = display_id
+            else:
+                await self.refuse(ErrorCode.TOO_MANY_SCREENS, "No room for another screen.")
         else:
             await self.refuse(ErrorCode.UNKNOWN_MESSAGE, f"Unknown message type {kind!r}.")
 

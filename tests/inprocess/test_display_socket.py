@@ -80,17 +80,25 @@ async def test_a_screen_of_another_epoch_is_stale(loket: Loket) -> None:
     assert tv["stale"] is True and tv["lagging"] is False
 
 
-async def test_a_socket_that_changes_its_id_leaves_the_old_one_disconnected(
+async def test_a_socket_is_one_screen_and_cannot_flood_the_list_with_ids(
     loket: Loket,
 ) -> None:
+    """2,100 hellos with new ids on one socket (issue 14, attack 9): the socket stays the
+    screen it said first; every other id is refused, and a silent TV stays listed."""
+    async with loket.display() as silent:
+        await silent.receive()
+        await silent.send({**HELLO, "display": {"id": "tv-silent"}})
+        await silent.send({"type": "ping"})
+        await silent.receive()
     async with loket.display() as ws:
         await ws.receive()
         await ws.send(HELLO)
-        await ws.send({**HELLO, "display": {"id": "tv-2"}})
-        await ws.send({"type": "ping"})
-        await ws.receive()
+        for n in range(2100):
+            await ws.send({**HELLO, "display": {"id": f"fake-{n}"}})
+        refused = [await ws.receive() for _ in range(2100)]
+        assert {m["data"]["code"] for m in refused} == {"invalid_hello"}
         listed = {tv["id"]: tv["connected"] for tv in await screens(loket)}
-    assert listed == {"tv-1": False, "tv-2": True}
+    assert listed == {"tv-silent": False, "tv-1": True}
 
 
 async def test_an_older_socket_closing_does_not_disconnect_the_newer(loket: Loket) -> None:
@@ -179,3 +187,19 @@ async def test_a_refusal_to_a_peer_already_gone_ends_quietly(loket: Loket) -> No
     await asyncio.wait_for(ws.task, 5)
     assert ws.task.exception() is None
     assert ws.backlog == 0, "nothing reached it"
+
+
+async def test_screens_past_an_addresss_share_are_refused(
+    loket: Loket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("loket.server.displays.MAX_PER_ADDRESS", 1)
+    async with loket.display() as first, loket.display() as second:
+        await first.receive()
+        await second.receive()
+        await first.send(HELLO)
+        await second.send({**HELLO, "display": {"id": "tv-2"}})
+        refused = await second.receive()
+        assert refused["type"] == "error" and refused["data"]["code"] == "too_many_screens"
+        await first.send({"type": "ping"})
+        await first.receive()
+        assert [tv["id"] for tv in await screens(loket)] == ["tv-1"]

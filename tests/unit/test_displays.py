@@ -2,7 +2,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from loket.server.displays import MAX_PER_SITE, DisplayRegistry, parse_hello
+from loket.server.displays import (
+    FORGET_AFTER,
+    MAX_PER_ADDRESS,
+    MAX_PER_SITE,
+    DisplayRegistry,
+    parse_hello,
+)
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
@@ -45,14 +51,43 @@ def test_quiet_disconnected_or_other_epoch_is_stale() -> None:
     assert registry.list("demo", T0 + timedelta(seconds=47), "ep")[0]["stale"] is True
 
 
-def test_the_registry_stays_bounded() -> None:
+def test_the_registry_stays_bounded_and_keeps_the_screens_it_knows() -> None:
     registry = DisplayRegistry()
-    for n in range(MAX_PER_SITE + 10):
-        fields = parse_hello({"display": {"id": f"tv-{n}"}, "seq": 0})
-        registry.report("demo", *fields, site_seq=0, now=T0 + timedelta(seconds=n))
-    listed = registry.list("demo", T0, "ep")
-    assert len(listed) == MAX_PER_SITE
-    assert "tv-0" not in {d["id"] for d in listed}
+    silent = parse_hello({"display": {"id": "tv-silent"}, "seq": 0})
+    assert registry.report("demo", *silent, site_seq=0, now=T0, address="10.0.0.9")
+    registry.disconnected("demo", "tv-silent", T0)  # a TV gone quiet: the admin must see it
+    taken = [
+        registry.report(
+            "demo",
+            *parse_hello({"display": {"id": f"tv-{n}"}, "seq": 0}),
+            site_seq=0,
+            now=T0 + timedelta(seconds=n),
+            address=f"10.1.{n // 200}.{n % 200}",
+        )
+        for n in range(MAX_PER_SITE + 10)
+    ]
+    listed = {d["id"] for d in registry.list("demo", T0, "ep")}
+    assert len(listed) == MAX_PER_SITE and "tv-silent" in listed
+    assert taken.count(False) == 11  # the newcomers, not the known screens
+    later = T0 + FORGET_AFTER + timedelta(days=1)  # a week unseen: forgotten, room again
+    assert registry.report("demo", *silent, site_seq=0, now=later)
+
+
+def test_one_address_registers_at_most_its_share() -> None:
+    registry = DisplayRegistry()
+    taken = [
+        registry.report(
+            "demo",
+            *parse_hello({"display": {"id": f"tv-{n}"}, "seq": 0}),
+            site_seq=0,
+            now=T0,
+            address="192.168.1.7",
+        )
+        for n in range(MAX_PER_ADDRESS + 5)
+    ]
+    assert taken.count(True) == MAX_PER_ADDRESS
+    other = parse_hello({"display": {"id": "tv-elsewhere"}, "seq": 0})
+    assert registry.report("demo", *other, site_seq=0, now=T0, address="192.168.1.8")
 
 
 @pytest.mark.parametrize(
