@@ -10,6 +10,7 @@ positions) is a job on that thread too.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -70,6 +71,10 @@ class SqliteStore:
         await self._writer.submit_alone(lambda: self._open(sites))
 
     def _open(self, sites: tuple[Site, ...]) -> None:
+        if not os.path.exists(self.path):
+            # it holds password hashes: readable by Loket's user only (SQLite gives its
+            # -wal and -shm files the database file's mode)
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -164,3 +165,5 @@ def test_the_systemd_unit_passes_systemd_verify(tmp_path: Path) -> None:
     )
     problems = [line for line in done.stderr.splitlines() if "loket.service" in line]
     assert done.returncode == 0 and not problems, done.stderr
+    limit = re.search(r"^LimitNOFILE=(\d+)$", unit, re.M)
+    assert limit is not None and int(limit.group(1)) >= 65536, "sockets need descriptors"
