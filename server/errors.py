@@ -54,6 +54,8 @@ class RateLimited(ServiceError):
     status = 429
     code = ErrorCode.RATE_LIMITED
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many requests. Try again in {retry_after} s.")
+    def __init__(
+        self, retry_after: int, code: ErrorCode | None = None, message: str = "Too many requests."
+    ) -> None:
+        super().__init__(f"{message} Try again in {retry_after} s.", code)
         self.retry_after = retry_after

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from loket.server.announce import Announcer
 from loket.server.announce.library import AudioLibrary
@@ -24,8 +24,9 @@ from loket.server.domain.events import Called
 from loket.server.domain.numbers import following_number
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
-from loket.server.errors import Conflict, Forbidden, Invalid, Unauthorized
+from loket.server.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized
 from loket.server.hub import Hub, Message, Sink, Subscription
+from loket.server.login_throttle import LoginThrottle
 from loket.server.memory import give_back_free_memory
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
@@ -72,6 +73,7 @@ class LoketService:
         self.clock = clock
         self._dummy_hash: str | None = None
         self._sessions: TtlCache[str, Session | None] = TtlCache(SESSION_CACHE_SECONDS)
+        self.logins = LoginThrottle()
         self.displays = DisplayRegistry()
         self._site_seq: dict[str, int] = {}
         # visitors' phones: one entry per followed ticket, moved by the site's events
@@ -358,22 +360,34 @@ class LoketService:
     async def users(self) -> list[User]:
         return await self.store.users()
 
-    async def login(self, username: str, password: str) -> tuple[str, Session]:
+    async def login(
+        self, username: str, password: str, address: str = "local"
+    ) -> tuple[str, Session]:
+        wait = self.logins.wait(address, username, self.clock())
+        if wait:
+            raise RateLimited(wait, ErrorCode.TOO_MANY_ATTEMPTS, "Too many failed logins.")
         found = await self.store.user_hash(username)
         if found is None:
             # spend the same time as a real check, so names cannot be probed by timing
             if self._dummy_hash is None:
                 self._dummy_hash = await asyncio.to_thread(self.passwords.hash, "x" * 16)
             await asyncio.to_thread(self.passwords.verify, self._dummy_hash, password)
-            raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
-        user, stored = found
-        if not await asyncio.to_thread(self.passwords.verify, stored, password):
-            raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
+            self._login_failed(address, username)
+        else:
+            user, stored = found
+            if not await asyncio.to_thread(self.passwords.verify, stored, password):
+                self._login_failed(address, username)
+        self.logins.succeeded(address, username)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
         await self.store.add_session(
             _token_hash(token), user.username, csrf, self.clock() + SESSION_LIFETIME
         )
         return token, Session(user, csrf)
+
+    def _login_failed(self, address: str, username: str) -> NoReturn:
+        self.logins.failed(address, username, self.clock())
+        log.warning("failed login for %r from %s", username[:64], address)
+        raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
 
     async def session(self, token: str) -> Session | None:
         """The session of a token; remembered briefly, so a busy counter costs no store trip."""

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     INVALID_RESUME = "invalid_resume"
     TOO_MANY_SCREENS = "too_many_screens"  # the screens registry is full (for that address)
     RATE_LIMITED = "rate_limited"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # failed logins (CONTRACT 6.6)
     # who asks
     UNAUTHORIZED = "unauthorized"
     LOGIN_REQUIRED = "login_required"

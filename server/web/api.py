@@ -77,7 +77,9 @@ async def ticket(request: Request) -> Response:
 async def login(request: Request) -> Response:
     service = _service(request)
     body = await json_object(request)
-    token, session = await service.login(field(body, "username", str), field(body, "password", str))
+    address = request.client.host if request.client else "unknown"
+    username, password = field(body, "username", str), field(body, "password", str)
+    token, session = await service.login(username, password, address)
     response = JSONResponse({"token": token, "csrf": session.csrf, "user": session.user.to_json()})
     max_age = int(SESSION_LIFETIME.total_seconds())
     response.set_cookie(
