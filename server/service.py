@@ -25,7 +25,7 @@ from loket.server.domain.numbers import following_number
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized
-from loket.server.hub import Hub, Message, Sink, Subscription
+from loket.server.hub import RECENT, Hub, Message, Sink, Subscription
 from loket.server.login_throttle import LoginThrottle
 from loket.server.memory import give_back_free_memory
 from loket.server.passwords import Passwords
@@ -42,6 +42,8 @@ MAINTENANCE_INTERVAL = 600.0
 TRIM_INTERVAL = 60.0  # s between giving freed heap pages back (server/memory.py)
 # a session ended on another process is noticed here within this time
 SESSION_CACHE_SECONDS = 30.0
+# a resume from further back than this gets a snapshot: replay is bounded per socket
+MAX_REPLAY = RECENT
 SEED_EVENTS = (1000, 200)  # recent events that teach the wait estimate after a start
 
 
@@ -225,6 +227,8 @@ class LoketService:
         """
         site = self.site(site_id)
         self._follow_epoch()
+        if through - seq > MAX_REPLAY:
+            return None  # a snapshot, rather than a day's history read and held per socket
         recent = self.hub.since(site.id, seq)
         if recent is None:
             return await self._stored_after(site.id, seq)

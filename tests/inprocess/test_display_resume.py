@@ -182,3 +182,25 @@ async def test_a_malformed_resume_is_refused_and_the_socket_stays(
         assert error["data"]["code"] == "invalid_resume"
         await loket.issue()
         assert (await ws.event())["type"] == "ticket.issued"
+
+
+async def test_a_resume_from_further_back_than_memory_holds_gets_a_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replay is bounded (issue 14, attack 2): a resume from the start of a long day is
+    answered with a snapshot, not with the day read from the store; a recent one after a
+    restart is still replayed from the store."""
+    monkeypatch.setattr("loket.server.service.MAX_REPLAY", 20)
+    async with running_loket(tmp_path, monkeypatch) as loket:
+        epoch, seen = await watched(loket, 1)
+        for _ in range(30):
+            await loket.issue()
+    async with running_loket(tmp_path, monkeypatch) as loket:
+        async with loket.display() as ws:
+            snapshot = await ws.receive()
+            await resume(ws, epoch, seen)
+            fresh = await ws.receive()
+            assert fresh["type"] == "snapshot" and fresh["seq"] == snapshot["seq"] == seen + 30
+            await resume(ws, epoch, seen + 25)
+            replayed = await ws.until(seen + 30)
+    assert [m["seq"] for m in replayed] == list(range(seen + 26, seen + 31))
