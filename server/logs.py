@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from typing import Any
 
 import uvicorn.config
@@ -22,6 +23,22 @@ ROUTINE = (
     '%s - "WebSocket %s" [accepted]',
     "socket.send() raised exception.",
 )
+
+
+# a visitor's ticket id is the secret of its holder (CONTRACT 6.1): never in a log line
+SECRET_PATH = re.compile(r"(/t/|/api/v1/tickets/|/ws/ticket/)[A-Za-z0-9_-]+")
+
+
+class Secrets(logging.Filter):
+    """Writes the ticket ids in a line's arguments (the paths of uvicorn's access and
+    WebSocket lines) as `…`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                SECRET_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
 
 
 class Routine(logging.Filter):
@@ -36,8 +53,12 @@ def log_config(level: str = "info") -> dict[str, Any]:
     """uvicorn's logging configuration, with Loket's own loggers on the same handler and
     the routine per-socket lines filtered out."""
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["filters"] = {"routine": {"()": f"{__name__}.Routine"}}
-    config["handlers"]["default"]["filters"] = ["routine"]
+    config["filters"] = {
+        "routine": {"()": f"{__name__}.Routine"},
+        "secrets": {"()": f"{__name__}.Secrets"},
+    }
+    config["handlers"]["default"]["filters"] = ["routine", "secrets"]
+    config["handlers"]["access"]["filters"] = ["secrets"]
     for name, least in (("loket", level.upper()), ("asyncio", "WARNING")):
         config["loggers"][name] = {"handlers": ["default"], "level": least, "propagate": False}
     return config

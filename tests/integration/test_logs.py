@@ -51,3 +51,24 @@ def test_the_filter_keeps_warnings_and_errors_and_drops_routine_lines(
     assert "the store redis://x is away" in err
     assert "Task exception was never retrieved" in err
     assert "socket.send()" not in err and "[accepted]" not in err
+
+
+def test_no_visitors_ticket_id_reaches_the_log(capsys: object) -> None:
+    """A ticket's id is its holder's secret (issue 14, attack 11): the paths that carry
+    one are logged with `…` in its place."""
+    secret = "vi_GW5MPubf4unzpyFq_NQ"
+    logging.config.dictConfig(log_config())
+    try:
+        access = logging.getLogger("uvicorn.access")
+        for path in (f"/t/{secret}", f"/api/v1/tickets/{secret}", f"/t/{secret}/qr.svg?lang=id"):
+            access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.5:4000", "GET", path, "1.1", 200)
+        logging.getLogger("uvicorn.error").info(
+            '%s - "WebSocket %s" %s', "10.0.0.5:4000", f"/ws/ticket/{secret}", "403"
+        )
+    finally:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    out = capsys.readouterr()  # type: ignore[attr-defined]
+    lines = out.out + out.err
+    assert lines.count("\n") == 4, lines
+    assert secret not in lines
+    assert "/t/… " in lines and "/api/v1/tickets/… " in lines and "/t/…/qr.svg" in lines
