@@ -56,8 +56,7 @@ def _converters(hint: Any) -> tuple[Convert, Convert]:
 
 
 _HINTS = get_type_hints(Ticket)
-_STORE = tuple(_converters(_HINTS[name])[0] for name in TICKET_FIELDS)
-_READ = tuple(_converters(_HINTS[name])[1] for name in TICKET_FIELDS)
+_STORE, _READ = zip(*(_converters(_HINTS[name]) for name in TICKET_FIELDS), strict=True)
 _VALUES = attrgetter(*TICKET_FIELDS)
 _DEFAULTED = frozenset(field.name for field in fields(Ticket) if field.default is not MISSING)
 
