@@ -744,3 +744,9 @@ def listen_overflows() -> int:
             table = dict(zip(names.split()[1:], values.split()[1:], strict=False))
             return int(table.get("ListenOverflows", -1))
     return -1
+
+
+def public_name(ticket: dict[str, Any]) -> str:
+    """How staff answers and displays name a ticket: its ref (CONTRACT 6.1), or its id in
+    releases before it (benches also run those)."""
+    return str(ticket.get("ref") or ticket["id"])

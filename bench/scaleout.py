@@ -115,7 +115,7 @@ def call_phase(setup: Setup, seconds: float, budget: int) -> None:
         setup.errors += phase.errors
         setup.drained += phase.drained
     ids = Counter(
-        json.loads(body)["ticket"]["id"] for phase in phases for body in phase.bodies or []
+        h.public_name(json.loads(body)["ticket"]) for phase in phases for body in phase.bodies or []
     )
     setup.duplicates += sum(count - 1 for count in ids.values() if count > 1)
 

@@ -788,6 +788,7 @@ class Hall:
         self.calls: list[Call] = []
         self.waiting: Counter[str] = Counter()
         self.phoned: set[str] = set()  # tickets with a phone that was not called yet
+        self.ids: dict[str, str] = {}  # a phoned ticket's id by its ref (staff see refs)
         self.t_start = h.now_ns()
         self.day = 0
         self.samples: list[tuple[int, Sample]] = []
@@ -820,7 +821,8 @@ class Hall:
             return
         self.waiting[service] += 1
         if len(self.phoned) < self.settings.phones:
-            ticket_id = json.loads(body)["ticket"]["id"]
+            ticket = json.loads(body)["ticket"]
+            ticket_id = self.ids[h.public_name(ticket)] = ticket["id"]
             self.phoned.add(ticket_id)
             self.new_phones.append(ticket_id)
 
@@ -857,7 +859,7 @@ class Hall:
         answer = json.loads(body)
         ticket = answer["ticket"]
         call = Call(
-            ticket["id"],
+            self.ids.pop(h.public_name(ticket), ""),  # the id of a phoned ticket
             ticket_key(ticket),
             ticket["service"],
             counter,

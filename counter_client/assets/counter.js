@@ -55,7 +55,7 @@ function render() {
     dom.details,
     ticket ? t("details", { service: serviceName(ticket.service), time: formatTime(ticket.called_at, config.lang) }) : "",
   );
-  const key = ticket ? `${ticket.id}/${ticket.recalls}` : "";
+  const key = ticket ? `${ticket.ref}/${ticket.recalls}` : "";
   if (shown !== null && key && key !== shown) restartClass(dom.card, "flash", 1500);
   shown = key;
   for (const node of dom.waiting) setText(node, String(state.waiting[node.dataset.waiting] ?? 0));

@@ -1,7 +1,7 @@
 // The hall display: the newest call huge, the previous calls, who is served at each counter,
 // the waiting counts, a clock and the running text. Live through LiveSocket; no input.
 //
-// Each call is announced at most once, keyed by (ticket id, recall): a live call that is new;
+// Each call is announced at most once, keyed by (ticket ref, recall): a live call that is new;
 // a call replayed after a network drop if it happened less than REPLAY_ANNOUNCE_MS ago (by
 // the server's clock); never what a snapshot shows, never a call seen before. While a call
 // is spoken its number on screen has the class "speaking".
@@ -69,7 +69,7 @@ let shownCall = null; // null: nothing rendered yet
 
 function renderCurrent() {
   const newest = state.recent[0];
-  const key = newest ? `${newest.ticket.id}/${newest.recall}` : "";
+  const key = newest ? `${newest.ticket.ref}/${newest.recall}` : "";
   if (key === shownCall) return;
   shownCall = key;
   dom.number.textContent = newest ? newest.ticket.number : DASH;
@@ -82,7 +82,7 @@ function renderRecent() {
   const items = state.recent.slice(1, 1 + PREVIOUS_CALLS).map((call) =>
     h(
       "li",
-      { class: "recent-item", dataset: { ticket: call.ticket.number, id: call.ticket.id } },
+      { class: "recent-item", dataset: { ticket: call.ticket.number, ref: call.ticket.ref } },
       h("span", { class: "recent-number" }, call.ticket.number),
       h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
       h("span", { class: "recent-counter" }, labels.counter(call.counter)),
@@ -111,12 +111,12 @@ let speaking = null;
 
 function renderSpeaking() {
   const newest = state.recent[0];
-  dom.number.classList.toggle("speaking", speaking !== null && newest?.ticket.id === speaking);
+  dom.number.classList.toggle("speaking", speaking !== null && newest?.ticket.ref === speaking);
   for (const item of dom.recent.children) {
-    item.classList.toggle("speaking", speaking !== null && item.dataset.id === speaking);
+    item.classList.toggle("speaking", speaking !== null && item.dataset.ref === speaking);
   }
   for (const [id, row] of dom.servingRows) {
-    row.classList.toggle("speaking", speaking !== null && state.nowServing.get(id)?.id === speaking);
+    row.classList.toggle("speaking", speaking !== null && state.nowServing.get(id)?.ref === speaking);
   }
 }
 
@@ -140,7 +140,7 @@ function flash(call) {
   if (row) restartClass(row, "flash", FLASH_MS);
 }
 
-// "ticketId/recall" of the calls already handled, oldest first (a Set keeps insertion order).
+// "ref/recall" of the calls already handled, oldest first (a Set keeps insertion order).
 // Snapshot calls are not added: a call made while we were offline is in the fresh snapshot
 // and still deserves its announcement when its replay follows.
 const handled = new Set();
@@ -153,17 +153,17 @@ function firstSight(key) {
   return true;
 }
 
-const callKey = (data) => `${data.ticket.id}/${data.recall || 0}`;
+const callKey = (data) => `${data.ticket.ref}/${data.recall || 0}`;
 
 function announce(msg, lateLimitMs) {
   const key = callKey(msg.data);
   const newest = state.recent[0];
   // Highlight only what the screen shows as the current call (a replay may be older).
-  if (newest && `${newest.ticket.id}/${newest.recall}` === key) flash(newest);
-  const ticketId = msg.data.ticket.id;
+  if (newest && `${newest.ticket.ref}/${newest.recall}` === key) flash(newest);
+  const ref = msg.data.ticket.ref;
   const onSpeaking = (on) => {
-    if (on) speaking = ticketId;
-    else if (speaking === ticketId) speaking = null; // the next one may have begun already
+    if (on) speaking = ref;
+    else if (speaking === ref) speaking = null; // the next one may have begun already
     renderSpeaking();
   };
   announcer.play(msg.data.announcement, { key, lateLimitMs, onSpeaking });

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from loket.server.domain.speech import Announcement
-from loket.server.domain.ticket import PublicTicket
+from loket.server.domain.ticket import DayOf, PublicTicket
 
 Waiting = dict[str, int]  # people waiting, per service of the site
 
@@ -87,10 +87,11 @@ Payload = Issued | Called | Closed  # Closed: Done, NoShow or Transferred
 CLOSED: dict[EventType, type[Closed]] = {kind.type: kind for kind in (Done, NoShow, Transferred)}
 
 
-def payload_from_json(kind: str, data: Mapping[str, Any]) -> Payload:
-    """An event's payload as stored; ValueError (or KeyError) for one that is not."""
+def payload_from_json(kind: str, data: Mapping[str, Any], day_of: DayOf) -> Payload:
+    """An event's payload as stored; ValueError (or KeyError) for one that is not.
+    `day_of`: the site's calendar day of a moment (for tickets kept before refs)."""
     event_type = EventType(kind)
-    ticket = PublicTicket.from_json(data["ticket"])
+    ticket = PublicTicket.from_json(data["ticket"], day_of)
     waiting = {str(service): int(n) for service, n in dict(data.get("waiting") or {}).items()}
     if event_type is EventType.ISSUED:
         return Issued(ticket, waiting)

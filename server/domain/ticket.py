@@ -2,11 +2,15 @@
 
 Every move returns a new Ticket; a move the state does not allow raises
 IllegalTransition, so no caller can corrupt a ticket by accident.
+
+A ticket has two names (CONTRACT 6.1): its `id`, the holder's secret, which opens the
+visitor's page; and its `ref`, a public handle for staff and feeds, made of its local day
+and its number of the day (unique within the site, stable, and saying nothing of the id).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -38,6 +42,27 @@ def _to_ms(moment: datetime) -> datetime:
     return moment if not extra else moment.replace(microsecond=moment.microsecond - extra)
 
 
+def make_ref(day: date, number: str) -> str:
+    """A ticket's public handle: 20261206-A015 (numbers restart each local day). The
+    number comes last: the Redis script, which numbers a new ticket, appends it to
+    make_ref(day, "")."""
+    return f"{day:%Y%m%d}-{number}"
+
+
+def parse_ref(ref: str) -> tuple[date, str] | None:
+    """A ref's day and number; None for text that is no ref."""
+    day, dash, number = ref.partition("-")
+    if not dash or len(day) != 8 or not day.isdigit():
+        return None
+    try:
+        return date(int(day[:4]), int(day[4:6]), int(day[6:])), number
+    except ValueError:
+        return None
+
+
+DayOf = Callable[[datetime], date]  # a moment's calendar day at the ticket's site
+
+
 def call_order(priority: bool, issued_at: datetime) -> tuple[bool, datetime]:
     """Who is called first within a line: priority first, then oldest first."""
     return (not priority, issued_at)
@@ -60,6 +85,10 @@ class Ticket:
     recalls: int = 0
     finished_at: datetime | None = None
     called_by: str | None = None  # the user who called it: for staff, never on public feeds
+
+    @property
+    def ref(self) -> str:
+        return make_ref(self.day, self.number)
 
     @property
     def order_key(self) -> tuple[bool, datetime, int]:
@@ -102,15 +131,21 @@ class Ticket:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """What the feeds show of it (CONTRACT `Ticket`), as PublicTicket.of(self) would."""
+        """What the feeds and staff see of it (CONTRACT `Ticket`), as PublicTicket.of(self)
+        would: no `id`."""
         return _public_json(self)
+
+    def holder_json(self) -> dict[str, Any]:
+        """What its holder sees: the public fields and the secret `id` (CONTRACT 6.1)."""
+        return {"id": self.id, **_public_json(self)}
 
 
 @dataclass(frozen=True, slots=True)
 class PublicTicket:
-    """A ticket as the display feed shows it (CONTRACT `Ticket`): no internal fields."""
+    """A ticket as the display feed shows it (CONTRACT `Ticket`): no internal fields, and
+    no secret `id`: its `ref` names it."""
 
-    id: str
+    ref: str
     number: str
     service: str
     status: Status
@@ -125,7 +160,7 @@ class PublicTicket:
     def of(cls, ticket: Ticket) -> PublicTicket:
         """At the wire's precision (ms), so that it equals what a reader parses back."""
         return cls(
-            ticket.id,
+            ticket.ref,
             ticket.number,
             ticket.service,
             ticket.status,
@@ -138,15 +173,18 @@ class PublicTicket:
         )
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PublicTicket:
+    def from_json(cls, data: Mapping[str, Any], day_of: DayOf) -> PublicTicket:
+        """`day_of` gives the ref of a ticket kept before refs existed (it had an `id`)."""
         called = data.get("called_at")
+        issued_at = parse_time(data["issued_at"])
+        ref = data.get("ref")
         return cls(
-            id=str(data["id"]),
+            ref=str(ref) if ref is not None else make_ref(day_of(issued_at), str(data["number"])),
             number=str(data["number"]),
             service=str(data["service"]),
             status=Status(data["status"]),
             priority=bool(data.get("priority", False)),
-            issued_at=parse_time(data["issued_at"]),
+            issued_at=issued_at,
             called_at=None if called is None else parse_time(called),
             counter=data.get("counter"),
             recalls=int(data.get("recalls", 0)),
@@ -166,7 +204,7 @@ def _public_json(ticket: Ticket | PublicTicket) -> dict[str, Any]:
     """The public fields of either, read straight from it: a ticket's JSON is made for
     every event and answer, so without building a PublicTicket first."""
     return {
-        "id": ticket.id,
+        "ref": ticket.ref,
         "number": ticket.number,
         "service": ticket.service,
         "status": ticket.status.value,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loket.server.domain.errors import DomainError
+from loket.server.domain.ticket import DayOf, PublicTicket
 from loket.server.store.base import ReplayedError, Result
 
 
@@ -16,8 +17,13 @@ def answer_body(result: Result | None, error: DomainError | None) -> dict[str, A
     return result.to_json()
 
 
-def replay(body: dict[str, Any]) -> Result:
-    """The kept answer given again: the same result, or the same refusal raised."""
+def replay(body: dict[str, Any], day_of: DayOf) -> Result:
+    """The kept answer given again: the same result, or the same refusal raised. One
+    kept before tickets had a public ref is given with its ref, without the holder's id
+    (CONTRACT 6.1); `day_of` makes the ref."""
     if "error" in body:
         raise ReplayedError(body["error"]["code"], body["error"]["message"])
-    return Result(body["ticket"], body["seq"])
+    ticket = body["ticket"]
+    if "id" in ticket:
+        ticket = PublicTicket.from_json(ticket, day_of).to_json()
+    return Result(ticket, body["seq"])

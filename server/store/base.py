@@ -44,11 +44,13 @@ class Stamp:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """The answer to a command: the ticket acted on (as JSON) and its event's seq."""
+    """The answer to a command: the ticket acted on (its public JSON) and its event's
+    seq. `ticket_id` is the holder's secret: the answer to an issue shows it, no other."""
 
     ticket: dict[str, Any]
     seq: int
     position: int | None = None
+    ticket_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"ticket": self.ticket, "seq": self.seq}

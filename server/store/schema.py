@@ -60,6 +60,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN actor TEXT;
     ALTER TABLE tickets ADD COLUMN called_by TEXT;
     """,
+    # 3: tickets found by their public ref (day and number), as events name them
+    """
+    CREATE INDEX tickets_ref ON tickets (site, day, number);
+    """,
 ]
 
 

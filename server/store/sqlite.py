@@ -14,17 +14,17 @@ import os
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from loket.server.domain import commands
 from loket.server.domain.board import Board
 from loket.server.domain.commands import Outcome
 from loket.server.domain.errors import DomainError, NotFound
-from loket.server.domain.events import EventType, payload_from_json
+from loket.server.domain.events import EventType
 from loket.server.domain.numbers import parse_number
 from loket.server.domain.queue import RECENT_CALLS, Call, SiteQueue
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket
+from loket.server.domain.ticket import Status, Ticket, parse_ref
 from loket.server.protocol import Event, dumps
 from loket.server.store.answers import answer_body, replay
 from loket.server.store.base import (
@@ -112,24 +112,39 @@ class SqliteStore:
         """The last calls, newest first, as the events told them (recalls and transfers
         included), each with its ticket as it is now."""
         conn = self._db
-        calls: dict[str, tuple[str, int]] = {}
+        calls: dict[tuple[str, str], tuple[str, int]] = {}
         for (data,) in conn.execute(
             "SELECT data FROM events WHERE site = ? AND type = 'ticket.called' "
             "ORDER BY seq DESC LIMIT ?",
             (site_id, RECENT_CALLS * 4),
         ):
             call = json.loads(data)
-            calls.setdefault(call["ticket"]["id"], (call["counter"], call["recall"]))
+            ticket = call["ticket"]  # named by its ref, or (before refs) by its id
+            key = ("ref", ticket["ref"]) if "ref" in ticket else ("id", ticket["id"])
+            calls.setdefault(key, (call["counter"], call["recall"]))
             if len(calls) == RECENT_CALLS:
                 break
         recent = []
-        for ticket_id, (counter, recall) in calls.items():
-            row = conn.execute(
-                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
-            ).fetchone()
+        for (kind, name), (counter, recall) in calls.items():
+            row = self._ticket_named(site_id, kind, name)
             if row is not None:
                 recent.append(Call(ticket_from_row(row), counter, recall))
         return recent
+
+    def _ticket_named(self, site_id: str, kind: str, name: str) -> tuple[Any, ...] | None:
+        """A ticket's row by its id, or by its public ref (its day and number)."""
+        args: tuple[str, ...]
+        if kind == "id":
+            query, args = f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (name,)
+        else:
+            parsed = parse_ref(name)
+            if parsed is None:
+                return None
+            where = "site = ? AND day = ? AND number = ?"
+            query = f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {where}"
+            args = (site_id, parsed[0].isoformat(), parsed[1])
+        row: tuple[Any, ...] | None = self._db.execute(query, args).fetchone()
+        return row
 
     async def close(self) -> None:
         if self._writer is None:
@@ -185,7 +200,7 @@ class SqliteStore:
                 "SELECT body FROM idempotency WHERE username = ? AND key = ?", idempotency
             ).fetchone()
             if row is not None:
-                return replay(json.loads(row[0]))
+                return replay(json.loads(row[0]), queue.site.local_day)
         try:
             outcome = move(queue)  # a refusal comes before any move
         except DomainError as refusal:
@@ -200,9 +215,8 @@ class SqliteStore:
         queue.seq += len(events)
         result = None
         if outcome.changes:
-            result = Result(
-                outcome.ticket.to_json(), events[-1].seq, queue.position(outcome.ticket)
-            )
+            ticket = outcome.ticket
+            result = Result(ticket.to_json(), events[-1].seq, queue.position(ticket), ticket.id)
         if idempotency is not None:
             conn.execute(
                 "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
@@ -358,15 +372,9 @@ class SqliteStore:
         ).fetchall()
         if not rows or rows[0][0] != seq + 1 or len(rows) != queue.seq - seq:
             return None  # history no longer reaches back that far (or has a hole)
+        day_of = queue.site.local_day
         return [
-            Event(
-                site_id,
-                s,
-                datetime.fromisoformat(ts),
-                payload_from_json(kind, json.loads(data)),
-                actor,
-                data,
-            )
+            Event.stored(site_id, s, datetime.fromisoformat(ts), kind, data, actor, day_of)
             for s, kind, ts, data, actor in rows
         ]
 

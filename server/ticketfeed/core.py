@@ -100,7 +100,7 @@ class FeedCore(Generic[P]):
         site.observe(event.ts, seen)
         if not site.followed:
             return []
-        own = site.followed.get(seen.ticket.id)
+        own = site.followed.get(seen.ticket.ref)
         for entry in site.followed.values():
             if entry is own:
                 continue
@@ -158,7 +158,7 @@ class FeedCore(Generic[P]):
             entry = Followed(ticket, position, at)
             self._followed[entry.id] = entry
             if entry.site in self._sites:
-                self._sites[entry.site].followed[entry.id] = entry
+                self._sites[entry.site].followed[entry.ref] = entry
             if not settled:
                 # events crossed every try (a busy hall) and found no entry to move: the
                 # ticket may have been called meanwhile, so read it again now it is followed
@@ -174,7 +174,7 @@ class FeedCore(Generic[P]):
         self._due.pop(entry, None)
         site = self._sites.get(entry.site)
         if site is not None:
-            site.followed.pop(entry.id, None)
+            site.followed.pop(entry.ref, None)
 
     def snapshot(self, entry: Followed[P], epoch: str, now: datetime) -> Message:
         """What the entry's phones show now, for a phone that starts."""

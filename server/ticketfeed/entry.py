@@ -17,6 +17,7 @@ View = tuple[PublicTicket, int | None, Estimate | None]  # (ticket, position, es
 class Followed(Generic[P]):
     __slots__ = (
         "id",
+        "ref",
         "site",
         "ticket",
         "ticket_json",
@@ -31,9 +32,10 @@ class Followed(Generic[P]):
 
     def __init__(self, ticket: Ticket, position: int | None, read_at: float) -> None:
         self.id = ticket.id
+        self.ref = ticket.ref
         self.site = ticket.site
         self.ticket = PublicTicket.of(ticket)
-        self.ticket_json = dumps(self.ticket.to_json())
+        self.ticket_json = self._holder_json(self.ticket)
         self.position = position
         self.sent: View | None = None  # what its phones last got
         self.basis: tuple[Any, ...] | None = None  # (pace, position) its estimate came from
@@ -44,7 +46,11 @@ class Followed(Generic[P]):
 
     def show(self, ticket: PublicTicket) -> None:
         self.ticket = ticket
-        self.ticket_json = dumps(ticket.to_json())  # once per change, not once per message
+        self.ticket_json = self._holder_json(ticket)  # once per change, not once per message
+
+    def _holder_json(self, ticket: PublicTicket) -> str:
+        """As its holder's phones see it: with its secret id (CONTRACT 6.1)."""
+        return dumps({"id": self.id, **ticket.to_json()})
 
     @property
     def waiting(self) -> bool:

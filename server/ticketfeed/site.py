@@ -18,7 +18,7 @@ class SiteState(Generic[P]):
     def __init__(self, site: Site) -> None:
         self.site = site
         self.estimator = WaitEstimator({c.id: c.services for c in site.counters})
-        self.followed: dict[str, Followed[P]] = {}
+        self.followed: dict[str, Followed[P]] = {}  # by ref: as events name tickets
         self.last_seq = 0
         self.day: date | None = None
 

@@ -58,7 +58,8 @@ async def issue(request: Request) -> Response:
     result = await service.issue(
         site_obj.id, field(body, "service", str), field(body, "priority", bool, False), lang
     )
-    return JSONResponse({"ticket": result.ticket, "position": result.position}, status_code=201)
+    ticket = {"id": result.ticket_id, **result.ticket}  # the holder's: with its secret id
+    return JSONResponse({"ticket": ticket, "position": result.position}, status_code=201)
 
 
 async def ticket(request: Request) -> Response:
@@ -67,7 +68,7 @@ async def ticket(request: Request) -> Response:
     found, position, estimate = await _service(request).ticket_view(ticket_id)
     return JSONResponse(
         {
-            "ticket": found.to_json(),
+            "ticket": found.holder_json(),
             "position": position,
             "estimate": None if estimate is None else estimate.to_json(),
         }

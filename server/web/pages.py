@@ -162,7 +162,7 @@ async def visitor_ticket(request: Request) -> Response:
     printing = request.query_params.get("print") == "1"
     link = ticket_url(request, ticket)
     view = {
-        "ticket": ticket.to_json(),
+        "ticket": ticket.holder_json(),
         "position": position,
         "estimate": None if estimate is None else estimate.to_json(),
     }

@@ -25,7 +25,7 @@ const MARGIN_S = 0.05; // never start a clip sooner than this: start(when) in th
 const ANNOUNCED_KEPT = 500;
 const LOG_KEPT = 200;
 
-// Test and diagnostic hook: "ticketId/recall" of every announcement queued, oldest first
+// Test and diagnostic hook: "ref/recall" of every announcement queued, oldest first
 // (the last ANNOUNCED_KEPT). Browser tests read it; nothing in the page depends on it.
 const announced = (window.loketAnnounced = []);
 
@@ -49,7 +49,7 @@ export class Announcer {
   }
 
   /**
-   * Queues one announcement. `key` ("ticketId/recall") is recorded in window.loketAnnounced;
+   * Queues one announcement. `key` ("ref/recall") is recorded in window.loketAnnounced;
    * `lateLimitMs`: how far past start_at it may still begin (a call replayed after a network
    * drop is worth hearing later than the usual limit); `onSpeaking(true | false)` when it
    * begins and ends.

@@ -26,7 +26,7 @@ export class SiteState {
       case "ticket.called": {
         call = { ticket, counter: data.counter, recall: data.recall || 0 };
         this.nowServing.set(data.counter, ticket);
-        this.recent = [call, ...this.recent.filter((c) => c.ticket.id !== ticket.id)].slice(0, RECENT_LIMIT);
+        this.recent = [call, ...this.recent.filter((c) => c.ticket.ref !== ticket.ref)].slice(0, RECENT_LIMIT);
         // Loket's ticket.called carries the counts (an addition to CONTRACT section 4, taken
         // below); a server that sends none: a first call takes one person off the queue.
         if (!data.waiting && !call.recall && ticket.service in this.waiting) {
@@ -38,8 +38,8 @@ export class SiteState {
       case "ticket.no_show":
       case "ticket.transferred": {
         const shown = this.nowServing.get(data.counter);
-        if (shown && shown.id === ticket.id) this.nowServing.delete(data.counter);
-        this.recent = this.recent.map((c) => (c.ticket.id === ticket.id ? { ...c, ticket } : c));
+        if (shown && shown.ref === ticket.ref) this.nowServing.delete(data.counter);
+        this.recent = this.recent.map((c) => (c.ticket.ref === ticket.ref ? { ...c, ticket } : c));
         break;
       }
       default:

@@ -90,7 +90,7 @@ class Display:
 
     def replayed_calls(self) -> list[str]:
         return [
-            f"{m['data']['ticket']['id']}/{m['data']['recall']}"
+            f"{m['data']['ticket']['ref']}/{m['data']['recall']}"
             for m in self.received
             if m.get("replayed") and m.get("type") == "ticket.called"
         ]

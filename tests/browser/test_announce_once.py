@@ -19,10 +19,10 @@ from tests.support.waiting import wait_until
 
 
 def first_of_two_called(display: Display, server: LoketServer) -> tuple[Site, str, str]:
-    """Two tickets issued, the first called, shown and announced: the site, the two ids."""
+    """Two tickets issued, the first called, shown and announced: the site, the two refs."""
     site = Site(server)
-    first = site.issue()["id"]
-    second = site.issue()["id"]
+    first = site.issue()["ref"]
+    second = site.issue()["ref"]
     site.counter("call-next")
     expect(display.page.locator("#current-number")).to_have_text("A001")
     display.expect_announced([f"{first}/0"])

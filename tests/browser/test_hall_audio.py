@@ -101,7 +101,7 @@ def test_a_call_is_spoken_chime_first_then_each_language(
     announcement = display.calls()[0]["announcement"]
     assert [s["lang"] for s in announcement["segments"]] == ["id", "en", "az"]
     assert clips(log) == expected_clips(announcement)
-    assert {entry["key"] for entry in log} == {f"{ticket['id']}/0"}
+    assert {entry["key"] for entry in log} == {f"{ticket['ref']}/0"}
     assert_back_to_back(log)
     assert abs(log[0]["at"] - announcement["start_at"]) < TOGETHER_MS
 
@@ -123,7 +123,7 @@ def test_a_call_is_spoken_chime_first_then_each_language(
     site.counter("recall")
     log = display.expect_played(8)
     assert clips(log[4:]) == clips(log[:4])
-    assert {entry["key"] for entry in log[4:]} == {f"{ticket['id']}/1"}
+    assert {entry["key"] for entry in log[4:]} == {f"{ticket['ref']}/1"}
     assert_back_to_back(log[4:])
     assert display.audio()["skipped"] == []
 
@@ -139,7 +139,7 @@ def test_a_burst_of_calls_plays_one_after_another(
 
     log = display.expect_played(12)
     calls = display.calls()
-    keys = [f"{call['ticket']['id']}/0" for call in calls]
+    keys = [f"{call['ticket']['ref']}/0" for call in calls]
     assert [entry["key"] for entry in log] == [key for key in keys for _ in range(4)]
     for index, call in enumerate(calls):
         assert clips(log[4 * index : 4 * index + 4]) == expected_clips(call["announcement"])
@@ -147,7 +147,7 @@ def test_a_burst_of_calls_plays_one_after_another(
     assert abs(log[0]["at"] - calls[0]["announcement"]["start_at"]) < TOGETHER_MS
 
     # While the second is spoken, its number is highlighted in the list of previous calls.
-    second = calls[1]["ticket"]["id"]
+    second = calls[1]["ticket"]["ref"]
     expect(display.page.locator(f'.recent-item[data-id="{second}"]')).to_have_class(
         SPEAKING, timeout=log[4]["at"] - time.time() * 1000 + 3000
     )
@@ -186,7 +186,7 @@ def test_speech_not_in_by_its_time_is_left_out_and_holds_nothing_up(
 
     log = display.expect_played(4, timeout=20000)
     calls = display.calls()
-    keys = [f"{call['ticket']['id']}/0" for call in calls]
+    keys = [f"{call['ticket']['ref']}/0" for call in calls]
     assert [(e["key"], e["kind"], e["lang"]) for e in log] == [
         (key, kind, lang) for key in keys for kind, lang in (("chime", None), ("speech", "en"))
     ]
@@ -211,9 +211,9 @@ def test_a_call_too_late_is_shown_but_not_played(
     ticket = site.issue()
     site.counter("call-next")
     expect(display.page.locator("#current-number")).to_have_text(ticket["number"])
-    display.expect_announced([f"{ticket['id']}/0"])
+    display.expect_announced([f"{ticket['ref']}/0"])
     display.page.wait_for_function("window.loketAudio.skipped.length > 0", timeout=5000)
-    assert display.audio()["skipped"] == [{"key": f"{ticket['id']}/0", "reason": "late"}]
+    assert display.audio()["skipped"] == [{"key": f"{ticket['ref']}/0", "reason": "late"}]
     assert display.audio()["log"] == []
 
 
@@ -259,7 +259,7 @@ def test_sound_waits_for_a_key_press(
         second = site.issue()
         site.counter("call-next", "2")
         log = display.expect_played(4)
-        assert {entry["key"] for entry in log} == {f"{second['id']}/0"}
+        assert {entry["key"] for entry in log} == {f"{second['ref']}/0"}
         assert display.page.evaluate("window.loketMarker") == "not reloaded"
     finally:
         context.close()

@@ -118,7 +118,8 @@ def test_the_calling_loop(http: httpx.Client, admin: dict[str, str]) -> None:
     first, second = issue(http, "B"), issue(http, "B")
     called = http.post(f"{COUNTER}/3/call-next", headers=admin)
     assert called.status_code == 200
-    assert called.json()["ticket"]["id"] == first["ticket"]["id"]
+    assert called.json()["ticket"]["ref"] == first["ticket"]["ref"]
+    assert "id" not in called.json()["ticket"]  # the holder's secret: not for staff either
     assert called.json()["ticket"]["status"] == "called"
     assert called.json()["ticket"]["counter"] == "3"
     recalled = http.post(f"{COUNTER}/3/recall", headers=admin).json()
@@ -128,7 +129,7 @@ def test_the_calling_loop(http: httpx.Client, admin: dict[str, str]) -> None:
     assert error_code(http.post(f"{COUNTER}/3/done", headers=admin), 409) == "no_current_ticket"
     http.post(f"{COUNTER}/3/call-next", headers=admin)
     gone = http.post(f"{COUNTER}/3/no-show", headers=admin).json()
-    assert gone["ticket"]["id"] == second["ticket"]["id"]
+    assert gone["ticket"]["ref"] == second["ticket"]["ref"]
     assert gone["ticket"]["status"] == "no_show"
     assert error_code(http.post(f"{COUNTER}/3/call-next", headers=admin), 409) == "queue_empty"
 
@@ -138,7 +139,7 @@ def test_call_next_closes_the_current_ticket_first(http, admin) -> None:
     first, second = issue(http, "B"), issue(http, "B")
     http.post(f"{COUNTER}/4/call-next", headers=admin)
     answer = http.post(f"{COUNTER}/4/call-next", headers=admin).json()
-    assert answer["ticket"]["id"] == second["ticket"]["id"]
+    assert answer["ticket"]["ref"] == second["ticket"]["ref"]
     closed = http.get(f"/api/v1/tickets/{first['ticket']['id']}").json()["ticket"]
     assert closed["status"] == "done"
 
@@ -154,13 +155,13 @@ def test_transfer(http: httpx.Client, admin: dict[str, str]) -> None:
         "unknown_service"
     )
     moved = http.post(url, json={"service": "A"}, headers=admin).json()
-    assert moved["ticket"]["id"] == ticket["id"] and moved["ticket"]["number"] == ticket["number"]
+    assert moved["ticket"]["ref"] == ticket["ref"] and moved["ticket"]["number"] == ticket["number"]
     assert (moved["ticket"]["service"], moved["ticket"]["status"]) == ("A", "waiting")
     assert error_code(http.post(url, json={"service": "A"}, headers=admin), 409) == (
         "no_current_ticket"
     )
     again = http.post(f"{COUNTER}/6/call-next", headers=admin).json()
-    assert again["ticket"]["id"] == ticket["id"]  # oldest in A by its issue time
+    assert again["ticket"]["ref"] == ticket["ref"]  # oldest in A by its issue time
 
 
 def test_idempotency_key(http: httpx.Client, admin: dict[str, str]) -> None:

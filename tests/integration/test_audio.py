@@ -56,7 +56,7 @@ def call(
         answer = http.post(f"{COUNTER}/{counter}/call-next", headers=auth)
         assert answer.status_code == 200, answer.text
         data = next_call(ws)
-    assert data["ticket"]["id"] == answer.json()["ticket"]["id"]
+    assert data["ticket"]["ref"] == answer.json()["ticket"]["ref"]
     return data
 
 
@@ -110,7 +110,7 @@ def test_a_recall_says_the_same_so_it_has_the_same_urls(
     with open_display(server) as ws:
         assert http.post(f"{COUNTER}/4/recall", headers=auth).status_code == 200
         again = next_call(ws)
-    assert again["recall"] == 1 and again["ticket"]["id"] == first["ticket"]["id"]
+    assert again["recall"] == 1 and again["ticket"]["ref"] == first["ticket"]["ref"]
     assert again["announcement"]["segments"] == first["announcement"]["segments"]
     assert again["announcement"]["start_at"] > first["announcement"]["start_at"]
 

@@ -54,15 +54,15 @@ def test_every_ticket_is_called_once_in_order(tmp_path: Path) -> None:
                         return calls
                     assert answer.status_code == 200, answer.text
                     body = answer.json()
-                    calls.append((body["seq"], body["ticket"]["id"]))
+                    calls.append((body["seq"], body["ticket"]["ref"]))
 
         with ThreadPoolExecutor(COUNTERS) as pool:
             per_counter = list(pool.map(clerk, range(1, COUNTERS + 1)))
 
     calls = sorted(call for calls in per_counter for call in calls)
-    called_ids = [ticket_id for _, ticket_id in calls]
-    assert len(called_ids) == len(set(called_ids)) == TICKETS  # each exactly once
+    called_refs = [ref for _, ref in calls]
+    assert len(called_refs) == len(set(called_refs)) == TICKETS  # each exactly once
     assert all(len(c) > 0 for c in per_counter)  # every counter took part
     # in the order of the calls' seq: priority first, then in issue order
-    expected = [t["id"] for t in sorted(issued, key=lambda t: not t["priority"])]
-    assert called_ids == expected
+    expected = [t["ref"] for t in sorted(issued, key=lambda t: not t["priority"])]
+    assert called_refs == expected

@@ -52,7 +52,7 @@ def history(server: LoketServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def calls_in(events: list[dict[str, Any]]) -> dict[int, tuple[str, int]]:
     return {
-        e["seq"]: (e["data"]["ticket"]["id"], e["data"]["recall"])
+        e["seq"]: (e["data"]["ticket"]["ref"], e["data"]["recall"])
         for e in events
         if e["type"] == "ticket.called"
     }

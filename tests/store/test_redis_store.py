@@ -110,6 +110,7 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
                 "hall", pick.choice("AB"), Stamp(now()), priority=pick.random() < 0.2, lang=None
             )
             issued.append(result.ticket)
+            assert "id" not in result.ticket and result.ticket_id
 
         async def clerk(process: Process, counter: str) -> list[tuple[int, str]]:
             calls = []
@@ -120,15 +121,15 @@ async def test_processes_call_each_ticket_once_in_order(redis_url: str, tmp_path
                     )
                 except QueueEmpty:
                     return calls
-                calls.append((result.seq, result.ticket["id"]))
+                calls.append((result.seq, result.ticket["ref"]))
 
         clerks = [clerk(running[n % len(running)], str(n + 1)) for n in range(12)]
         calls = sorted(call for counter in await asyncio.gather(*clerks) for call in counter)
         called = [ticket_id for _, ticket_id in calls]
-        assert sorted(called) == sorted(t["id"] for t in issued)  # each once
+        assert sorted(called) == sorted(t["ref"] for t in issued)  # each once
         # in call order: priority first, then oldest first (issued one after the other)
         order = sorted(range(len(issued)), key=lambda n: (not issued[n]["priority"], n))
-        assert called == [issued[n]["id"] for n in order]
+        assert called == [issued[n]["ref"] for n in order]
         # every process published every event of the site, in seq order, the same bytes
         total = (await running[0].store.snapshot("hall")).seq
         await wait_until_async(
@@ -225,14 +226,14 @@ async def test_every_call_fails_fast_while_redis_is_away_and_works_after(
         await expect_unavailable(store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE))
         await expect_unavailable(store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE))
         await expect_unavailable(store.snapshot("demo"))
-        await expect_unavailable(store.ticket(first.ticket["id"]))
+        await expect_unavailable(store.ticket(first.ticket_id))
         await expect_unavailable(store.events_after("demo", 0))
         await expect_unavailable(store.users())
         await expect_unavailable(store.session("nope", now()))
         await expect_unavailable(store.prune(now()))
         await asyncio.to_thread(aof_redis.start)
         called = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
-        assert called.ticket["id"] == first.ticket["id"] and called.seq == 2
+        assert called.ticket["ref"] == first.ticket["ref"] and called.seq == 2
         await published(one, [1, 2])
 
 
@@ -362,7 +363,7 @@ async def test_with_replicas_asked_an_answer_waits_for_the_replica(tmp_path: Pat
         )
         async with processes(master.url() + "?replicas=1", 1) as (one,):
             result = await one.store.issue("demo", "A", Stamp(now()))
-            key = f"loket:ticket:{result.ticket['id']}"
+            key = f"loket:ticket:{result.ticket_id}"
             assert replica.command("EXISTS", key) == b":1\r\n"  # there before the answer
             assert replica.process is not None
             replica.process.send_signal(signal.SIGSTOP)  # a replica that cannot answer

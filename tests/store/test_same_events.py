@@ -2,6 +2,7 @@
 store: displays cannot tell which store a server uses."""
 
 import itertools
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,7 +48,7 @@ async def run_day(url: str) -> dict[str, Any]:
         answers.append(await store.finish("demo", "6", Status.NO_SHOW, Stamp(next(clock), "clerk")))
         answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
         answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
-        answers.append(await store.ticket(answers[2].ticket["id"]))  # type: ignore[attr-defined]
+        answers.append(await store.ticket(answers[2].ticket_id))  # type: ignore[attr-defined]
         replayed = await store.events_after("demo", 0)
         assert replayed is not None
         return {
@@ -77,3 +78,6 @@ async def test_sqlite_and_redis_say_the_same(
     # who did it is kept with every event (nobody issued at the kiosk), never sent
     assert sqlite["actors"] == sqlite["live_actors"] == [None] * 4 + ["clerk"] * 8
     assert all("clerk" not in wire for wire in sqlite["live"] + sqlite["replayed"])
+    # nor the holder's secret id (CONTRACT 6.1): the tickets are named by their ref
+    for wire in sqlite["live"] + sqlite["replayed"] + [json.dumps(sqlite["snapshot"])]:
+        assert "ticket-" not in wire and '"id":' not in wire

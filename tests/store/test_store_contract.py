@@ -154,7 +154,8 @@ async def test_concurrent_calls_never_hand_out_a_ticket_twice(opened: Opened) ->
 
 async def test_counter_moves_and_their_refusals(opened: Opened) -> None:
     store = opened.store
-    await store.issue("demo", "A", Stamp(now()))
+    issued = await store.issue("demo", "A", Stamp(now()))
+    assert issued.ticket_id and "id" not in issued.ticket  # the secret only beside it
     with pytest.raises(NoCurrentTicket):
         await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
@@ -163,8 +164,9 @@ async def test_counter_moves_and_their_refusals(opened: Opened) -> None:
     assert (moved.ticket["status"], moved.ticket["service"]) == ("waiting", "B")
     await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
     closed = await store.finish("demo", "3", Status.NO_SHOW, Stamp(now(), "clerk"))
-    assert closed.ticket["status"] == "no_show"
-    ticket, position = await store.ticket(closed.ticket["id"])
+    assert closed.ticket["status"] == "no_show" and "id" not in closed.ticket
+    assert closed.ticket["ref"] == issued.ticket["ref"]
+    ticket, position = await store.ticket(issued.ticket_id)
     assert ticket.status is Status.NO_SHOW and position is None
     with pytest.raises(NotFound):
         await store.ticket("nope")
@@ -270,11 +272,11 @@ async def test_a_transferred_ticket_waits_in_its_old_place(opened: Opened) -> No
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     moved = await store.transfer("demo", "1", "B", Stamp(now(), "clerk"))
     assert moved.position == 0 and moved.ticket["number"] == "A001"
-    ticket, position = await store.ticket(first.ticket["id"])
+    ticket, position = await store.ticket(first.ticket_id)
     assert (ticket.service, ticket.number, position) == ("B", "A001", 0)
     # counter 3 calls from B and C: the transferred ticket first, by its issue time
     called = await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
-    assert called.ticket["id"] == first.ticket["id"] and called.ticket["recalls"] == 0
+    assert called.ticket["ref"] == first.ticket["ref"] and called.ticket["recalls"] == 0
 
 
 async def test_numbers_restart_each_local_day(opened: Opened) -> None:
@@ -308,10 +310,10 @@ async def test_positions_count_the_people_ahead_in_the_service(opened: Opened) -
     issued = [await store.issue("demo", "A", Stamp(now())) for _ in range(3)]
     late_priority = await store.issue("demo", "A", Stamp(now()), priority=True)
     assert [r.position for r in issued] == [0, 1, 2] and late_priority.position == 0
-    assert (await store.ticket(issued[2].ticket["id"]))[1] == 3
+    assert (await store.ticket(issued[2].ticket_id))[1] == 3
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)  # the priority ticket
-    assert (await store.ticket(issued[2].ticket["id"]))[1] == 2
-    assert (await store.ticket(late_priority.ticket["id"]))[1] is None
+    assert (await store.ticket(issued[2].ticket_id))[1] == 2
+    assert (await store.ticket(late_priority.ticket_id))[1] is None
 
 
 async def test_snapshot_shows_counters_waiting_and_calls(opened: Opened) -> None:

@@ -85,7 +85,7 @@ class _State:
         return {
             "epoch": self.epoch,
             "seq": self.seq,
-            "now_serving": {c: t["id"] for c, t in self.serving.items()},
+            "now_serving": {c: t["ref"] for c, t in self.serving.items()},
             "waiting": dict(self.waiting),
         }
 
@@ -97,14 +97,14 @@ class _State:
             self.waiting = dict(data["waiting"])
         if event["type"] == "ticket.called":
             self.serving[counter] = ticket
-            self.recent = [c for c in self.recent if c["ticket"]["id"] != ticket["id"]]
+            self.recent = [c for c in self.recent if c["ticket"]["ref"] != ticket["ref"]]
             self.recent.insert(0, {"ticket": ticket, "counter": counter, "recall": data["recall"]})
             del self.recent[RECENT_CALLS:]
         elif event["type"] != "ticket.issued":
-            if counter is not None and self.serving.get(counter, {}).get("id") == ticket["id"]:
+            if counter is not None and self.serving.get(counter, {}).get("ref") == ticket["ref"]:
                 del self.serving[counter]
             for call in self.recent:  # a recent call shows its ticket as it is now
-                if call["ticket"]["id"] == ticket["id"]:
+                if call["ticket"]["ref"] == ticket["ref"]:
                     call["ticket"] = ticket
         self.seq = event["seq"]
 
@@ -323,7 +323,7 @@ class DisplayClient:
         if seq <= self.complete_to:
             return  # seen before (a replay overlapping what this display had)
         if message["type"] == "ticket.called":
-            call = (message["data"]["ticket"]["id"], message["data"]["recall"])
+            call = (message["data"]["ticket"]["ref"], message["data"]["recall"])
             known = self.calls_seen.get(seq)
             if known is not None and known != call:
                 self.problems.append(f"{self.name}: seq {seq} was {known}, now {call}")

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +23,7 @@ from loket.server.domain.events import (
 )
 from loket.server.domain.speech import Announcement, Segment
 from loket.server.domain.ticket import PublicTicket, Status, Ticket
+from loket.server.protocol import Event
 from loket.server.store.redis.records import new_record, record, ticket_from_record
 from loket.server.store.rows import ticket_from_row, ticket_row
 from tests.support.tickets import a_ticket
@@ -100,13 +102,36 @@ ANNOUNCED = Announcement(1_700_000_000_000, (Segment("id", "Nomor", "/audio/x.wa
 )
 def test_every_event_reads_back_as_it_was_written(payload: Payload) -> None:
     stored = json.loads(json.dumps(payload.to_json()))
-    assert payload_from_json(payload.type, stored) == payload
+    assert "id" not in stored["ticket"]  # the holder's secret is never in an event
+    assert payload_from_json(payload.type, stored, _no_day) == payload
     stored["added_later"] = True
-    stored["ticket"]["ref"] = "K7Q"
-    assert payload_from_json(payload.type, stored) == payload
+    stored["ticket"]["colour"] = "K7Q"
+    assert payload_from_json(payload.type, stored, _no_day) == payload
+
+
+def _no_day(moment: datetime) -> date:
+    raise AssertionError("an event with a ref needs no day to read")
+
+
+def _day_in_jakarta(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo("Asia/Jakarta")).date()
+
+
+def test_an_event_kept_before_refs_reads_with_a_ref_and_is_sent_without_the_id() -> None:
+    """A release before CONTRACT 6.1 kept the holder's id in its events: read back, the
+    ticket has its ref (its day at the site and its number) and the text sent has no id."""
+    old = Called(PUBLIC, "3", 1, ANNOUNCED, {"A": 0}).to_json()
+    old["ticket"] = {"id": "x1", **{k: v for k, v in old["ticket"].items() if k != "ref"}}
+    text = json.dumps(old)
+    event = Event.stored("demo", 7, ISSUED_AT, "ticket.called", text, "siti", _day_in_jakarta)
+    assert event.payload == Called(PUBLIC, "3", 1, ANNOUNCED, {"A": 0})
+    assert event.payload.ticket.ref == "20261201-B007"
+    assert "x1" not in event.wire("e1") and '"ref":"20261201-B007"' in event.wire("e1")
+    new = Event.stored("demo", 8, ISSUED_AT, "ticket.called", event.data_text, None, _no_day)
+    assert new.text == event.data_text  # kept with a ref: sent as it is
 
 
 def test_an_event_of_an_unknown_type_is_refused() -> None:
     with pytest.raises(ValueError):
-        payload_from_json("ticket.teleported", {"ticket": PUBLIC.to_json()})
+        payload_from_json("ticket.teleported", {"ticket": PUBLIC.to_json()}, _no_day)
     assert EventType("ticket.called") is EventType.CALLED

@@ -1,6 +1,9 @@
+from datetime import date
+
 import pytest
 
 from loket.server.domain import IllegalTransition, Status
+from loket.server.domain.ticket import make_ref, parse_ref
 from tests.support.tickets import ISSUED, a_ticket
 
 NOW = ISSUED
@@ -59,9 +62,10 @@ def test_a_called_ticket_cannot_be_called_again_or_finished_as_waiting() -> None
 
 
 def test_json_has_the_contract_fields() -> None:
-    data = a_ticket(priority=True).to_json()
+    ticket = a_ticket(priority=True)
+    data = ticket.to_json()
     assert data == {
-        "id": "t1",
+        "ref": "20261128-A001",
         "number": "A001",
         "service": "A",
         "status": "waiting",
@@ -72,3 +76,17 @@ def test_json_has_the_contract_fields() -> None:
         "recalls": 0,
         "lang": None,
     }
+    assert ticket.holder_json() == {"id": "t1", **data}  # only its holder sees the id
+
+
+def test_the_ref_is_the_day_and_number_and_reads_back() -> None:
+    ticket = a_ticket(number="C012", day=date(2026, 1, 2))
+    assert ticket.ref == make_ref(date(2026, 1, 2), "C012") == "20260102-C012"
+    assert parse_ref(ticket.ref) == (date(2026, 1, 2), "C012")
+    moved = ticket.call("1", NOW).transfer("B")
+    assert moved.ref == ticket.ref  # stable for the ticket's life
+
+
+@pytest.mark.parametrize("text", ["", "A012", "2026-A012", "20261340-A012", "x2026010-A", "t1"])
+def test_text_that_is_no_ref_parses_to_none(text: str) -> None:
+    assert parse_ref(text) is None

@@ -371,7 +371,7 @@ def test_a_random_day_leaves_every_phone_at_the_queues_place(
     feed.read_due()
     assert feed.got
     for ticket_id in feed.got:
-        assert feed.shown(ticket_id)["ticket"] == hall.tickets[ticket_id].to_json(), ticket_id
+        assert feed.shown(ticket_id)["ticket"] == hall.tickets[ticket_id].holder_json(), ticket_id
         assert feed.shown(ticket_id)["position"] == hall.position(ticket_id), ticket_id
 
 

@@ -25,6 +25,7 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -504,6 +505,48 @@ def check(record: Json, observed: Json) -> list[str]:
         ]
         expect(heard == called, f"{name}: heard the calls {heard}, not {called}")
     return problems
+
+
+def in_v11(record: Json) -> Json:
+    """The record as CONTRACT 6.1 shows it since: a ticket named by its public ref (its
+    local day and number of the day), and its holder's secret id only to its holder (the
+    ticket's own answer), no longer on the board, the events or staff answers."""
+    zone = ZoneInfo(record["site"]["timezone"])
+
+    def ref(ticket: Json) -> str:
+        day = datetime.fromisoformat(ticket["issued_at"]).astimezone(zone)
+        return f"{day:%Y%m%d}-{ticket['number']}"
+
+    def public(ticket: Json) -> Json:
+        return {"ref": ref(ticket), **{k: v for k, v in ticket.items() if k != "id"}}
+
+    def board(data: Json) -> Json:
+        lists = {
+            part: [{**item, "ticket": public(item["ticket"])} for item in data[part]]
+            for part in ("now_serving", "recent")
+            if part in data
+        }
+        return {**data, **lists}
+
+    return {
+        **record,
+        "state": board(record["state"]),
+        "events": [
+            {**m, "data": {**m["data"], "ticket": public(m["data"]["ticket"])}}
+            for m in record["events"]
+        ],
+        "tickets": {
+            ticket_id: {**view, "ticket": {**view["ticket"], "ref": ref(view["ticket"])}}
+            for ticket_id, view in record["tickets"].items()
+        },
+        "retry": {
+            **record["retry"],
+            "answer": {
+                **record["retry"]["answer"],
+                "ticket": public(record["retry"]["answer"]["ticket"]),
+            },
+        },
+    }
 
 
 def _brief(ticket: Json | None) -> Json | None:

@@ -6,12 +6,11 @@ sends displays the same bytes for the same event.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from loket.server.domain.events import payload_from_json
+from loket.server.domain.ticket import DayOf
 from loket.server.protocol import Event
 
 
@@ -24,10 +23,9 @@ class Entry:
     data: str
     actor: str | None = None  # who made it (releases after bed7891)
 
-    def event(self) -> Event:
-        payload = payload_from_json(self.type, json.loads(self.data))
+    def event(self, day_of: DayOf) -> Event:
         ts = datetime.fromisoformat(self.ts)
-        return Event(self.site, self.seq, ts, payload, self.actor, self.data)
+        return Event.stored(self.site, self.seq, ts, self.type, self.data, self.actor, day_of)
 
 
 def from_stream(site: str, raw: list[Any]) -> list[Entry]:

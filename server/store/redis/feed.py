@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from loket.server.domain.site import Site
 from loket.server.store.base import Publish
 from loket.server.store.redis import keys
 from loket.server.store.redis.entries import Entry, from_message
@@ -44,7 +45,7 @@ class Feed:
         self,
         client: Redis,
         scripts: Scripts,
-        sites: tuple[str, ...],
+        sites: Mapping[str, Site],
         publish: Publish,
         epoch: str,
         changed: Callable[[str | None], None],
@@ -55,6 +56,7 @@ class Feed:
         self._scripts = scripts
         self._publish = publish
         self._changed = changed  # a site's state moved on (None: every site's)
+        self._day_of = {site_id: site.local_day for site_id, site in sites.items()}
         self._channels = {keys.channel(site): site for site in sites}
         self._last = dict.fromkeys(sites, 0)
         self._last_data: dict[str, str] = {}
@@ -171,7 +173,7 @@ class Feed:
         self._last_data[site] = entry.data
         self._changed(site)
         try:
-            self._publish(entry.event())
+            self._publish(entry.event(self._day_of[site]))
         except Exception:  # one failing subscriber must not stop the feed
             log.exception("publishing event %s of %s failed", entry.seq, site)
         _wake(self._waiters[site], entry.seq)

@@ -23,12 +23,13 @@ from loket.server.domain.commands import Change, Outcome
 from loket.server.domain.events import EventType
 from loket.server.domain.queue import SiteQueue
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket
+from loket.server.domain.ticket import Status, Ticket, make_ref
 from loket.server.protocol import dumps
 from loket.server.store.answers import answer_body
 from loket.server.store.base import Announce, Result, Stamp
 from loket.server.store.redis.records import (
     NUMBER,
+    REF,
     SEQ,
     WAITING,
     member,
@@ -184,10 +185,15 @@ def _step(
     holes = ["waiting"]
     if old is None:  # issued: the script numbers it and places it
         day = ticket.day.isoformat()
-        step["new"] = {"service": ticket.service, "day": day, "order": order(ticket)}
+        step["new"] = {
+            "service": ticket.service,
+            "day": day,
+            "order": order(ticket),
+            "ref": make_ref(ticket.day, ""),  # the script adds the number
+        }
         step["record"] = new_record(ticket)
         change = replace(change, ticket=replace(ticket, number=NUMBER))
-        holes.append("number")
+        holes += ["number", "ref"]
     else:
         step["record"] = record(ticket)
         if old.status is Status.WAITING:
@@ -208,5 +214,7 @@ def _step(
             announcement = announce(site, ticket, change.counter, now)
     data = change.payload(announcement).to_json()
     data["waiting"] = WAITING
+    if old is None:
+        data["ticket"]["ref"] = REF
     step["data"] = with_holes(data, *holes)
     return step

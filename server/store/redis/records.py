@@ -40,6 +40,7 @@ def hole(name: str) -> str:
 
 
 NUMBER = hole("number")
+REF = hole("ref")  # the script makes it: the ref's text before the number, then the number
 SERIAL = hole("serial")
 WAITING = hole("waiting")
 SEQ = hole("seq")

@@ -81,7 +81,7 @@ class RedisStore:
         try:
             with reachable():
                 self._epoch = await scripts.epoch()
-                feed = Feed(client, scripts, tuple(self._sites), publish, self._epoch, self._forget)
+                feed = Feed(client, scripts, self._sites, publish, self._epoch, self._forget)
                 await feed.start()
         except BaseException:
             await client.aclose()
@@ -134,7 +134,7 @@ class RedisStore:
         if reply.status == "stale":
             return reply, None
         if reply.status == "replay":
-            return reply, replay(json.loads(reply.body))
+            return reply, replay(json.loads(reply.body), site.local_day)
         if reply.seq:
             await feed.reach(site.id, reply.epoch, reply.seq)
         outcome = plan.outcome(reply.option)
@@ -143,7 +143,7 @@ class RedisStore:
         ticket = outcome.ticket
         if reply.serial:  # issued: numbered by the script
             ticket = replace(ticket, number=reply.number, serial=reply.serial)
-        return reply, Result(ticket.to_json(), reply.seq, reply.position)
+        return reply, Result(ticket.to_json(), reply.seq, reply.position, ticket.id)
 
     async def _counter(
         self, site_id: str, counter: str, now: datetime, make: Callable[[View], Plan], k: int = 0
@@ -270,7 +270,8 @@ class RedisStore:
         entries = history.entries
         if not entries or entries[0].seq != seq + 1:
             return None  # history no longer reaches back that far
-        return [entry.event() for entry in entries]
+        day_of = self._site(site).local_day
+        return [entry.event(day_of) for entry in entries]
 
     async def prune(self, now: datetime) -> None:
         _, scripts, _ = self._open()

@@ -83,6 +83,7 @@ for _, step in ipairs(steps or {}) do
     redis.call('EXPIRE', counter, call.number_ttl)
     serial = seq
     holes.number = '"' .. number .. '"'
+    holes.ref = '"' .. step.new.ref .. number .. '"'
     holes.serial = seq
     wait = {service = step.new.service,
             member = step.new.order .. string.format('%0' .. call.serial_width .. 'd', seq) .. step.id}
