@@ -7,10 +7,13 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from loket.server.announce import Announcer
 from loket.server.announce.cache import DiskCache
@@ -25,9 +28,23 @@ from loket.server.store import open_store
 from loket.server.web import api, audio, pages, qr
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.errors import HANDLERS
+from loket.server.web.guard import RequestGuard
+from loket.server.web.headers import SecurityHeaders, content_security_policy, security_headers
 from loket.server.web.ratelimit import TokenBuckets
 from loket.server.web.sockets import DisplaySocket
 from loket.server.web.ticket_socket import TicketSocket
+
+
+class LoketApp(Starlette):
+    """Starlette with the security headers outermost: on its 500 answers too, which
+    Starlette's own error middleware sends from outside every user middleware."""
+
+    def __init__(self, headers: tuple[tuple[bytes, bytes], ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.security_headers = headers
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), self.security_headers)
 
 
 def _announce_password(password: str) -> None:
@@ -89,8 +106,16 @@ def create_app(
             for prefix, package in ASSET_MOUNTS.items()
         ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
-    app.state.templates = pages.templates(pseudo=settings.pseudo_locale)
+    page_templates = pages.templates(pseudo=settings.pseudo_locale)
+    csp = content_security_policy((page_templates.import_map.sha256,), settings.public_url)
+    app = LoketApp(
+        security_headers(csp),
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,
+        middleware=[Middleware(RequestGuard, public_url=settings.public_url)],
+    )
+    app.state.templates = page_templates
     app.state.public_url = settings.public_url
     app.state.ticket_limits = TokenBuckets(settings.ticket_rate, settings.ticket_burst)
     return app

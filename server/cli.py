@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="server processes (env LOKET_WORKERS; 1); more than one needs a redis:// store",
     )
+    serve.add_argument(
+        "--trusted-proxies",
+        help="addresses or networks of the proxies whose X-Forwarded-Proto/-For are believed "
+        '(env LOKET_TRUSTED_PROXIES; 127.0.0.1,::1; "" for none)',
+    )
     serve.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker's inherited socket
 
     user = commands.add_parser("user", help="manage staff users")
@@ -125,6 +130,9 @@ async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = N
         ws_ping_timeout=settings.ws_ping_timeout,
         ws_max_size=64 * 1024,
         lifespan="on",
+        # the scheme (https: Secure cookies) and client address from these proxies only
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
         timeout_graceful_shutdown=5,
         log_config=log_config(),
         log_level="info",
@@ -210,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             workers=getattr(args, "workers", None),
+            trusted_proxies=getattr(args, "trusted_proxies", None),
         )
         is_shared(settings.store)  # a store URL that cannot work stops start-up here
         sites = load_sites(settings.config)

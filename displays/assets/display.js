@@ -28,6 +28,15 @@ const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people h
 const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
 const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
 
+/** The layout's CSS variables, from data-layout (display.html): the CSP allows no style="". */
+function applyLayout(node) {
+  for (const [name, value] of Object.entries(JSON.parse(node.dataset.layout || "{}"))) {
+    node.style.setProperty(name, String(value));
+  }
+}
+
+applyLayout(document.querySelector(".display"));
+
 const config = readConfig();
 const state = new SiteState();
 const labels = new Labels(config.labels || {});

@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     INVALID_FIELD = "invalid_field"
     INVALID_HEADER = "invalid_header"
     BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body that is not JSON
     INVALID_MESSAGE = "invalid_message"  # a socket message
     UNKNOWN_MESSAGE = "unknown_message"
     INVALID_HELLO = "invalid_hello"
@@ -34,6 +35,7 @@ class ErrorCode(StrEnum):
     BAD_CREDENTIALS = "bad_credentials"
     FORBIDDEN = "forbidden"
     CSRF_FAILED = "csrf_failed"
+    BAD_ORIGIN = "bad_origin"  # sent from another site's page
     ADMIN_ONLY = "admin_only"
     # users
     INVALID_USERNAME = "invalid_username"

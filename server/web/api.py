@@ -12,7 +12,7 @@ from loket.server.config import LANG
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.errors import Invalid
 from loket.server.protocol import snapshot_message
-from loket.server.service import SESSION_LIFETIME, LoketService
+from loket.server.service import LoketService
 from loket.server.store import Result
 from loket.server.users import User
 from loket.server.web import auth
@@ -82,11 +82,7 @@ async def login(request: Request) -> Response:
     username, password = field(body, "username", str), field(body, "password", str)
     token, session = await service.login(username, password, address)
     response = JSONResponse({"token": token, "csrf": session.csrf, "user": session.user.to_json()})
-    max_age = int(SESSION_LIFETIME.total_seconds())
-    response.set_cookie(
-        auth.SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict"
-    )
-    response.set_cookie(auth.CSRF_COOKIE, session.csrf, max_age=max_age, samesite="strict")
+    auth.set_session_cookies(response, request, token, session.csrf)
     return response
 
 
@@ -97,8 +93,7 @@ async def logout(request: Request) -> Response:
     assert token is not None
     await service.logout(token)
     response = JSONResponse({"status": "ok"})
-    response.delete_cookie(auth.SESSION_COOKIE)
-    response.delete_cookie(auth.CSRF_COOKIE)
+    auth.clear_session_cookies(response, request)
     return response
 
 

@@ -5,16 +5,35 @@ from __future__ import annotations
 import secrets
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.errors import Forbidden, Unauthorized
-from loket.server.service import LoketService
+from loket.server.service import SESSION_LIFETIME, LoketService
 from loket.server.users import Role, Session, User
 
 SESSION_COOKIE = "loket_session"
 CSRF_COOKIE = "loket_csrf"
 CSRF_HEADER = "x-csrf-token"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def set_session_cookies(response: Response, conn: HTTPConnection, token: str, csrf: str) -> None:
+    """The session (HttpOnly) and its CSRF token (read by the page's script), both
+    SameSite=Strict, and Secure when the request came over HTTPS: directly, or from a
+    trusted proxy's X-Forwarded-Proto (LOKET_TRUSTED_PROXIES; uvicorn sets the scheme)."""
+    secure = conn.url.scheme == "https"
+    max_age = int(SESSION_LIFETIME.total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=max_age, samesite="strict", secure=secure)
+
+
+def clear_session_cookies(response: Response, conn: HTTPConnection) -> None:
+    secure = conn.url.scheme == "https"
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, samesite="strict", secure=secure)
 
 
 def request_token(conn: HTTPConnection) -> tuple[str | None, bool]:

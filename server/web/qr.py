@@ -20,8 +20,9 @@ from loket.server.service import LoketService
 from loket.server.web.ratelimit import limit
 from loket.server.web.tickets import known_id
 
-# the link never changes for a ticket; a day covers its whole life
-CACHE = "public, max-age=86400"
+# the link never changes for a ticket; a day covers its whole life. Private: it holds the
+# visitor's secret link, which no shared cache may keep
+CACHE = "private, max-age=86400"
 
 
 def ticket_url(conn: HTTPConnection, ticket: Ticket) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import gettext
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from loket.server import __version__
 from loket.server.i18n.catalogs import Catalogs
 from loket.server.i18n.pseudo import PSEUDO_LANG, PseudoTranslations
+from loket.server.web.importmap import import_map
 from loket.server.web.language import offered
 
 
@@ -24,6 +26,7 @@ class PageTemplates:
         self.catalogs = catalogs or Catalogs()
         self.pseudo = pseudo  # offer the pseudo-locale (layout tests), never in production
         self.version = version  # the pages' `?v=`: pages.templates() gives the assets' digest
+        self.import_map = import_map(version)  # its hash goes into the CSP (server/app.py)
         self._by_lang: dict[str, Jinja2Templates] = {}
 
     def languages(self, site_languages: tuple[str, ...]) -> tuple[str, ...]:
@@ -47,6 +50,7 @@ class PageTemplates:
                 autoescape=select_autoescape(["html"]),
                 extensions=["jinja2.ext.i18n"],
             )
+            env.globals["import_map"] = Markup(self.import_map.text)
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 self.translations(lang), newstyle=True
             )

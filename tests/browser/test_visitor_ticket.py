@@ -152,8 +152,9 @@ def decode(page: Page, selector: str) -> list[str]:
     pixels = page.evaluate(
         """async (selector) => {
           const node = document.querySelector(selector);
-          const source = node.tagName === "IMG" ? node.src : URL.createObjectURL(
-            new Blob([new XMLSerializer().serializeToString(node)], {type: "image/svg+xml"}));
+          // an inline <svg> as a data: URL: the page's CSP allows data: images, not blob:
+          const source = node.tagName === "IMG" ? node.src : "data:image/svg+xml;charset=utf-8,"
+            + encodeURIComponent(new XMLSerializer().serializeToString(node));
           const image = new Image();
           image.src = source;
           await image.decode();

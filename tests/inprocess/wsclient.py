@@ -47,9 +47,11 @@ class WsClient:
         client: tuple[str, int] = ("127.0.0.1", 50000),
         query: str = "",
         lose_after: int | None = None,
+        origin: str | None = "http://testserver",
     ) -> None:
         """`lose_after`: the connection is lost once the server has sent this many
-        messages (the accept counts): every later send raises."""
+        messages (the accept counts): every later send raises. `origin`: the page the
+        browser opened it from (None: not a browser)."""
         self.app = app
         self._lose_after = lose_after
         self.scope: dict[str, Any] = {
@@ -63,7 +65,8 @@ class WsClient:
             "path": path,
             "raw_path": path.encode(),
             "query_string": query.encode(),
-            "headers": [(b"host", b"testserver"), (b"origin", b"http://testserver")],
+            "headers": [(b"host", b"testserver")]
+            + ([] if origin is None else [(b"origin", origin.encode())]),
             "subprotocols": [],
             "extensions": {},
         }

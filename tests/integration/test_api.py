@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tests.integration.conftest import login
 
 COUNTER = "/api/v1/sites/demo/counters"
+JSON_TYPE = {"Content-Type": "application/json"}  # bodies of any other type answer 415
 
 
 def error_code(answer: httpx.Response, status: int) -> str:
@@ -73,7 +74,7 @@ def test_issue_a_ticket_and_look_it_up(http: httpx.Client) -> None:
     ],
 )
 def test_bad_ticket_requests(http: httpx.Client, body: bytes, status: int, code: str) -> None:
-    answer = http.post("/api/v1/sites/demo/tickets", content=body)
+    answer = http.post("/api/v1/sites/demo/tickets", content=body, headers=JSON_TYPE)
     assert error_code(answer, status) == code
 
 
@@ -259,7 +260,7 @@ bodies = (
     ),
 )
 def test_any_json_body_gets_a_clear_answer(http, admin, body, path) -> None:
-    answer = http.post(path, content=json.dumps(body), headers=admin)
+    answer = http.post(path, content=json.dumps(body), headers={**admin, **JSON_TYPE})
     assert answer.status_code < 500, answer.text
     if answer.status_code >= 400:
         assert answer.json()["error"]["code"]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support.display_client import DisplayClient, view
@@ -128,6 +129,27 @@ def test_pages_api_and_sockets_work_through_nginx(deployment: Deployment) -> Non
         for segment in call["data"]["announcement"]["segments"]:  # the audio comes through
             sound = http.get(segment["url"])
             assert sound.status_code == 200 and sound.content.startswith(b"RIFF")
+
+
+def test_a_browser_on_the_proxys_address_is_the_servers_own(deployment: Deployment) -> None:
+    """nginx passes Host as the browser sent it, port included: a page served through it
+    may log in and open its socket; another site's page may do neither."""
+    nginx = deployment.nginx
+    credentials = {"username": "admin", "password": deployment.password}
+    with httpx.Client(base_url=nginx.url, timeout=10) as http:
+        page = http.get("/kiosk/demo")
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        own = http.post("/api/v1/auth/login", json=credentials, headers={"Origin": nginx.url})
+        assert own.status_code == 200, own.text
+        assert "secure" not in own.headers["set-cookie"].lower()  # plain http here
+        foreign = {"Origin": "http://evil.example"}
+        refused = http.post("/api/v1/auth/login", json=credentials, headers=foreign)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "bad_origin"
+    with connect(f"{nginx.ws_url}/ws/display/demo", origin=nginx.url, open_timeout=5) as ws:
+        assert receive(ws)["type"] == "snapshot"
+    with pytest.raises(InvalidStatus) as socket_refused:
+        connect(f"{nginx.ws_url}/ws/display/demo", origin="http://evil.example", open_timeout=5)
+    assert socket_refused.value.response.status_code == 403
 
 
 def test_a_host_that_goes_away_behind_nginx_loses_no_call(deployment: Deployment) -> None:
