@@ -313,3 +313,28 @@ async def test_kiosks_outlive_a_restart(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_the_window_is_fifteen_minutes() -> None:
     assert (ANONYMOUS_TICKETS, ANONYMOUS_WINDOW) == (3, timedelta(minutes=15))
+
+
+async def test_guessing_kiosk_keys_is_bounded_per_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_loket(tmp_path, monkeypatch, ticket_rate=0.01, ticket_burst=5) as loket:
+        key = (await enrol(loket))["key"]
+        kiosk_id = key.partition(".")[0]
+        async with from_address(loket, PHONE) as guesser:
+            codes = []
+            for n in range(8):
+                guess = {"X-Kiosk-Key": f"{kiosk_id}.{n:043d}"}
+                answer = await guesser.post(tickets(), json={"service": "A"}, headers=guess)
+                codes.append(answer.json()["error"]["code"])
+            assert codes == ["invalid_kiosk_key"] * 5 + ["rate_limited"] * 3
+            # an address out of tokens gets no key looked up, the right one included...
+            right = {"X-Kiosk-Key": key}
+            answer = await guesser.post(tickets(), json={"service": "A"}, headers=right)
+            assert error(answer, 429) == "rate_limited"
+            # ...but a key this process knows valid costs no token and no store read
+            async with from_address(loket, "203.0.113.99") as kiosk:
+                answer = await kiosk.post(tickets(), json={"service": "A"}, headers=right)
+                assert answer.status_code == 201
+            answer = await guesser.post(tickets(), json={"service": "A"}, headers=right)
+            assert answer.status_code == 201
