@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import NotFound
+from loket.server.domain.ticket import iso_z
 from loket.server.errors import Conflict, Forbidden, Invalid
 from loket.server.ttlcache import TtlCache
 
@@ -45,8 +46,8 @@ class Kiosk:
         return {
             "id": self.id,
             "name": self.name,
-            "created_at": self.created_at.isoformat(),
-            "last_used_at": None if self.last_used_at is None else self.last_used_at.isoformat(),
+            "created_at": iso_z(self.created_at),
+            "last_used_at": None if self.last_used_at is None else iso_z(self.last_used_at),
         }
 
 
@@ -86,8 +87,13 @@ class Kiosks:
         return await self._store.kiosks(site)
 
     async def revoke(self, site: str, kiosk_id: str) -> None:
-        self._known.drop((site, kiosk_id))
-        if not KIOSK_ID.fullmatch(kiosk_id) or not await self._store.drop_kiosk(site, kiosk_id):
+        try:
+            dropped = bool(KIOSK_ID.fullmatch(kiosk_id)) and await self._store.drop_kiosk(
+                site, kiosk_id
+            )
+        finally:  # after the store: a check made meanwhile may have remembered it as valid
+            self._known.drop((site, kiosk_id))
+        if not dropped:
             raise NotFound("kiosk", kiosk_id[:MAX_NAME])
 
     def _cached(self, site: str, key: str) -> tuple[bool, Kiosk | None]:
