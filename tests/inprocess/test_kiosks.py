@@ -236,9 +236,7 @@ async def test_a_key_that_is_not_valid_is_refused_not_ignored(loket: Loket) -> N
         assert error(answer, 403) == "invalid_kiosk_key"
 
 
-async def test_a_revocation_on_another_process_counts_within_the_cache_time(
-    loket: Loket, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_revocation_on_another_process_counts_within_the_cache_time(loket: Loket) -> None:
     enrolled = await enrol(loket)
     kiosk = {"X-Kiosk-Key": enrolled["key"]}
     async with from_address(loket, PHONE) as phone:
