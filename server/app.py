@@ -25,7 +25,7 @@ from loket.server.hub import Hub
 from loket.server.service import LoketService, utcnow
 from loket.server.settings import Settings, default_audio_cache
 from loket.server.store import open_store
-from loket.server.web import api, audio, pages, qr
+from loket.server.web import api, audio, kiosks, pages, qr
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.errors import HANDLERS
 from loket.server.web.guard import RequestGuard
@@ -96,6 +96,7 @@ def create_app(
 
     routes = [
         *api.ROUTES,
+        *kiosks.ROUTES,
         *audio.ROUTES,
         *pages.ROUTES,
         *qr.ROUTES,

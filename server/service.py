@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
@@ -18,7 +19,7 @@ from loket.server.announce import Announcer
 from loket.server.announce.library import AudioLibrary
 from loket.server.displays import DisplayRegistry
 from loket.server.domain.error_codes import ErrorCode
-from loket.server.domain.errors import NotFound
+from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.estimate import Estimate
 from loket.server.domain.events import Called
 from loket.server.domain.numbers import following_number
@@ -26,6 +27,7 @@ from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized
 from loket.server.hub import RECENT, Hub, Message, Sink, Subscription
+from loket.server.kiosks import Kiosks
 from loket.server.login_throttle import LoginThrottle
 from loket.server.memory import give_back_free_memory
 from loket.server.passwords import Passwords
@@ -45,6 +47,9 @@ SESSION_CACHE_SECONDS = 30.0
 # a resume from further back than this gets a snapshot: replay is bounded per socket
 MAX_REPLAY = RECENT
 SEED_EVENTS = (1000, 200)  # recent events that teach the wait estimate after a start
+# tickets one client address may take without a kiosk key (CONTRACT 6.7)
+ANONYMOUS_TICKETS = 3
+ANONYMOUS_WINDOW = timedelta(minutes=15)
 
 
 def utcnow() -> datetime:
@@ -76,6 +81,7 @@ class LoketService:
         self._dummy_hash: str | None = None
         self._sessions: TtlCache[str, Session | None] = TtlCache(SESSION_CACHE_SECONDS)
         self.logins = LoginThrottle()
+        self.kiosks = Kiosks(store, lambda: self.clock())
         self.displays = DisplayRegistry()
         self._site_seq: dict[str, int] = {}
         # visitors' phones: one entry per followed ticket, moved by the site's events
@@ -171,13 +177,39 @@ class LoketService:
     # -- visitors -----------------------------------------------------------
 
     async def issue(
-        self, site_id: str, service: str, priority: bool = False, lang: str | None = None
+        self,
+        site_id: str,
+        service: str,
+        priority: bool = False,
+        lang: str | None = None,
+        counted: str | None = None,
     ) -> Result:
+        """`counted`: the client address whose allowance the ticket takes (None: a kiosk,
+        the server's own machine); beyond it, 429 too_many_tickets."""
         site = self.site(site_id)
         site.service(service)
-        return await self.store.issue(
-            site.id, service, Stamp(self.clock()), priority=priority, lang=lang
-        )
+        if counted is None:
+            return await self.store.issue(
+                site.id, service, Stamp(self.clock()), priority=priority, lang=lang
+            )
+        key = f"tickets:{counted}"
+        now = self.clock()
+        wait = await self.store.take_allowance(key, ANONYMOUS_TICKETS, ANONYMOUS_WINDOW, now)
+        if wait > 0:
+            raise RateLimited(
+                math.ceil(wait),
+                ErrorCode.TOO_MANY_TICKETS,
+                f"At most {ANONYMOUS_TICKETS} tickets per "
+                f"{int(ANONYMOUS_WINDOW.total_seconds() // 60)} minutes from one address "
+                "without a kiosk.",
+            )
+        try:
+            return await self.store.issue(
+                site.id, service, Stamp(now), priority=priority, lang=lang
+            )
+        except DomainError:  # refused (queue_full): no ticket taken
+            await self.store.give_back_allowance(key)
+            raise
 
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
         return await self.store.ticket(ticket_id)

@@ -202,6 +202,7 @@ const login = new Login({
     document.getElementById("admin-only").hidden = isAdmin;
     for (const section of document.querySelectorAll(".admin-section")) section.hidden = !isAdmin;
     if (!isAdmin) return;
+    document.dispatchEvent(new CustomEvent("loket:login", { detail: user })); // admin_kiosks.js
     loadUsers();
     poll();
   },

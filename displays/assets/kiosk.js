@@ -1,8 +1,13 @@
 // The ticket kiosk: one touch button per service, a priority toggle, then the issued ticket
 // on screen (printable on an 80 mm roll) until the visitor is done or 20 s have passed.
 //
+// An enrolled kiosk (CONTRACT 6.7) keeps its key in localStorage and sends it as X-Kiosk-Key:
+// its tickets are then not limited per address. The admin page's enrolment link
+// (/kiosk/SITE#key=…) stores the key by itself; staff may also paste it under "Kiosk setup".
+//
 // config.strings keys (texts: server/web/strings.py, page "kiosk"; plus those of ticketcard.js):
-//   returning, issue_failed, unreachable
+//   returning, issue_failed, unreachable, queue_full, too_many_tickets, kiosk_only,
+//   key_revoked, enrolled_as, not_enrolled, key_invalid, key_unchecked, key_forgotten
 
 import { api } from "loket/api";
 import { readConfig, translator } from "loket/page";
@@ -22,6 +27,12 @@ const error = document.getElementById("kiosk-error");
 const countdown = document.getElementById("kiosk-countdown");
 const printButton = document.getElementById("print-ticket");
 const serviceButtons = Array.from(document.querySelectorAll(".service-btn[data-service]"));
+
+const setupToggle = document.getElementById("kiosk-setup-toggle");
+const setupForm = document.getElementById("kiosk-setup");
+const enrolment = document.getElementById("kiosk-enrolment");
+const KEY_STORE = `loket.kiosk-key.${config.site}`;
+const KEY_IN_LINK = /(?:^#|&)key=([^&]*)/;
 
 let busy = false;
 let countdownTimer = 0;
@@ -51,13 +62,92 @@ async function issue(service) {
   try {
     const { ticket, position } = await api(config.api, {
       method: "POST",
+      headers: keyHeaders(),
       body: { service, priority: priority.getAttribute("aria-pressed") === "true", lang: config.lang },
     });
     showTicket(ticket, position);
   } catch (failure) {
-    showError(failure.isNetwork ? t("unreachable") : t("issue_failed"));
+    showError(failureText(failure));
     setBusy(false);
   }
+}
+
+function failureText(failure) {
+  if (failure.isNetwork) return t("unreachable");
+  switch (failure.code) {
+    case "queue_full":
+      return t("queue_full");
+    case "too_many_tickets":
+      setEnrolment(t("not_enrolled"), "warn");
+      return t("too_many_tickets");
+    case "kiosk_only":
+      setEnrolment(t("not_enrolled"), "warn");
+      return t("kiosk_only");
+    case "invalid_kiosk_key":
+      setEnrolment(t("key_invalid"), "error"); // staff see why; the key stays until replaced
+      return t("key_revoked");
+    default:
+      return t("issue_failed");
+  }
+}
+
+// -- the kiosk's key ---------------------------------------------------------------------
+
+function storedKey() {
+  try {
+    return localStorage.getItem(KEY_STORE) || "";
+  } catch {
+    return ""; // storage blocked: the kiosk works as one not enrolled
+  }
+}
+
+function storeKey(key) {
+  try {
+    if (key) localStorage.setItem(KEY_STORE, key);
+    else localStorage.removeItem(KEY_STORE);
+  } catch {
+    // storage blocked: nothing to keep it in
+  }
+}
+
+function keyHeaders() {
+  const key = storedKey();
+  return key ? { "X-Kiosk-Key": key } : {};
+}
+
+/** The enrolment link's key is kept, and taken out of the address bar (and so out of
+ * the history, and off the screen); a #fragment never reaches the server or its logs. */
+function takeKeyFromLink() {
+  const found = KEY_IN_LINK.exec(location.hash);
+  if (!found) return;
+  storeKey(decodeURIComponent(found[1]).trim());
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
+function setEnrolment(text, kind) {
+  enrolment.textContent = text;
+  enrolment.dataset.state = kind;
+}
+
+async function checkKey() {
+  const key = storedKey();
+  if (!key) {
+    setEnrolment(t("not_enrolled"), "warn");
+    return;
+  }
+  try {
+    const { kiosk } = await api(config.kiosk_api, { headers: { "X-Kiosk-Key": key } });
+    setEnrolment(t("enrolled_as", { name: kiosk.name }), "ok");
+  } catch (failure) {
+    if (failure.code === "invalid_kiosk_key") setEnrolment(t("key_invalid"), "error");
+    else setEnrolment(t("key_unchecked"), "warn");
+  }
+}
+
+function showSetup(open) {
+  setupForm.hidden = !open;
+  setupToggle.setAttribute("aria-expanded", String(open));
+  if (open) setupForm.elements.key.focus();
 }
 
 function showTicket(ticket, position) {
@@ -102,3 +192,21 @@ document.getElementById("kiosk-back").addEventListener("click", backToStart);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !done.hidden) backToStart();
 });
+setupToggle.addEventListener("click", () => showSetup(setupForm.hidden));
+setupForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  storeKey(setupForm.elements.key.value.trim());
+  setupForm.reset();
+  showSetup(false);
+  checkKey();
+});
+document.getElementById("kiosk-forget").addEventListener("click", () => {
+  storeKey("");
+  setupForm.reset();
+  setEnrolment(t("key_forgotten"), "warn");
+});
+
+takeKeyFromLink();
+checkKey();
+// the enrolment step: a site that takes tickets from enrolled kiosks only asks for the key
+if (!storedKey() && !config.remote_tickets) showSetup(true);

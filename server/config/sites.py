@@ -16,6 +16,7 @@ from loket.server.reader import LANG, ConfigError, Reader
 SITE_ID = re.compile(r"[a-z0-9-]+")
 SERVICE_ID = re.compile(r"[A-Z]{1,3}")
 COUNTER_ID = re.compile(r"[A-Za-z0-9-]+")
+MAX_WAITING = 100_000
 
 
 def _display(r: Reader, raw: Any, place: str) -> DisplayLabels:
@@ -32,6 +33,27 @@ def _display(r: Reader, raw: Any, place: str) -> DisplayLabels:
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 2 <= seconds <= 120:
         raise r.fail(f"{place}.rotate_seconds", "must be a whole number from 2 to 120")
     return DisplayLabels(mode, seconds)
+
+
+def _max_waiting(r: Reader, raw: dict[str, Any], place: str) -> int | None:
+    """`max_waiting = N` (optional): at N people waiting, the service takes no more."""
+    value = raw.get("max_waiting")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WAITING:
+        raise r.fail(
+            f"{place}.max_waiting",
+            f"must be a whole number from 1 to {MAX_WAITING} (leave it out for no limit), "
+            f"not {value!r}",
+        )
+    return value
+
+
+def _flag(r: Reader, raw: dict[str, Any], key: str, default: bool, place: str) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise r.fail(f"{place}.{key}", f"must be true or false, not {value!r}")
+    return value
 
 
 def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
@@ -52,6 +74,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         Service(
             id=r.ident(r.field(s, "id", sp), SERVICE_ID, f"{sp}.id", "service id"),
             name=r.names(r.field(s, "name", sp), f"{sp}.name", languages),
+            max_waiting=_max_waiting(r, s, sp),
         )
         for i, s in enumerate(r.items(r.field(raw, "services", place), f"{place}.services"))
         for sp in [f"{place}.services[{i}]"]
@@ -90,6 +113,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         ticker={} if ticker is None else r.names(ticker, f"{place}.ticker", languages),
         display=_display(r, raw.get("display", {}), f"{place}.display"),
         announcements=announcements,
+        remote_tickets=_flag(r, raw, "remote_tickets", True, place),
     )
 
 

@@ -6,6 +6,7 @@ from loket.server.domain.errors import (
     NoCurrentTicket,
     NotFound,
     QueueEmpty,
+    QueueFull,
 )
 from loket.server.domain.queue import Call, SiteQueue
 from loket.server.domain.site import Counter, Service, Site
@@ -19,6 +20,7 @@ __all__ = [
     "NoCurrentTicket",
     "NotFound",
     "QueueEmpty",
+    "QueueFull",
     "Service",
     "Site",
     "SiteQueue",

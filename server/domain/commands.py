@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from loket.server.domain.errors import DomainError, QueueEmpty
+from loket.server.domain.errors import DomainError, QueueEmpty, QueueFull
 from loket.server.domain.events import CLOSED, Called, EventType, Issued, Payload
 from loket.server.domain.queue import Call, SiteQueue
 from loket.server.domain.speech import Announcement
@@ -71,6 +71,9 @@ def issue(
     now: datetime,
 ) -> Outcome:
     outcome = Outcome()
+    limit = queue.site.service(service).max_waiting
+    if limit is not None and queue.waiting_counts().get(service, 0) >= limit:
+        raise QueueFull(service, limit)  # transfers are not limited: a clerk's move stands
     ticket = queue.new_ticket(ticket_id, service, priority=priority, lang=lang, now=now)
     outcome.move(queue, ticket, EventType.ISSUED, None)
     return outcome

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_SCREENS = "too_many_screens"  # the screens registry is full (for that address)
     RATE_LIMITED = "rate_limited"
     TOO_MANY_ATTEMPTS = "too_many_attempts"  # failed logins (CONTRACT 6.6)
+    TOO_MANY_TICKETS = "too_many_tickets"  # one address without a kiosk key (CONTRACT 6.7)
     # who asks
     UNAUTHORIZED = "unauthorized"
     LOGIN_REQUIRED = "login_required"
@@ -37,11 +38,15 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "csrf_failed"
     BAD_ORIGIN = "bad_origin"  # sent from another site's page
     ADMIN_ONLY = "admin_only"
+    KIOSK_ONLY = "kiosk_only"  # the site takes tickets from enrolled kiosks only (6.7)
+    INVALID_KIOSK_KEY = "invalid_kiosk_key"  # unknown or revoked: the kiosk must be enrolled
     # users
     INVALID_USERNAME = "invalid_username"
     PASSWORD_TOO_SHORT = "password_too_short"
     INVALID_ROLE = "invalid_role"
     USER_EXISTS = "user_exists"
+    # kiosks
+    TOO_MANY_KIOSKS = "too_many_kiosks"
     # what is named (NotFound: "unknown_" + the kind)
     UNKNOWN_SITE = "unknown_site"
     UNKNOWN_SERVICE = "unknown_service"
@@ -49,10 +54,12 @@ class ErrorCode(StrEnum):
     UNKNOWN_TICKET = "unknown_ticket"
     UNKNOWN_AUDIO = "unknown_audio"
     UNKNOWN_CHIME = "unknown_chime"
+    UNKNOWN_KIOSK = "unknown_kiosk"
     # the queue's rules
     CONFLICT = "conflict"
     ILLEGAL_TRANSITION = "illegal_transition"
     QUEUE_EMPTY = "queue_empty"
+    QUEUE_FULL = "queue_full"  # a service's max_waiting (CONTRACT 6.7)
     NO_CURRENT_TICKET = "no_current_ticket"
     # the server
     INTERNAL_ERROR = "internal_error"  # a bug: logged, never a traceback to the client

@@ -23,6 +23,16 @@ class QueueEmpty(DomainError):
     code = ErrorCode.QUEUE_EMPTY
 
 
+class QueueFull(DomainError):
+    code = ErrorCode.QUEUE_FULL
+
+    def __init__(self, service: str, limit: int) -> None:
+        super().__init__(
+            f"Service {service} has {limit} people waiting, as many as it takes: "
+            "no more tickets for now."
+        )
+
+
 class NoCurrentTicket(DomainError):
     code = ErrorCode.NO_CURRENT_TICKET
 

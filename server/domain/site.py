@@ -25,6 +25,7 @@ def pick_name(names: Names, lang: str, fallback: str) -> str:
 class Service:
     id: str
     name: Names
+    max_waiting: int | None = None  # at this many waiting, no more tickets (None: no limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ class Site:
     ticker: Names = field(default_factory=dict)
     announcements: Announcements = field(default_factory=Announcements)
     display: DisplayLabels = field(default_factory=DisplayLabels)
+    # tickets for anyone (a phone, a script), within a per-address limit; False: only for
+    # enrolled kiosks (and the server's own machine)
+    remote_tickets: bool = True
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

@@ -13,6 +13,7 @@ from loket.server.domain.errors import DomainError
 from loket.server.domain.site import Site
 from loket.server.domain.speech import Announcement
 from loket.server.domain.ticket import Status, Ticket
+from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event
 from loket.server.users import Session, User
 
@@ -136,3 +137,31 @@ class Store(Protocol):
     async def session(self, token_hash: str, now: datetime) -> Session | None: ...
 
     async def drop_session(self, token_hash: str) -> None: ...
+
+    # -- kiosks (CONTRACT 6.7) ----------------------------------------------------
+
+    async def add_kiosk(self, kiosk: Kiosk, key_hash: str, cap: int) -> bool:
+        """False when the kiosk's site has `cap` kiosks already (checked atomically)."""
+        ...
+
+    async def kiosks(self, site: str) -> list[Kiosk]:
+        """The site's kiosks, oldest first."""
+        ...
+
+    async def use_kiosk(self, site: str, kiosk_id: str, now: datetime) -> tuple[Kiosk, str] | None:
+        """The kiosk (its last use now `now`) and its key's hash; None if there is none."""
+        ...
+
+    async def drop_kiosk(self, site: str, kiosk_id: str) -> bool:
+        """False when there was no such kiosk."""
+        ...
+
+    # -- allowances: uses counted per key over a sliding window, shared by processes ------
+
+    async def take_allowance(self, key: str, limit: int, window: timedelta, now: datetime) -> float:
+        """Takes one of `key`'s `limit` uses per `window`: 0.0, or the seconds to wait."""
+        ...
+
+    async def give_back_allowance(self, key: str) -> None:
+        """Undoes the last take of `key`."""
+        ...

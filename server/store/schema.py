@@ -64,6 +64,18 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX tickets_ref ON tickets (site, day, number);
     """,
+    # 4: enrolled kiosks (CONTRACT 6.7); only a hash of each key is kept
+    """
+    CREATE TABLE kiosks (
+        site TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        PRIMARY KEY (site, id)
+    );
+    """,
 ]
 
 

@@ -13,9 +13,10 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from loket.server.allowance import Allowances
 from loket.server.domain import commands
 from loket.server.domain.board import Board
 from loket.server.domain.commands import Outcome
@@ -25,6 +26,7 @@ from loket.server.domain.numbers import parse_number
 from loket.server.domain.queue import RECENT_CALLS, Call, SiteQueue
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket, parse_ref
+from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
 from loket.server.store.answers import answer_body, replay
 from loket.server.store.base import (
@@ -62,6 +64,7 @@ class SqliteStore:
         self._queues: dict[str, SiteQueue] = {}
         self._snapshots: dict[str, Snapshot] = {}
         self._publish: Publish = lambda event: None
+        self._allowances = Allowances()  # one process: counted in its memory
 
     # -- life ---------------------------------------------------------------
 
@@ -462,6 +465,75 @@ class SqliteStore:
         await self._run(
             lambda: self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
         )
+
+    # -- kiosks ---------------------------------------------------------------
+
+    async def add_kiosk(self, kiosk: Kiosk, key_hash: str, cap: int) -> bool:
+        def job() -> bool:
+            conn = self._db
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM kiosks WHERE site = ?", (kiosk.site,)
+            ).fetchone()
+            if count >= cap:
+                return False
+            conn.execute(
+                "INSERT INTO kiosks (site, id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (kiosk.site, kiosk.id, kiosk.name, key_hash, kiosk.created_at.isoformat()),
+            )
+            return True
+
+        return await self._run(job)
+
+    async def kiosks(self, site: str) -> list[Kiosk]:
+        def job() -> list[Kiosk]:
+            rows = self._db.execute(
+                f"SELECT {_KIOSK_COLUMNS} FROM kiosks WHERE site = ? ORDER BY created_at, id",
+                (site,),
+            ).fetchall()
+            return [_kiosk(site, *row)[0] for row in rows]
+
+        return await self._run(job)
+
+    async def use_kiosk(self, site: str, kiosk_id: str, now: datetime) -> tuple[Kiosk, str] | None:
+        def job() -> tuple[Kiosk, str] | None:
+            conn = self._db
+            conn.execute(
+                "UPDATE kiosks SET last_used_at = ? WHERE site = ? AND id = ?",
+                (now.isoformat(), site, kiosk_id),
+            )
+            row = conn.execute(
+                f"SELECT {_KIOSK_COLUMNS} FROM kiosks WHERE site = ? AND id = ?", (site, kiosk_id)
+            ).fetchone()
+            return None if row is None else _kiosk(site, *row)
+
+        return await self._run(job)
+
+    async def drop_kiosk(self, site: str, kiosk_id: str) -> bool:
+        def job() -> bool:
+            cursor = self._db.execute(
+                "DELETE FROM kiosks WHERE site = ? AND id = ?", (site, kiosk_id)
+            )
+            return cursor.rowcount > 0
+
+        return await self._run(job)
+
+    # -- allowances: one process, so its memory (a restart starts them over) -------------
+
+    async def take_allowance(self, key: str, limit: int, window: timedelta, now: datetime) -> float:
+        return self._allowances.take(key, limit, window, now)
+
+    async def give_back_allowance(self, key: str) -> None:
+        self._allowances.give_back(key)
+
+
+_KIOSK_COLUMNS = "id, name, created_at, last_used_at, key_hash"
+
+
+def _kiosk(
+    site: str, kiosk_id: str, name: str, created: str, used: str | None, key_hash: str
+) -> tuple[Kiosk, str]:
+    last = None if used is None else datetime.fromisoformat(used)
+    return Kiosk(kiosk_id, site, name, datetime.fromisoformat(created), last), key_hash
 
 
 def _deliver(publish: Publish, events: list[Event]) -> None:

@@ -17,6 +17,7 @@ from loket.server.store import Result
 from loket.server.users import User
 from loket.server.web import auth
 from loket.server.web.body import field, json_object, string_list
+from loket.server.web.kiosks import ticket_taker
 from loket.server.web.ratelimit import limit
 from loket.server.web.tickets import known_id
 
@@ -55,9 +56,9 @@ async def issue(request: Request) -> Response:
     lang = field(body, "lang", str, None)
     if lang is not None and not LANG.fullmatch(lang):
         raise Invalid("The field 'lang' must be a language code.", ErrorCode.INVALID_FIELD)
-    result = await service.issue(
-        site_obj.id, field(body, "service", str), field(body, "priority", bool, False), lang
-    )
+    service_id, priority = field(body, "service", str), field(body, "priority", bool, False)
+    counted = await ticket_taker(request, service, site_obj)
+    result = await service.issue(site_obj.id, service_id, priority, lang, counted)
     ticket = {"id": result.ticket_id, **result.ticket}  # the holder's: with its secret id
     return JSONResponse({"ticket": ticket, "position": result.position}, status_code=201)
 

@@ -119,7 +119,14 @@ async def kiosk(request: Request) -> Response:
         request,
         "kiosk.html",
         site,
-        {"config": {"api": f"/api/v1/sites/{site.id}/tickets", "public_url": public}},
+        {
+            "config": {
+                "api": f"/api/v1/sites/{site.id}/tickets",
+                "kiosk_api": f"/api/v1/sites/{site.id}/kiosk",
+                "remote_tickets": site.remote_tickets,
+                "public_url": public,
+            }
+        },
         "kiosk",
     )
 

@@ -39,8 +39,9 @@ class TokenBuckets:
         self._max = max_addresses
         self._buckets: dict[str, tuple[float, float]] = {}  # address: (tokens, at)
 
-    def take(self, address: str) -> float:
-        """Takes a token: 0.0 when there was one, else the seconds until there is."""
+    def take(self, address: str, spend: bool = True) -> float:
+        """Takes a token: 0.0 when there was one, else the seconds until there is.
+        `spend=False`: only whether there is one (what a request costs only if it fails)."""
         if self.rate <= 0:
             return 0.0
         now = self._clock()
@@ -49,6 +50,8 @@ class TokenBuckets:
         if tokens < 1.0:
             self._buckets[address] = (tokens, now)
             return (1.0 - tokens) / self.rate
+        if not spend:
+            return 0.0
         if address not in self._buckets and len(self._buckets) >= self._max:
             self._forget_full(now)
         self._buckets[address] = (tokens - 1.0, now)
@@ -63,18 +66,23 @@ class TokenBuckets:
             self._buckets = dict(oldest[len(oldest) // 2 :])
 
 
-def limit(conn: HTTPConnection) -> None:
+def client_address(conn: HTTPConnection) -> str:
+    """The caller's address as uvicorn gives it (behind a proxy it trusts: the real one)."""
+    return conn.client.host if conn.client else ""
+
+
+def limit(conn: HTTPConnection, spend: bool = True) -> None:
     """Raises RateLimited when the caller's address has no token left."""
-    address = conn.client.host if conn.client else ""
-    if _loopback(address):
+    address = client_address(conn)
+    if is_loopback(address):
         return
     buckets: TokenBuckets = conn.app.state.ticket_limits
-    wait = buckets.take(address)
+    wait = buckets.take(address, spend)
     if wait > 0:
         raise RateLimited(max(1, math.ceil(wait)))
 
 
-def _loopback(address: str) -> bool:
+def is_loopback(address: str) -> bool:
     try:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:

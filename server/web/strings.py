@@ -31,6 +31,23 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "returning": "Back to the start in {n} s",
         "issue_failed": "Sorry, no ticket could be issued. Please try again.",
         "unreachable": "The kiosk cannot reach the server. Please ask at the information desk.",
+        "queue_full": (
+            "This service takes no more tickets for now. Please ask at the information desk."
+        ),
+        "too_many_tickets": (
+            "This kiosk is not enrolled and has issued as many tickets as allowed for now. "
+            "Please ask at the information desk."
+        ),
+        "kiosk_only": (
+            "This kiosk is not enrolled, so it cannot issue tickets. "
+            "Please ask at the information desk."
+        ),
+        "key_revoked": "This kiosk cannot issue tickets now. Please ask at the information desk.",
+        "enrolled_as": "Enrolled kiosk: {name}",
+        "not_enrolled": "This kiosk is not enrolled.",
+        "key_invalid": "The kiosk key is not valid (revoked?): enrol this kiosk again.",
+        "key_unchecked": "Kiosk key saved; not checked yet (no connection).",
+        "key_forgotten": "The kiosk key is forgotten on this kiosk.",
     },
     "ticket": {
         **_AHEAD,
@@ -86,6 +103,16 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "sound_suspended": "SILENT: press a key on the TV",
         "sound_off": "Off on purpose (sound=off)",
         "sound_unsupported": "No sound on this browser",
+        "kiosk_enrolled": (
+            "The kiosk {name} is enrolled. Its key is shown only now: open this link on the "
+            "kiosk (it keeps the key), or paste the key under Kiosk setup on the kiosk page."
+        ),
+        "kiosk_never_used": "not yet",
+        "no_kiosks": "No kiosk is enrolled.",
+        "kiosk_revoke": "Revoke",
+        "kiosk_revoke_confirm": "Revoke the kiosk {name}? It can no longer issue tickets.",
+        "kiosk_revoked": "The kiosk {name} is revoked.",
+        "kiosk_copied": "The enrolment link is copied.",
     },
 }
 

@@ -90,3 +90,75 @@ def test_bad_toml_and_unreadable_files(tmp_path: Path) -> None:
         parse_sites("[[sites]\nid=", "x.toml")
     with pytest.raises(ConfigError, match="cannot read it"):
         load_sites(tmp_path / "missing.toml")
+
+
+def test_who_may_take_tickets_and_how_many_may_wait() -> None:
+    """CONTRACT 6.7: `remote_tickets` (site, default true), `max_waiting` (service, optional)."""
+    (site,) = parse_sites(GOOD, "good.toml")
+    assert site.remote_tickets is True and site.services[0].max_waiting is None
+    text = GOOD.replace(
+        'languages = ["az", "en"]', 'languages = ["az", "en"]\nremote_tickets = false'
+    )
+    text = text.replace('name = { az = "Pasport" }', 'name = { az = "Pasport" }\nmax_waiting = 40')
+    (site,) = parse_sites(text, "good.toml")
+    assert site.remote_tickets is False and site.services[0].max_waiting == 40
+
+
+@pytest.mark.parametrize(
+    ("where", "line", "place", "problem"),
+    [
+        (
+            'languages = ["az", "en"]',
+            'remote_tickets = "no"',
+            "sites[0].remote_tickets",
+            "true or false",
+        ),
+        (
+            'languages = ["az", "en"]',
+            "remote_tickets = 0",
+            "sites[0].remote_tickets",
+            "true or false",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "max_waiting = 0",
+            "sites[0].services[0].max_waiting",
+            "from 1 to",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "max_waiting = -3",
+            "sites[0].services[0].max_waiting",
+            "from 1",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "max_waiting = 2.5",
+            "sites[0].services[0].max_waiting",
+            "whole number",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "max_waiting = true",
+            "sites[0].services[0].max_waiting",
+            "not True",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            'max_waiting = "50"',
+            "sites[0].services[0].max_waiting",
+            "whole",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "max_waiting = 1_000_000",
+            "sites[0].services[0].max_waiting",
+            "100000",
+        ),
+    ],
+)
+def test_bad_ticket_rules_are_named(where: str, line: str, place: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_sites(GOOD.replace(where, f"{where}\n{line}"), "hall.toml")
+    assert error.value.source == "hall.toml" and error.value.place == place
+    assert problem in error.value.problem

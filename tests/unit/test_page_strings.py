@@ -18,6 +18,8 @@ PAGE_SCRIPTS = {
     "counter": "counter_client/assets/counter.js",
     "admin": "counter_client/assets/admin.js",
 }
+# scripts a page loads beside its own, which share its strings
+EXTRA_SCRIPTS = {"admin": ("counter_client/assets/admin_kiosks.js",)}
 TRANSLATOR_MODULE = "page"  # static/js/page.js defines t(); it uses no keys of its own
 CLDR_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 REQUIRED_PLURALS = ("one", "other")  # other: the fallback; one: English needs it
@@ -62,9 +64,9 @@ def imported_modules(path: Path, seen: set[str] | None = None) -> set[str]:
 
 
 def files_of(page: str) -> list[Path]:
-    script = ROOT / PAGE_SCRIPTS[page]
-    modules = imported_modules(script) - {TRANSLATOR_MODULE}
-    return [script, *(module_path(name) for name in sorted(modules))]
+    scripts = [ROOT / PAGE_SCRIPTS[page], *(ROOT / p for p in EXTRA_SCRIPTS.get(page, ()))]
+    modules = set().union(*(imported_modules(script) for script in scripts)) - {TRANSLATOR_MODULE}
+    return [*scripts, *(module_path(name) for name in sorted(modules))]
 
 
 def used_keys(page: str) -> tuple[set[str], set[str]]:

@@ -1,6 +1,6 @@
 """The token buckets of the visitors' ticket endpoints (server/web/ratelimit.py)."""
 
-from loket.server.web.ratelimit import TokenBuckets, _loopback
+from loket.server.web.ratelimit import TokenBuckets, is_loopback
 
 
 class Clock:
@@ -42,5 +42,5 @@ def test_the_buckets_kept_are_bounded() -> None:
 
 
 def test_the_machine_itself_is_not_limited() -> None:
-    assert _loopback("127.0.0.1") and _loopback("::1") and _loopback("127.8.9.10")
-    assert not _loopback("10.0.0.7") and not _loopback("testclient") and not _loopback("")
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("127.8.9.10")
+    assert not is_loopback("10.0.0.7") and not is_loopback("testclient") and not is_loopback("")

@@ -12,6 +12,9 @@ loket:site:<site>:waiting:<svc>  sorted set of waiting tickets, by member (see r
 loket:site:<site>:current        hash: counter → the id of its current ticket
 loket:site:<site>:recent         list of the recent calls, "id counter recall"
 loket:site:<site>:number:<svc>:<day>  the last number given that day
+loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created"}
+loket:site:<site>:kiosks:used    hash: kiosk id → when it was last used (ISO 8601)
+loket:allowance:<key>            list of the times (ms) of a key's recent uses, expiring
 loket:events:<site>              the pub/sub channel of the site's events
 """
 
@@ -55,6 +58,18 @@ def waiting(site_id: str, service: str) -> str:
 
 def events(site_id: str) -> str:
     return site(site_id, "events")
+
+
+def kiosks(site_id: str) -> str:
+    return site(site_id, "kiosks")
+
+
+def kiosks_used(site_id: str) -> str:
+    return site(site_id, "kiosks:used")
+
+
+def allowance(key: str) -> str:
+    return f"{PREFIX}allowance:{key}"
 
 
 def channel(site_id: str) -> str:

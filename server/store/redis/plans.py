@@ -91,7 +91,11 @@ def issue(
     outcome = commands.issue(
         SiteQueue(site), ticket_id, service, priority=priority, lang=lang, now=stamp.at
     )
-    return Plan({"steps": _steps(site, outcome, {}, stamp.at, None), **_by(stamp)}, [outcome])
+    call: dict[str, Any] = {"steps": _steps(site, outcome, {}, stamp.at, None), **_by(stamp)}
+    limit = site.service(service).max_waiting
+    if limit is not None:  # checked by the script, where it is atomic
+        call["limit"] = {"service": service, "max": limit}
+    return Plan(call, [outcome])
 
 
 def call_next(view: View, stamp: Stamp, announce: Announce, idempotency: str | None = None) -> Plan:

@@ -26,7 +26,17 @@ from loket.server.store.redis.records import ORDER_WIDTH, SERIAL_WIDTH
 WAIT_MS = 500  # a replica that does not confirm by then is given up on for this answer
 log = logging.getLogger("loket.store.redis")
 
-NAMES = ("epoch", "command", "peek", "snapshot", "history", "trim", "prune")
+NAMES = (
+    "epoch",
+    "command",
+    "peek",
+    "snapshot",
+    "history",
+    "trim",
+    "prune",
+    "kiosk",
+    "allowance",
+)
 
 
 def _source(name: str) -> str:
@@ -61,7 +71,8 @@ class State:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """command.lua's answer. `status`: ok, refused (kept, but the caller is refused),
-    stale (nothing done: read again), replay (`body` is the kept answer)."""
+    stale (nothing done: read again), replay (`body` is the kept answer), full (nothing
+    done: the service of an issue has its max_waiting)."""
 
     status: str
     epoch: str
@@ -165,7 +176,7 @@ class Scripts:
         status, epoch = raw[0], raw[1]
         if status == "replay":
             return Reply(status, epoch, body=raw[2])
-        if status == "stale":
+        if status in ("stale", "full"):
             return Reply(status, epoch)
         seq, option, number, serial, position = raw[2:]
         return Reply(
@@ -176,6 +187,20 @@ class Scripts:
             number,
             int(serial),
             None if int(position) < 0 else int(position),
+        )
+
+    async def add_kiosk(self, site: str, kiosk_id: str, body: str, cap: int) -> bool:
+        return bool(await self._run("kiosk", site, op="add", id=kiosk_id, body=body, cap=cap))
+
+    async def use_kiosk(self, site: str, kiosk_id: str, at: str) -> str | None:
+        """The kiosk's record, its use at `at` noted; None when there is no such kiosk."""
+        body = await self._run("kiosk", site, op="use", id=kiosk_id, at=at)
+        return None if body is None else str(body)
+
+    async def take_allowance(self, key: str, limit: int, window_ms: int, now_ms: int) -> int:
+        """0, or the ms until `key` has a use left (allowance.lua)."""
+        return int(
+            await self._run("allowance", key=key, limit=limit, window=window_ms, now=str(now_ms))
         )
 
     async def prune_answers(self, before_ms: int) -> int:

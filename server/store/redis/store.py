@@ -14,15 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 
 from loket.server.domain.board import Board
-from loket.server.domain.errors import NotFound
+from loket.server.domain.errors import NotFound, QueueFull
 from loket.server.domain.queue import Call
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
+from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
 from loket.server.store.answers import replay
 from loket.server.store.base import (
@@ -131,7 +132,7 @@ class RedisStore:
         _, scripts, feed = self._open()
         reply = await scripts.command(site, now.isoformat(), plan.call)
         feed.notice(reply.epoch)
-        if reply.status == "stale":
+        if reply.status in ("stale", "full"):
             return reply, None
         if reply.status == "replay":
             return reply, replay(json.loads(reply.body), site.local_day)
@@ -174,7 +175,9 @@ class RedisStore:
         found = self._site(site)
         plan = plans.issue(found, new_ticket_id(), service, stamp, priority=priority, lang=lang)
         with reachable():
-            _, result = await self._run(found, stamp.at, plan)
+            reply, result = await self._run(found, stamp.at, plan)
+        if reply.status == "full":
+            raise QueueFull(service, plan.call["limit"]["max"])
         assert result is not None  # an issue has nothing to go stale
         return result
 
@@ -357,3 +360,70 @@ class RedisStore:
         client, _, _ = self._open()
         with reachable():
             await client.delete(keys.session(token_hash))
+
+    # -- kiosks ---------------------------------------------------------------
+
+    async def add_kiosk(self, kiosk: Kiosk, key_hash: str, cap: int) -> bool:
+        _, scripts, _ = self._open()
+        body = dumps(
+            {"name": kiosk.name, "hash": key_hash, "created": kiosk.created_at.isoformat()}
+        )
+        with reachable():
+            return await scripts.add_kiosk(kiosk.site, kiosk.id, body, cap)
+
+    async def kiosks(self, site: str) -> list[Kiosk]:
+        client, _, _ = self._open()
+        with reachable():
+            records = await client.hgetall(keys.kiosks(site))
+            used = await client.hgetall(keys.kiosks_used(site))
+        found = [
+            _kiosk(site, str(kiosk_id), str(text), _text(used.get(kiosk_id)))[0]
+            for kiosk_id, text in records.items()
+        ]
+        return sorted(found, key=lambda kiosk: (kiosk.created_at, kiosk.id))
+
+    async def use_kiosk(self, site: str, kiosk_id: str, now: datetime) -> tuple[Kiosk, str] | None:
+        _, scripts, _ = self._open()
+        at = now.isoformat()
+        with reachable():
+            text = await scripts.use_kiosk(site, kiosk_id, at)
+        return None if text is None else _kiosk(site, kiosk_id, text, at)
+
+    async def drop_kiosk(self, site: str, kiosk_id: str) -> bool:
+        client, _, _ = self._open()
+        with reachable():
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.hdel(keys.kiosks(site), kiosk_id)
+                pipe.hdel(keys.kiosks_used(site), kiosk_id)
+                dropped, _ = await pipe.execute()
+        return bool(dropped)
+
+    # -- allowances: counted in Redis, so the limit holds across processes ----------------
+
+    async def take_allowance(self, key: str, limit: int, window: timedelta, now: datetime) -> float:
+        _, scripts, _ = self._open()
+        window_ms = int(window.total_seconds() * 1000)
+        with reachable():
+            wait_ms = await scripts.take_allowance(
+                key, limit, window_ms, int(now.timestamp() * 1000)
+            )
+        return wait_ms / 1000
+
+    async def give_back_allowance(self, key: str) -> None:
+        client, _, _ = self._open()
+        with reachable():
+            await client.rpop(keys.allowance(key))
+
+
+def _kiosk(site: str, kiosk_id: str, text: str, used: str | None) -> tuple[Kiosk, str]:
+    """A kiosk's record, read tolerantly: what a later release adds is ignored."""
+    body = json.loads(text)
+    created = datetime.fromisoformat(body.get("created") or "1970-01-01T00:00:00+00:00")
+    last = None if not used else datetime.fromisoformat(str(used))
+    return Kiosk(kiosk_id, site, str(body.get("name", kiosk_id)), created, last), str(
+        body.get("hash", "")
+    )
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value

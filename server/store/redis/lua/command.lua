@@ -13,6 +13,12 @@ if idem then
   end
 end
 
+-- an issue into a service with a max_waiting that is full: refused before any write
+local limit = call.limit
+if limit and redis.call('ZCARD', waiting_key(limit.service)) >= limit.max then
+  return {'full', EPOCH}
+end
+
 -- the counter's current ticket is still the one the caller read
 local expect = call.expect
 if expect then
