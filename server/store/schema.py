@@ -60,6 +60,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN actor TEXT;
     ALTER TABLE tickets ADD COLUMN called_by TEXT;
     """,
+    # 3: users an admin disabled; a user's sessions found at once (to end them all)
+    """
+    ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sessions_user ON sessions (username);
+    """,
 ]
 
 
