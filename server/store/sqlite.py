@@ -405,14 +405,16 @@ class SqliteStore:
         def job() -> bool:
             try:
                 self._db.execute(
-                    "INSERT INTO users (username, password_hash, role, counters, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO users "
+                    "(username, password_hash, role, counters, created_at, disabled) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         user.username,
                         password_hash,
                         user.role.value,
                         counters_text(user),
                         now.isoformat(),
+                        int(user.disabled),
                     ),
                 )
             except sqlite3.IntegrityError:

@@ -60,8 +60,9 @@ async def listed(loket: Loket) -> dict[str, dict[str, Any]]:
 
 async def test_a_new_password_ends_every_session_of_the_user_at_once(loket: Loket) -> None:
     await add(loket)
-    phone, desk = await loket.login("clerk", CLERK_PASSWORD), await loket.login(
-        "clerk", CLERK_PASSWORD
+    phone, desk = (
+        await loket.login("clerk", CLERK_PASSWORD),
+        await loket.login("clerk", CLERK_PASSWORD),
     )
     for token in (phone, desk):  # both remembered by this process now
         assert (await me(loket, token)).status_code == 200
