@@ -1,6 +1,7 @@
 """config.strings against the page scripts: every key a script uses, and no other, is in
 server/web/strings.py for its page (the scripts have no English defaults of their own)."""
 
+import json
 import re
 from functools import cache
 from gettext import NullTranslations
@@ -29,7 +30,28 @@ COMMENT = re.compile(r"/\*.*?\*/|(?:^|(?<=\s))//[^\n]*", re.S)
 KEY_WORD = re.compile(r"\b[a-z][a-z0-9_]*\b")
 
 
+# where the URLs of base.html's import map are served from (server/web/assets.py)
+URL_FOLDERS = {
+    "/static/counter/": ROOT / "counter_client" / "assets",
+    "/static/displays/": ROOT / "displays" / "assets",
+    "/static/js/": ROOT / "static" / "js",
+}
+
+
+@cache
+def import_map() -> dict[str, str]:
+    """`loket/<name>` → its URL, from the import map every page has (base.html)."""
+    base = (ROOT / "displays" / "templates" / "base.html").read_text(encoding="utf-8")
+    found = re.search(r'<script type="importmap">(.*?)</script>', base, re.S)
+    assert found, "base.html has no import map"
+    return dict(json.loads(found.group(1))["imports"])
+
+
 def module_path(name: str) -> Path:
+    url = import_map().get(f"loket/{name}", "").partition("?")[0]
+    for prefix, folder in URL_FOLDERS.items():
+        if url.startswith(prefix):
+            return folder / url.removeprefix(prefix)
     return ROOT / "static" / "js" / f"{name}.js"
 
 
