@@ -439,10 +439,14 @@ class SqliteStore:
     async def users(self) -> list[User]:
         return await self._run(self._users)
 
+    def _users_and(self, username: str) -> tuple[list[User], User | None]:
+        """Every user, and the one named (None: no such user)."""
+        users = self._users()
+        return users, next((user for user in users if user.username == username), None)
+
     async def change_user(self, username: str, change: UserChange) -> User | None:
         def job() -> User | None:
-            users = self._users()
-            before = next((user for user in users if user.username == username), None)
+            users, before = self._users_and(username)
             if before is None:
                 return None
             after = change.apply(before)
@@ -467,8 +471,7 @@ class SqliteStore:
 
     async def delete_user(self, username: str) -> bool:
         def job() -> bool:
-            users = self._users()
-            before = next((user for user in users if user.username == username), None)
+            users, before = self._users_and(username)
             if before is None:
                 return False
             keep_an_admin(users, before, None)
