@@ -20,6 +20,7 @@ from loket.server.domain.site import Site
 from loket.server.errors import ServiceError
 from loket.server.hub import Hub
 from loket.server.logs import log_config
+from loket.server.password_rules import password_problem
 from loket.server.service import LoketService
 from loket.server.settings import Settings
 from loket.server.store import is_shared, open_store
@@ -62,7 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     listing = user_commands.add_parser("list", help="list users")
-    for sub in (add, listing):
+    passwd = user_commands.add_parser(
+        "passwd",
+        help="set a user's password (asked twice; read from stdin when it is not a terminal)",
+    )
+    disable = user_commands.add_parser("disable", help="stop a user logging in; end its sessions")
+    enable = user_commands.add_parser("enable", help="let a disabled user log in again")
+    delete = user_commands.add_parser("delete", help="delete a user and end its sessions")
+    for sub in (passwd, disable, enable, delete):
+        sub.add_argument("username")
+    for sub in (add, listing, passwd, disable, enable, delete):
         sub.add_argument("--config", help="site TOML file (env LOKET_CONFIG)")
         sub.add_argument("--store", help="store URL (env LOKET_STORE)")
 
@@ -159,27 +169,82 @@ async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = N
     return 0 if server.started else 1
 
 
+def _new_password(username: str, from_stdin: bool, twice: bool) -> str:
+    """From stdin (one line) when asked or when it is not a terminal, else typed twice."""
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {username}: ")
+    if twice and getpass.getpass("The same again: ") != password:
+        raise UserError("the two passwords differ; nothing was changed")
+    return password
+
+
+class UserError(Exception):
+    """A `loket user` command that cannot be done; its message is for the person."""
+
+
+async def _user_command(args: argparse.Namespace, service: LoketService) -> str | None:
+    """Do one `loket user` command; what to print (None: printed already)."""
+    name = getattr(args, "username", "")
+    match args.user_command:
+        case "list":
+            for user in await service.users():
+                limits = "every counter" if user.counters is None else ", ".join(user.counters)
+                state = "\tdisabled" if user.disabled else ""
+                print(f"{user.username}\t{user.role.value}\t{limits}{state}")
+            return None
+        case "add":
+            password = _new_password(name, args.password_stdin, twice=False)
+            user = await service.add_user(name, password, args.role, args.counter)
+            return f"Created {user.role.value} user {user.username!r}."
+        case "passwd":
+            if name not in {user.username for user in await service.users()}:
+                raise NotFound("user", name)  # before the password is typed
+            await service.change_user(name, password=_new_password(name, False, twice=True))
+            return f"Changed the password of {name!r}; its sessions have ended."
+        case "disable":
+            await service.change_user(name, disabled=True)
+            return f"Disabled {name!r}; its sessions have ended."
+        case "enable":
+            await service.change_user(name, disabled=False)
+            return f"Enabled {name!r}."
+        case "delete":
+            await service.delete_user(name)
+            return f"Deleted {name!r}; its sessions have ended."
+    raise AssertionError(args.user_command)
+
+
 async def _user(args: argparse.Namespace, settings: Settings, sites: tuple[Site, ...]) -> int:
     service = LoketService(sites, open_store(settings.store), Hub())
     await service.start()
     try:
-        if args.user_command == "list":
-            for user in await service.users():
-                limits = "every counter" if user.counters is None else ", ".join(user.counters)
-                print(f"{user.username}\t{user.role.value}\t{limits}")
-            return 0
-        if args.password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = getpass.getpass(f"Password for {args.username}: ")
-        user = await service.add_user(args.username, password, args.role, args.counter)
-        print(f"Created {user.role.value} user {user.username!r}.")
-        return 0
+        said = await _user_command(args, service)
     except (ServiceError, NotFound) as refused:
         print(f"loket: {refused.message}", file=sys.stderr)
-        return 1
+        return 2
+    except UserError as refused:
+        print(f"loket: {refused}", file=sys.stderr)
+        return 2
     finally:
         await service.stop()
+    if said:
+        print(said)
+    return 0
+
+
+def _weak_admin_password(settings: Settings) -> int | None:
+    """A weak LOKET_ADMIN_PASSWORD stops start-up (CONTRACT 6.6): exit status 2."""
+    if settings.admin_password is None:
+        return None
+    problem = password_problem(settings.admin_password, "admin")
+    if problem is None:
+        return None
+    print(
+        f"loket: LOKET_ADMIN_PASSWORD is refused: {problem[1]} "
+        "Choose another (it is used only when the store has no user 'admin' yet).",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def _serve_workers(settings: Settings, sites: tuple[Site, ...], argv: Sequence[str]) -> int:
@@ -228,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"loket: {error}", file=sys.stderr)
         return 2
     if args.command == "serve":
+        refused = None if args.fd is not None else _weak_admin_password(settings)
+        if refused is not None:
+            return refused
         if settings.workers > 1 and args.fd is None:
             return _serve_workers(settings, sites, argv if argv is not None else sys.argv[1:])
         return asyncio.run(_serve(settings, sites, args.fd))

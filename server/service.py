@@ -30,19 +30,21 @@ from loket.server.hub import RECENT, Hub, Message, Sink, Subscription
 from loket.server.kiosks import Kiosks
 from loket.server.login_throttle import LoginThrottle
 from loket.server.memory import give_back_free_memory
+from loket.server.password_rules import check_password, password_problem
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
+from loket.server.session_cache import SessionCache
 from loket.server.store import Result, Snapshot, Stamp, Store
 from loket.server.ticketfeed import Followed, TicketFeed
-from loket.server.ttlcache import TtlCache
-from loket.server.users import MIN_PASSWORD, USERNAME, Role, Session, User
+from loket.server.users import USERNAME, NoAdminLeft, Role, Session, User, UserChange
 
 log = logging.getLogger("loket")
 
 SESSION_LIFETIME = timedelta(hours=12)
 MAINTENANCE_INTERVAL = 600.0
 TRIM_INTERVAL = 60.0  # s between giving freed heap pages back (server/memory.py)
-# a session ended on another process is noticed here within this time
+# a session is remembered this long; a logout or a change of its user (here or on another
+# process the store tells of) makes it forgotten at once (session_cache.py)
 SESSION_CACHE_SECONDS = 30.0
 # a resume from further back than this gets a snapshot: replay is bounded per socket
 MAX_REPLAY = RECENT
@@ -50,6 +52,13 @@ SEED_EVENTS = (1000, 200)  # recent events that teach the wait estimate after a 
 # tickets one client address may take without a kiosk key (CONTRACT 6.7)
 ANONYMOUS_TICKETS = 3
 ANONYMOUS_WINDOW = timedelta(minutes=15)
+
+
+class Unchanged:
+    """A field a change leaves as it is (where None means something: every counter)."""
+
+
+UNCHANGED = Unchanged()
 
 
 def utcnow() -> datetime:
@@ -79,7 +88,7 @@ class LoketService:
         self.passwords = passwords or Passwords()
         self.clock = clock
         self._dummy_hash: str | None = None
-        self._sessions: TtlCache[str, Session | None] = TtlCache(SESSION_CACHE_SECONDS)
+        self._sessions = SessionCache(SESSION_CACHE_SECONDS)
         self.logins = LoginThrottle()
         self.kiosks = Kiosks(store, lambda: self.clock())
         self.displays = DisplayRegistry()
@@ -90,6 +99,7 @@ class LoketService:
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)
+        self.store.watch_users(self._sessions.users_changed)
         self._epoch = self.store.epoch
         for site_id in self.sites:
             self._site_seq[site_id] = (await self.store.snapshot(site_id)).seq
@@ -350,11 +360,15 @@ class LoketService:
     # -- users and sessions -----------------------------------------------------
 
     async def ensure_admin(self, password: str | None) -> str | None:
-        """Create `admin` on an empty store; returns the password when it was generated."""
+        """Create `admin` on an empty store; returns the password when it was generated.
+        A chosen password must meet the rules (cli.py refuses a weak one before start-up)."""
         if await self.store.user_hash("admin") is not None:
             return None
         generated = password is None
-        password = password or secrets.token_urlsafe(12)
+        if password is not None:
+            await self._check_password(password, "admin")
+        while password is None or password_problem(password, "admin"):
+            password = secrets.token_urlsafe(12)  # 96 random bits: the loop runs once
         try:
             await self._add_user(User("admin", Role.ADMIN), password)
         except Conflict:  # another process sharing the store made it meanwhile
@@ -369,24 +383,32 @@ class LoketService:
                 "A username is 1–64 lowercase letters, digits, dots, dashes or underscores.",
                 ErrorCode.INVALID_USERNAME,
             )
-        if len(password) < MIN_PASSWORD:
-            raise Invalid(
-                f"A password needs at least {MIN_PASSWORD} characters.",
-                ErrorCode.PASSWORD_TOO_SHORT,
-            )
+        await self._check_password(password, username)
+        user = User(username, self._role(role), self._counters(counters))
+        await self._add_user(user, password)
+        return user
+
+    @staticmethod
+    def _role(role: str) -> Role:
         try:
-            user_role = Role(role)
+            return Role(role)
         except ValueError:
             raise Invalid(
                 f"Unknown role {role!r}: use staff or admin.", ErrorCode.INVALID_ROLE
             ) from None
-        if counters is not None:
-            for entry in counters:
-                site_id, _, counter_id = entry.partition("/")
-                self.site(site_id).counter(counter_id)
-        user = User(username, user_role, None if counters is None else tuple(counters))
-        await self._add_user(user, password)
-        return user
+
+    def _counters(self, counters: list[str] | None) -> tuple[str, ...] | None:
+        if counters is None:
+            return None
+        for entry in counters:
+            site_id, _, counter_id = entry.partition("/")
+            self.site(site_id).counter(counter_id)
+        return tuple(counters)
+
+    @staticmethod
+    async def _check_password(password: str, username: str) -> None:
+        # zxcvbn takes a few ms: off the event loop, like the hashing
+        await asyncio.to_thread(check_password, password, username)
 
     async def _add_user(self, user: User, password: str) -> None:
         password_hash = await asyncio.to_thread(self.passwords.hash, password)
@@ -395,6 +417,76 @@ class LoketService:
 
     async def users(self) -> list[User]:
         return await self.store.users()
+
+    async def change_user(
+        self,
+        username: str,
+        password: str | None = None,
+        role: str | None = None,
+        counters: list[str] | None | Unchanged = UNCHANGED,
+        disabled: bool | None = None,
+    ) -> User:
+        """An admin's (or `loket user`'s) change; a new password or disabling ends every
+        session of the user at once, on every process."""
+        password_hash = None
+        if password is not None:
+            await self._check_password(password, username)
+            password_hash = await asyncio.to_thread(self.passwords.hash, password)
+        change = UserChange(
+            password_hash=password_hash,
+            role=None if role is None else self._role(role),
+            set_counters=not isinstance(counters, Unchanged),
+            counters=None if isinstance(counters, Unchanged) else self._counters(counters),
+            disabled=disabled,
+        )
+        try:
+            changed = await self.store.change_user(username, change)
+        except NoAdminLeft:
+            raise self._last_admin() from None
+        finally:
+            self._sessions.users_changed()
+        if changed is None:
+            raise NotFound("user", username)
+        return changed
+
+    async def delete_user(self, username: str) -> None:
+        try:
+            deleted = await self.store.delete_user(username)
+        except NoAdminLeft:
+            raise self._last_admin() from None
+        finally:
+            self._sessions.users_changed()
+        if not deleted:
+            raise NotFound("user", username)
+
+    @staticmethod
+    def _last_admin() -> Conflict:
+        return Conflict(
+            "This would leave no enabled administrator: make another user an administrator first.",
+            ErrorCode.LAST_ADMIN,
+        )
+
+    async def change_own_password(
+        self, user: User, old: str, new: str, address: str = "local"
+    ) -> tuple[str, Session]:
+        """A user's own new password: every session of theirs ends, this one included; the
+        answer is a new session. A wrong old password counts as a failed login."""
+        wait = self.logins.wait(address, user.username, self.clock())
+        if wait:
+            raise RateLimited(wait, ErrorCode.TOO_MANY_ATTEMPTS, "Too many failed attempts.")
+        found = await self.store.user_hash(user.username)
+        if found is None or not await asyncio.to_thread(self.passwords.verify, found[1], old):
+            self.logins.failed(address, user.username, self.clock())
+            log.warning("wrong old password for %r from %s", user.username, address)
+            raise Forbidden("The current password is wrong.", ErrorCode.WRONG_PASSWORD)
+        changed = await self.change_user(user.username, password=new)
+        return await self._new_session(changed, await self._hash_of(changed.username))
+
+    async def _hash_of(self, username: str) -> str:
+        found = await self.store.user_hash(username)
+        if found is None:
+            raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
+        return found[1]
 
     async def login(
         self, username: str, password: str, address: str = "local"
@@ -411,14 +503,25 @@ class LoketService:
             self._login_failed(address, username)
         else:
             user, stored = found
-            if not await asyncio.to_thread(self.passwords.verify, stored, password):
+            verified = await asyncio.to_thread(self.passwords.verify, stored, password)
+            if not verified or user.disabled:  # said alike: no telling who is disabled
                 self._login_failed(address, username)
         self.logins.succeeded(address, username)
+        return await self._new_session(user, stored)
+
+    async def _new_session(self, user: User, verified_hash: str) -> tuple[str, Session]:
+        """A session for `user`, whose password was checked against `verified_hash`. Should
+        the user change meanwhile (a new password, disabled, deleted), it ends at once."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
+        token_hash = _token_hash(token)
         await self.store.add_session(
-            _token_hash(token), user.username, csrf, self.clock() + SESSION_LIFETIME
+            token_hash, user.username, csrf, self.clock() + SESSION_LIFETIME
         )
-        return token, Session(user, csrf)
+        now = await self.store.user_hash(user.username)
+        if now is None or now[0].disabled or now[1] != verified_hash:
+            await self.store.drop_session(token_hash)
+            raise Unauthorized("Wrong username or password.", ErrorCode.BAD_CREDENTIALS)
+        return token, Session(now[0], csrf)
 
     def _login_failed(self, address: str, username: str) -> NoReturn:
         self.logins.failed(address, username, self.clock())
@@ -428,10 +531,15 @@ class LoketService:
     async def session(self, token: str) -> Session | None:
         """The session of a token; remembered briefly, so a busy counter costs no store trip."""
         token_hash = _token_hash(token)
-        known, session = self._sessions.get(token_hash)
-        if not known:
-            session = await self.store.session(token_hash, self.clock())
-            self._sessions.put(token_hash, session)
+        heard = self.store.users_heard
+        if heard:
+            known, session = self._sessions.get(token_hash)
+            if known:
+                return session
+        reading = self._sessions.reading()
+        session = await self.store.session(token_hash, self.clock())
+        if heard:
+            self._sessions.put(token_hash, session, reading)
         return session
 
     async def logout(self, token: str) -> None:

@@ -1,11 +1,13 @@
-// Administration: the users and a form to create one, and every site's queues
-// (polled every 5 s: a few admins do not need a live socket per site).
+// Administration: the users (admin_users.js) and a form to create one, and every site's
+// queues (polled every 5 s: a few admins do not need a live socket per site).
 //
-// config.strings keys (texts: server/web/strings.py, page "admin"; plus those of auth.js):
-//   all_counters, no_counters, role_admin, role_staff, user_created, choose_counters,
-//   failed, updated_at, unreachable, session_expired, screen_ok, screen_stale,
-//   screen_offline, no_screens, sound_running, sound_suspended, sound_off, sound_unsupported
+// The texts are in server/web/strings.py (page "admin"); auth.js and admin_users.js list
+// the keys they use, and this file its own config.strings keys:
+//   user_created, choose_counters, failed, updated_at, unreachable, session_expired,
+//   screen_ok, screen_stale, screen_offline, no_screens, sound_running, sound_suspended,
+//   sound_off, sound_unsupported
 
+import { UserList } from "loket/admin_users";
 import { api } from "loket/api";
 import { Login } from "loket/auth";
 import { DASH, formatTime, h, readConfig, setText, translator } from "loket/page";
@@ -45,30 +47,14 @@ function handleAuthError(error) {
 
 // -- users ---------------------------------------------------------------------
 
-function countersText(user) {
-  if (user.role === "admin" || user.counters === null) return t("all_counters");
-  if (!user.counters.length) return t("no_counters");
-  return user.counters.map((id) => counterLabels.get(id) || id).join(", ");
-}
-
-async function loadUsers() {
-  try {
-    const { users } = await api("/api/v1/users");
-    usersBody.replaceChildren(
-      ...users.map((user) =>
-        h(
-          "tr",
-          { dataset: { user: user.username } },
-          h("td", {}, user.username),
-          h("td", {}, user.role === "admin" ? t("role_admin") : t("role_staff")),
-          h("td", {}, countersText(user)),
-        ),
-      ),
-    );
-  } catch (error) {
-    if (!handleAuthError(error)) say(userMessage, t("failed", { message: error.message }), "error");
-  }
-}
+const users = new UserList({
+  body: usersBody,
+  message: document.getElementById("users-message"),
+  t,
+  counterLabels,
+  me: () => login.user,
+  onAuthError: handleAuthError,
+});
 
 function syncCounterChoice() {
   const everywhere = form.elements.role.value === "admin" || allCounters.checked;
@@ -100,7 +86,7 @@ async function createUser(event) {
     say(userMessage, t("user_created", { username: user.username }), "ok");
     form.reset();
     syncCounterChoice();
-    loadUsers();
+    users.load();
   } catch (error) {
     if (!handleAuthError(error)) say(userMessage, t("failed", { message: error.message }), "error");
   } finally {
@@ -203,7 +189,7 @@ const login = new Login({
     for (const section of document.querySelectorAll(".admin-section")) section.hidden = !isAdmin;
     if (!isAdmin) return;
     document.dispatchEvent(new CustomEvent("loket:login", { detail: user })); // admin_kiosks.js
-    loadUsers();
+    users.load();
     poll();
   },
 });

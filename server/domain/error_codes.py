@@ -43,6 +43,10 @@ class ErrorCode(StrEnum):
     # users
     INVALID_USERNAME = "invalid_username"
     PASSWORD_TOO_SHORT = "password_too_short"
+    PASSWORD_TOO_LONG = "password_too_long"
+    WEAK_PASSWORD = "weak_password"  # the username, a common password, too easy to guess
+    WRONG_PASSWORD = "wrong_password"  # a password change with a wrong old password
+    LAST_ADMIN = "last_admin"  # a change that would leave no enabled admin
     INVALID_ROLE = "invalid_role"
     USER_EXISTS = "user_exists"
     # kiosks
@@ -52,6 +56,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_SERVICE = "unknown_service"
     UNKNOWN_COUNTER = "unknown_counter"
     UNKNOWN_TICKET = "unknown_ticket"
+    UNKNOWN_USER = "unknown_user"
     UNKNOWN_AUDIO = "unknown_audio"
     UNKNOWN_CHIME = "unknown_chime"
     UNKNOWN_KIOSK = "unknown_kiosk"

@@ -15,7 +15,7 @@ from loket.server.domain.speech import Announcement
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event
-from loket.server.users import Session, User
+from loket.server.users import Session, User, UserChange
 
 # history kept for resume, by every store: a site's last KEEP_EVENTS events, and all of
 # the last KEEP_HISTORY, whichever is more; the same for idempotency answers
@@ -129,6 +129,26 @@ class Store(Protocol):
     async def user_hash(self, username: str) -> tuple[User, str] | None: ...
 
     async def users(self) -> list[User]: ...
+
+    async def change_user(self, username: str, change: UserChange) -> User | None:
+        """The user as changed; None when there is no such user. Refuses (NoAdminLeft,
+        checked in the same transaction) a change that takes away the last enabled admin;
+        a new password or disabling ends every session of the user."""
+        ...
+
+    async def delete_user(self, username: str) -> bool:
+        """False when there is no such user; refuses as change_user. Its sessions end."""
+        ...
+
+    def watch_users(self, changed: Callable[[], None]) -> None:
+        """From now on call `changed` when users may have been changed by another process
+        sharing the store, or when such news may have been missed."""
+        ...
+
+    @property
+    def users_heard(self) -> bool:
+        """Whether such changes are heard now: a process remembers sessions only then."""
+        ...
 
     async def add_session(
         self, token_hash: str, username: str, csrf: str, expires: datetime

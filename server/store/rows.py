@@ -90,9 +90,16 @@ def ticket_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Ticket:
     )
 
 
-def user_from_row(username: str, role: str, counters: str | None) -> User:
+def user_from_row(username: str, role: str, counters: str | None, disabled: object = False) -> User:
+    """`disabled`: absent from what the first releases kept (then False)."""
     return User(
         username=username,
         role=Role(role),
         counters=None if counters is None else tuple(json.loads(counters)),
+        disabled=bool(disabled),
     )
+
+
+def counters_text(user: User) -> str | None:
+    """A user's counters as both stores keep them: JSON, None for every counter."""
+    return None if user.counters is None else json.dumps(list(user.counters))

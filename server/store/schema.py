@@ -76,6 +76,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, id)
     );
     """,
+    # 5: users an admin disabled; a user's sessions found at once (to end them all)
+    """
+    ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sessions_user ON sessions (username);
+    """,
 ]
 
 

@@ -9,7 +9,9 @@ positions) is a job on that thread too.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable
@@ -44,15 +46,22 @@ from loket.server.store.base import (
 from loket.server.store.rows import (
     TICKET_COLUMNS,
     TICKET_PLACEHOLDERS,
+    counters_text,
     ticket_from_row,
     ticket_row,
     user_from_row,
 )
 from loket.server.store.schema import migrate
 from loket.server.store.writer import KeepAndRaise, Writer
-from loket.server.users import Session, User
+from loket.server.users import Session, User, UserChange, keep_an_admin
 
 T = TypeVar("T")
+# how often a process asks whether another (`loket user` on the same file) changed the
+# database: SQLite cannot tell it, and a session it remembers must end soon after
+USERS_POLL = 0.25
+USER_COLUMNS = "username, role, counters, disabled"
+
+log = logging.getLogger("loket")
 
 
 class SqliteStore:
@@ -65,6 +74,7 @@ class SqliteStore:
         self._snapshots: dict[str, Snapshot] = {}
         self._publish: Publish = lambda event: None
         self._allowances = Allowances()  # one process: counted in its memory
+        self._watch: asyncio.Task[None] | None = None
 
     # -- life ---------------------------------------------------------------
 
@@ -150,6 +160,9 @@ class SqliteStore:
         return row
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         if self._writer is None:
             return
         await self._writer.submit_alone(self._close)
@@ -403,14 +416,16 @@ class SqliteStore:
         def job() -> bool:
             try:
                 self._db.execute(
-                    "INSERT INTO users (username, password_hash, role, counters, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO users "
+                    "(username, password_hash, role, counters, created_at, disabled) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         user.username,
                         password_hash,
                         user.role.value,
-                        None if user.counters is None else json.dumps(list(user.counters)),
+                        counters_text(user),
                         now.isoformat(),
+                        int(user.disabled),
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -422,20 +437,85 @@ class SqliteStore:
     async def user_hash(self, username: str) -> tuple[User, str] | None:
         def job() -> tuple[User, str] | None:
             row = self._db.execute(
-                "SELECT role, counters, password_hash FROM users WHERE username = ?", (username,)
+                f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?", (username,)
             ).fetchone()
-            return None if row is None else (user_from_row(username, row[0], row[1]), row[2])
+            return None if row is None else (user_from_row(*row[:4]), row[4])
 
         return await self._run(job)
+
+    def _users(self) -> list[User]:
+        rows = self._db.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username")
+        return [user_from_row(*row) for row in rows]
 
     async def users(self) -> list[User]:
-        def job() -> list[User]:
-            rows = self._db.execute(
-                "SELECT username, role, counters FROM users ORDER BY username"
-            ).fetchall()
-            return [user_from_row(*row) for row in rows]
+        return await self._run(self._users)
+
+    def _users_and(self, username: str) -> tuple[list[User], User | None]:
+        """Every user, and the one named (None: no such user)."""
+        users = self._users()
+        return users, next((user for user in users if user.username == username), None)
+
+    async def change_user(self, username: str, change: UserChange) -> User | None:
+        def job() -> User | None:
+            users, before = self._users_and(username)
+            if before is None:
+                return None
+            after = change.apply(before)
+            keep_an_admin(users, before, after)
+            conn = self._db
+            conn.execute(
+                "UPDATE users SET role = ?, counters = ?, disabled = ?, "
+                "password_hash = coalesce(?, password_hash) WHERE username = ?",
+                (
+                    after.role.value,
+                    counters_text(after),
+                    int(after.disabled),
+                    change.password_hash,
+                    username,
+                ),
+            )
+            if change.ends_sessions:
+                conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+            return after
 
         return await self._run(job)
+
+    async def delete_user(self, username: str) -> bool:
+        def job() -> bool:
+            users, before = self._users_and(username)
+            if before is None:
+                return False
+            keep_an_admin(users, before, None)
+            # its sessions go with it (ON DELETE CASCADE)
+            self._db.execute("DELETE FROM users WHERE username = ?", (username,))
+            return True
+
+        return await self._run(job)
+
+    def watch_users(self, changed: Callable[[], None]) -> None:
+        self._watch = asyncio.create_task(self._poll(changed), name="loket-sqlite-users")
+
+    @property
+    def users_heard(self) -> bool:
+        return self._watch is not None and not self._watch.done()
+
+    async def _poll(self, changed: Callable[[], None]) -> None:
+        """`PRAGMA data_version` moves when another connection (another process) commits;
+        then users may have changed. Cheap: a few µs on the writer thread."""
+        seen = None
+        while True:
+            try:
+                version = await self._run(
+                    lambda: self._db.execute("PRAGMA data_version").fetchone()[0]
+                )
+            except StoreUnavailable as error:
+                log.warning("cannot watch the store for changes: %s", error)
+                changed()
+                return
+            if seen is not None and version != seen:
+                changed()
+            seen = version
+            await asyncio.sleep(USERS_POLL)
 
     async def add_session(
         self, token_hash: str, username: str, csrf: str, expires: datetime
@@ -450,14 +530,14 @@ class SqliteStore:
     async def session(self, token_hash: str, now: datetime) -> Session | None:
         def job() -> Session | None:
             row = self._db.execute(
-                "SELECT u.username, u.role, u.counters, s.csrf, s.expires_at "
+                "SELECT u.username, u.role, u.counters, u.disabled, s.csrf, s.expires_at "
                 "FROM sessions s JOIN users u ON u.username = s.username "
                 "WHERE s.token_hash = ?",
                 (token_hash,),
             ).fetchone()
-            if row is None or datetime.fromisoformat(row[4]) <= now:
+            if row is None or row[3] or datetime.fromisoformat(row[5]) <= now:
                 return None
-            return Session(user_from_row(row[0], row[1], row[2]), row[3])
+            return Session(user_from_row(*row[:4]), row[4])
 
         return await self._run(job)
 

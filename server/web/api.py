@@ -1,4 +1,5 @@
-"""The HTTP API of CONTRACT section 3, plus a few additions (auth/me, logout, users)."""
+"""The HTTP API of CONTRACT section 3, plus a few additions (auth/me, logout, users) and
+the users of section 6.6."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from starlette.routing import Route
 
 from loket.server.config import LANG
 from loket.server.domain.error_codes import ErrorCode
+from loket.server.domain.errors import NotFound
 from loket.server.errors import Invalid
 from loket.server.protocol import snapshot_message
-from loket.server.service import LoketService
+from loket.server.service import UNCHANGED, LoketService
 from loket.server.store import Result
-from loket.server.users import User
+from loket.server.users import USERNAME, Session, User
 from loket.server.web import auth
 from loket.server.web.body import field, json_object, string_list
 from loket.server.web.kiosks import ticket_taker
@@ -82,9 +84,26 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "unknown"
     username, password = field(body, "username", str), field(body, "password", str)
     token, session = await service.login(username, password, address)
+    return _session_answer(request, token, session)
+
+
+def _session_answer(request: Request, token: str, session: Session) -> Response:
+    """A new session: its token and CSRF token in the body, and as cookies."""
     response = JSONResponse({"token": token, "csrf": session.csrf, "user": session.user.to_json()})
     auth.set_session_cookies(response, request, token, session.csrf)
     return response
+
+
+async def change_password(request: Request) -> Response:
+    """The user's own new password: every session of theirs ends, and the answer is a new
+    one (as a login's), so the page goes on working."""
+    service = _service(request)
+    user = await auth.staff(request, service, request.method)
+    body = await json_object(request)
+    old, new = field(body, "old", str), field(body, "new", str)
+    address = request.client.host if request.client else "unknown"
+    token, session = await service.change_own_password(user, old, new, address)
+    return _session_answer(request, token, session)
 
 
 async def logout(request: Request) -> Response:
@@ -120,6 +139,40 @@ async def add_user(request: Request) -> Response:
         string_list(body, "counters"),
     )
     return JSONResponse({"user": user.to_json()}, status_code=201)
+
+
+def _username(request: Request) -> str:
+    username: str = request.path_params["username"]
+    if not USERNAME.fullmatch(username):
+        raise NotFound("user", username[:64])
+    return username
+
+
+async def change_user(request: Request) -> Response:
+    service = _service(request)
+    await auth.admin(request, service, request.method)
+    username = _username(request)
+    body = await json_object(request)
+    if not body.keys() & {"password", "role", "counters", "disabled"}:
+        raise Invalid(
+            "Give at least one of 'password', 'role', 'counters', 'disabled'.",
+            ErrorCode.MISSING_FIELD,
+        )
+    user = await service.change_user(
+        username,
+        password=field(body, "password", str, None),
+        role=field(body, "role", str, None),
+        counters=string_list(body, "counters") if "counters" in body else UNCHANGED,
+        disabled=field(body, "disabled", bool, None),
+    )
+    return JSONResponse({"user": user.to_json()})
+
+
+async def delete_user(request: Request) -> Response:
+    service = _service(request)
+    await auth.admin(request, service, request.method)
+    await service.delete_user(_username(request))
+    return Response(status_code=204)
 
 
 async def displays(request: Request) -> Response:
@@ -181,9 +234,12 @@ ROUTES = [
     Route("/api/v1/auth/login", login, methods=["POST"]),
     Route("/api/v1/auth/logout", logout, methods=["POST"]),
     Route("/api/v1/auth/me", me),
+    Route("/api/v1/auth/password", change_password, methods=["POST"]),
     Route("/api/v1/sites/{site}/displays", displays),
     Route("/api/v1/users", list_users),
     Route("/api/v1/users", add_user, methods=["POST"]),
+    Route("/api/v1/users/{username}", change_user, methods=["PATCH"]),
+    Route("/api/v1/users/{username}", delete_user, methods=["DELETE"]),
     counter_route("call-next", _call_next),
     counter_route("recall", _recall),
     counter_route("done", _done),

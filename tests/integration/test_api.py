@@ -195,7 +195,12 @@ def test_users_limited_to_counters(http: httpx.Client, admin: dict[str, str]) ->
     body = {"username": name, "password": "counter-one-pw", "counters": ["demo/1"]}
     created = http.post("/api/v1/users", json=body, headers=admin)
     assert created.status_code == 201
-    assert created.json()["user"] == {"username": name, "role": "staff", "counters": ["demo/1"]}
+    assert created.json()["user"] == {
+        "username": name,
+        "role": "staff",
+        "counters": ["demo/1"],
+        "disabled": False,
+    }
     assert error_code(http.post("/api/v1/users", json=body, headers=admin), 409) == "user_exists"
     clerk = {"Authorization": f"Bearer {login(http, name, 'counter-one-pw')}"}
     assert http.post(f"{COUNTER}/1/recall", headers=clerk).status_code in (200, 409)

@@ -130,7 +130,7 @@ def test_user_add_from_the_command_line(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert refused.returncode == 1 and "no counter '99'" in refused.stderr
+    assert refused.returncode == 2 and "no counter '99'" in refused.stderr
     server = LoketServer(tmp_path).start()
     with httpx.Client(base_url=server.url) as http:
         clerk = {"Authorization": f"Bearer {login(http, 'siti', 'siti-secret-pw')}"}

@@ -2,10 +2,10 @@
 
 One pub/sub subscription (a channel per site) carries each event as its script
 publishes it; this process's own events come that way too, so nothing is published
-twice. Pub/sub alone may lose messages, so the feed keeps, per site, the last seq it
-published (and that event's data), and reads the site's history stream whenever it
-misses something: after a reconnect, on a jump in seq, or when a command's caller
-finds its own event late.
+twice; it also carries news of changed users, on a channel of their own. Pub/sub
+alone may lose messages, so the feed keeps, per site, the last seq it published (and
+that event's data), and reads the site's history stream whenever it misses something:
+after a reconnect, on a jump in seq, or when a command's caller finds its own event late.
 
 Redis can lose data: a flush or a restart without persistence (then the epoch is new,
 and `adopt` starts every site over), or a failover to a replica that had not yet got
@@ -49,6 +49,7 @@ class Feed:
         publish: Publish,
         epoch: str,
         changed: Callable[[str | None], None],
+        users_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self.epoch = epoch
         self.connected = False
@@ -57,6 +58,7 @@ class Feed:
         self._publish = publish
         self._changed = changed  # a site's state moved on (None: every site's)
         self._day_of = {site_id: site.local_day for site_id, site in sites.items()}
+        self._users_changed = users_changed  # a user was changed, or such news missed
         self._channels = {keys.channel(site): site for site in sites}
         self._last = dict.fromkeys(sites, 0)
         self._last_data: dict[str, str] = {}
@@ -183,7 +185,7 @@ class Feed:
     async def _subscribe(self) -> PubSub:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(*self._channels)
+            await pubsub.subscribe(*self._channels, keys.users_channel())
         except BaseException:
             await pubsub.aclose()
             raise
@@ -217,6 +219,7 @@ class Feed:
                     log.warning("lost the Redis subscription (%s): reconnecting", error)
                 self.connected = False
                 self._changed(None)  # cached snapshots may miss what comes meanwhile
+                self._users_changed()  # and remembered sessions
                 await self._unsubscribe()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_CAP)
@@ -235,6 +238,9 @@ class Feed:
                 continue
             heard = now
             if message["type"] == "message":
+                if message["channel"] == keys.users_channel():
+                    self._users_changed()
+                    continue
                 site = self._channels.get(message["channel"])
                 if site is not None:
                     await self._on_message(site, message["data"])

@@ -1,8 +1,10 @@
 """Where Loket keeps things in Redis, and for how long. Every name starts with `loket:`.
 
 loket:epoch                      the epoch of the history Redis holds
-loket:users                      hash: username → {"role", "counters", "hash"}
-loket:session:<token hash>       {"username", "csrf", "expires"}, expiring with it
+loket:users                      hash: username → {"role", "counters", "hash", "disabled",
+                                 "stamp"} (users.py)
+loket:users-changed              the pub/sub channel: a user was changed (the username)
+loket:session:<token hash>       {"username", "csrf", "expires", "stamp"}, expiring with it
 loket:idem:<username>:<key>      an idempotent answer; loket:idempotency indexes them
 loket:ticket:<id>                a ticket's record (a closed one expires, KEEP_TICKETS)
 loket:site:<site>:seq            the seq of the site's last event
@@ -34,6 +36,10 @@ STREAM_CAP = 100_000
 
 def users() -> str:
     return PREFIX + "users"
+
+
+def users_channel() -> str:
+    return PREFIX + "users-changed"
 
 
 def session(token_hash: str) -> str:

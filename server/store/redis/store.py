@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -39,13 +40,13 @@ from loket.server.store.base import (
     new_ticket_id,
 )
 from loket.server.store.redis import keys, plans
+from loket.server.store.redis import users as user_records
 from loket.server.store.redis.connection import Address, connect, reachable
 from loket.server.store.redis.feed import PAGE, Feed
 from loket.server.store.redis.plans import Plan, View
 from loket.server.store.redis.records import member, ticket_from_record
 from loket.server.store.redis.scripts import Reply, Scripts
-from loket.server.store.rows import user_from_row
-from loket.server.users import Session, User
+from loket.server.users import Session, User, UserChange
 
 TRIES = 20  # a command read, then found changed when it ran: read again, this often
 FIRST_K = 1  # the options a call prepares, doubled after each stale try...
@@ -63,6 +64,7 @@ class RedisStore:
         self._feed: Feed | None = None
         self._sites: dict[str, Site] = {}
         self._snapshots: dict[str, Snapshot] = {}
+        self._users_changed: Callable[[], None] = lambda: None
 
     @property
     def epoch(self) -> str:
@@ -82,7 +84,15 @@ class RedisStore:
         try:
             with reachable():
                 self._epoch = await scripts.epoch()
-                feed = Feed(client, scripts, self._sites, publish, self._epoch, self._forget)
+                feed = Feed(
+                    client,
+                    scripts,
+                    self._sites,
+                    publish,
+                    self._epoch,
+                    self._forget,
+                    lambda: self._users_changed(),
+                )
                 await feed.start()
         except BaseException:
             await client.aclose()
@@ -310,35 +320,53 @@ class RedisStore:
 
     async def add_user(self, user: User, password_hash: str, now: datetime) -> bool:
         client, _, _ = self._open()
-        counters = None if user.counters is None else json.dumps(list(user.counters))
-        body = {"role": user.role.value, "counters": counters, "hash": password_hash}
-        body["created"] = now.isoformat()
+        body = user_records.record(user, password_hash, now.isoformat(), user_records.new_stamp())
         with reachable():
-            return bool(await client.hsetnx(keys.users(), user.username, dumps(body)))
+            return bool(await client.hsetnx(keys.users(), user.username, body))
 
-    async def user_hash(self, username: str) -> tuple[User, str] | None:
+    async def _user(self, username: str) -> tuple[User, dict[str, Any]] | None:
         client, _, _ = self._open()
         with reachable():
             text = await client.hget(keys.users(), username)
-        if text is None:
-            return None
-        body = json.loads(text)
-        return user_from_row(username, body["role"], body["counters"]), body["hash"]
+        return None if text is None else user_records.parse(username, text)
+
+    async def user_hash(self, username: str) -> tuple[User, str] | None:
+        found = await self._user(username)
+        return None if found is None else (found[0], found[1]["hash"])
 
     async def users(self) -> list[User]:
         client, _, _ = self._open()
         with reachable():
             found = await client.hgetall(keys.users())
-        return [
-            user_from_row(str(name), body["role"], body["counters"])
-            for name, body in sorted((name, json.loads(text)) for name, text in found.items())
-        ]
+        return sorted(
+            (user_records.parse(str(name), text)[0] for name, text in found.items()),
+            key=lambda user: user.username,
+        )
+
+    async def change_user(self, username: str, change: UserChange) -> User | None:
+        client, _, _ = self._open()
+        with reachable():
+            return await user_records.change(client, username, change)
+
+    async def delete_user(self, username: str) -> bool:
+        client, _, _ = self._open()
+        with reachable():
+            return await user_records.change(client, username, None) is not None
+
+    def watch_users(self, changed: Callable[[], None]) -> None:
+        self._users_changed = changed
+
+    @property
+    def users_heard(self) -> bool:
+        return self._feed is not None and self._feed.connected
 
     async def add_session(
         self, token_hash: str, username: str, csrf: str, expires: datetime
     ) -> None:
         client, _, _ = self._open()
-        body = {"username": username, "csrf": csrf, "expires": expires.isoformat()}
+        found = await self._user(username)
+        stamp = "" if found is None else user_records.stamp_of(found[1])
+        body = {"username": username, "csrf": csrf, "expires": expires.isoformat(), "stamp": stamp}
         with reachable():
             await client.set(
                 keys.session(token_hash), dumps(body), pxat=int(expires.timestamp() * 1000)
@@ -348,13 +376,18 @@ class RedisStore:
         client, _, _ = self._open()
         with reachable():
             text = await client.get(keys.session(token_hash))
-            if text is None:
-                return None
-            body = json.loads(text)
-            if datetime.fromisoformat(body["expires"]) <= now:
-                return None
-            found = await self.user_hash(body["username"])
-        return None if found is None else Session(found[0], body["csrf"])
+        if text is None:
+            return None
+        body = json.loads(text)
+        if datetime.fromisoformat(body["expires"]) <= now:
+            return None
+        found = await self._user(body["username"])
+        if found is None:
+            return None
+        user, record = found
+        if user.disabled or user_records.stamp_of(record) != str(body.get("stamp", "")):
+            return None  # ended by a new password, or disabling (redis/users.py)
+        return Session(user, body["csrf"])
 
     async def drop_session(self, token_hash: str) -> None:
         client, _, _ = self._open()
