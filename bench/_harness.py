@@ -231,7 +231,10 @@ def http_request(
     token: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> bytes:
-    payload = b"" if body is None else json.dumps(body).encode()
+    """A request's bytes; `body` is sent as JSON, or as it is if it is bytes already."""
+    payload = (
+        b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+    )
     lines = [
         f"{method} {path} HTTP/1.1",
         "Host: 127.0.0.1",
