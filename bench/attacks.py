@@ -39,8 +39,8 @@ gained, and the tracebacks among them.
 Attacks 4 and 5 (slowloris, connection floods, WebSocket clients that never read the
 events) are bench/attack_transport.py's.
 
-    .venv/bin/python bench/attacks.py                # full sizes — about 4 minutes
-    .venv/bin/python bench/attacks.py --quick        # smaller — about a minute and a half
+    .venv/bin/python bench/attacks.py                # full sizes — about 5 minutes
+    .venv/bin/python bench/attacks.py --quick        # smaller — about 80 s
     .venv/bin/python bench/attacks.py --only 1 9     # some of them
     .venv/bin/python bench/attacks.py --before /tmp/loket-old --after /work/main
 
@@ -959,7 +959,7 @@ def export_commit(commit: str) -> Path:
 
 
 def main() -> None:
-    parser = h.bench_parser(__doc__ or "", "smaller attacks: about a minute and a half")
+    parser = h.bench_parser(__doc__ or "", "smaller attacks: about 80 s")
     parser.add_argument(
         "--before", type=Path, help=f"the old checkout (default: {BEFORE_COMMIT}, exported)"
     )
