@@ -878,7 +878,9 @@ def run_one(
         target = Target(checkout, address, sizes, env)
         return attack.strike(target)
     except Exception as error:  # reported in the table; the other checkout still runs
-        return {"error": f"{type(error).__name__}: {error}"[:300]}
+        lines = str(error).strip().splitlines() or [""]
+        said = lines[0] + (f" … {lines[-1].strip()}" if len(lines) > 1 else "")
+        return {"error": f"{type(error).__name__}: {said}"[:200]}
     finally:
         if target is not None:
             target.close()
