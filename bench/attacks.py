@@ -850,7 +850,10 @@ def watch_rows(f: Figures) -> Rows:
                     f"{lat['p50']:.1f} / {lat['p99']:.1f} / {lat['max']:.0f}",
                 )
             )
-        failed = Counter(w["issue"]["failed"]) + Counter(w["call"]["failed"])
+        failed: Counter[str] = Counter()
+        for op in ("issue", "call"):
+            for status, count in w[op]["failed"].items():
+                failed[str(status) if str(status) != "0" else "no answer"] += count
         answered = w["issue"]["n"] + w["call"]["n"]
         rows.append(
             (f"{prefix}hall requests (failed)", f"{answered} ({tally(failed) if failed else 0})")
