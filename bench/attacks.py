@@ -444,7 +444,6 @@ def send_body(host: str, port: int, size: int, chunked: bool, limit: float = 90.
         f"{framing}\r\n\r\n"
     ).encode()
     piece = b" " * (1 << 20)
-    frame = f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece
     stop = threading.Event()
     sent = [0]
 
@@ -452,8 +451,9 @@ def send_body(host: str, port: int, size: int, chunked: bool, limit: float = 90.
         try:
             sock.sendall(head)
             while sent[0] < size and not stop.is_set():
-                sock.sendall(frame)
-                sent[0] += len(piece)
+                data = piece[: size - sent[0]]
+                sock.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n" if chunked else data)
+                sent[0] += len(data)
             if chunked and not stop.is_set():
                 sock.sendall(b"0\r\n\r\n")
         except OSError:
@@ -462,23 +462,21 @@ def send_body(host: str, port: int, size: int, chunked: bool, limit: float = 90.
     started = time.monotonic()
     sender = threading.Thread(target=pump, daemon=True)
     sender.start()
-    reply = b""
+    reply, said = b"", "no answer"
     try:
         while b"\r\n" not in reply and time.monotonic() - started < limit:
             chunk = sock.recv(4096)
             if not chunk:
                 break
             reply += chunk
-    except OSError as error:
-        reply = reply or f"({type(error).__name__})".encode()
+    except OSError as error:  # e.g. reset, the answer lost with it
+        said = f"no answer ({type(error).__name__})"
     seconds = time.monotonic() - started
     stop.set()
     sock.close()
     sender.join(10)
-    status = reply.split(b"\r\n", 1)[0].split(b" ", 2)
-    said = status[1].decode() if reply.startswith(b"HTTP/") and len(status) > 1 else "no answer"
-    if reply.startswith(b"(") or not reply:
-        said = f"no answer {reply.decode()}".strip()
+    if reply.startswith(b"HTTP/1.1 "):
+        said = reply[9:12].decode()
     return {"answer": said, "seconds": seconds, "sent_mb": sent[0] / 1e6}
 
 
@@ -671,7 +669,10 @@ def ignore(client: h.WsClient, data: bytes, stamp: int) -> None:
 
 
 async def hello_flood_async(t: Target) -> Figures:
-    listed: Callable[[], Any] = lambda: t.json(f"{SITE}/displays")["displays"]  # noqa: E731
+    def listed() -> list[dict[str, Any]]:
+        """The admin's list of screens."""
+        return list(t.json(f"{SITE}/displays")["displays"])
+
     real = await h.open_ws(t.port, DISPLAY, ignore)
     real.send_text(hello("tv-hall-1"))  # then silent: it only answers the keep-alive pings
     off = await h.open_ws(t.port, DISPLAY, ignore)
