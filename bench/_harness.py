@@ -126,19 +126,22 @@ def _start(
     process.wait(5)
     output = log.read_text(errors="replace")[-3000:]
     shutil.rmtree(workdir, ignore_errors=True)
-    raise RuntimeError(f"{name} did not start:\n{output}")
+    raise RuntimeError(f"{name} did not start (exit {process.returncode}):\n{output}")
 
 
 def start_loket(
-    extra_env: dict[str, str] | None = None, store: str | None = None, args: Sequence[str] = ()
+    extra_env: dict[str, str] | None = None,
+    store: str | None = None,
+    args: Sequence[str] = (),
+    root: Path = ROOT,
 ) -> Server:
     """`loket serve --port 0` in a fresh temporary directory, on a fresh SQLite file there
-    unless `store` names another (a Redis URL)."""
+    unless `store` names another (a Redis URL), running the code of the checkout `root`."""
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
     # the checkout's code, whether the venv holds an editable or a copied install
     extra = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join([code_path(), *extra])
+    env["PYTHONPATH"] = os.pathsep.join([code_path(root), *extra])
     store = store or f"sqlite:///{workdir / 'bench.db'}"
     command = [LOKET, "serve", "--port", "0", "--store", store, *args]
     return _start("loket", command, READY, env, workdir)
@@ -228,7 +231,10 @@ def http_request(
     token: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> bytes:
-    payload = b"" if body is None else json.dumps(body).encode()
+    """A request's bytes; `body` is sent as JSON, or as it is if it is bytes already."""
+    payload = (
+        b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+    )
     lines = [
         f"{method} {path} HTTP/1.1",
         "Host: 127.0.0.1",
@@ -254,8 +260,8 @@ def _content_length(head: bytes) -> int:
 class SyncHttp:
     """One keep-alive connection; `send` then `read` so a caller can time around them."""
 
-    def __init__(self, port: int, timeout: float = 30.0) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._buffer = b""
 
@@ -292,8 +298,8 @@ class AsyncHttp:
         self.writer = writer
 
     @classmethod
-    async def open(cls, port: int) -> AsyncHttp:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    async def open(cls, port: int, host: str = "127.0.0.1") -> AsyncHttp:
+        reader, writer = await asyncio.open_connection(host, port)
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -354,12 +360,7 @@ class WsClient(asyncio.Protocol):
         self, host: str, port: int, path: str, on_text: TextHandler, greeting: str | None = None
     ) -> None:
         loop = asyncio.get_running_loop()
-        self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
+        self.request = upgrade_request(host, port, path)
         self.on_text = on_text
         self.greeting = greeting
         self.transport: asyncio.Transport | None = None
@@ -369,6 +370,7 @@ class WsClient(asyncio.Protocol):
         self._upgraded = False
         self._buffer = b""
         self._fragments: list[bytes] = []
+        self.close_code: int | None = None  # the server's, from its close frame
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -432,21 +434,14 @@ class WsClient(asyncio.Protocol):
         elif opcode == 0x9:  # ping → pong
             self._send(0xA, payload)
         elif opcode == 0x8:  # close → echo, then hang up
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
             self._send(0x8, payload[:2])
             self._abort()
 
     def _send(self, opcode: int, payload: bytes) -> None:
-        """A client frame: masked, with an all-zero key (so the payload goes as is)."""
         if self.transport is None or self.transport.is_closing():
             return
-        size = len(payload)
-        if size < 126:
-            header = bytes((0x80 | opcode, 0x80 | size))
-        elif size < 65536:
-            header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
-        else:
-            header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
-        self.transport.write(header + b"\0\0\0\0" + payload)
+        self.transport.write(client_frame(opcode, payload))
 
     def send_text(self, text: str) -> None:
         self._send(0x1, text.encode())
@@ -470,19 +465,40 @@ class WsClient(asyncio.Protocol):
 TextHandler = Callable[[WsClient, bytes, int], None]
 
 
+def upgrade_request(host: str, port: int, path: str) -> bytes:
+    """A WebSocket upgrade request (no compression offered)."""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """A client frame: masked, with an all-zero key (so the payload goes as is)."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x80 | opcode, 0x80 | size))
+    elif size < 65536:
+        header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
+    return header + b"\0\0\0\0" + payload
+
+
 async def open_ws(
     port: int,
     path: str,
     on_text: TextHandler,
     timeout: float = 60.0,
     greeting: str | None = None,
+    host: str = "127.0.0.1",
 ) -> WsClient:
     """Connect, upgrade, and wait for the first text message (the snapshot)."""
     loop = asyncio.get_running_loop()
     _, client = await asyncio.wait_for(
-        loop.create_connection(
-            lambda: WsClient("127.0.0.1", port, path, on_text, greeting), "127.0.0.1", port
-        ),
+        loop.create_connection(lambda: WsClient(host, port, path, on_text, greeting), host, port),
         timeout,
     )
     await asyncio.wait_for(client.opened, timeout)
