@@ -176,8 +176,9 @@ async def test_only_an_admin_manages_users(loket: Loket) -> None:
     assert code(await loket.http.delete("/api/v1/users/clerk"), 403) == "csrf_failed"
     loket.http.cookies.clear()
     assert code(await loket.http.delete("/api/v1/users/clerk"), 401) == "login_required"
+    json_type = {"Content-Type": "application/json"}
     broken = await loket.http.patch(
-        "/api/v1/users/clerk", headers=await loket.auth(), content=b"{not json"
+        "/api/v1/users/clerk", headers={**await loket.auth(), **json_type}, content=b"{not json"
     )
     assert code(broken, 400) == "invalid_json"
 
