@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -15,6 +16,14 @@ DEFAULT_PING_TIMEOUT = 30.0
 DEFAULT_AUDIO_CACHE_MB = 256
 DEFAULT_TICKET_RATE = 5.0  # requests per second per address on the visitors' ticket endpoints
 DEFAULT_TICKET_BURST = 100
+# per client address and process (server/transport/): room for a hall behind one NAT
+DEFAULT_CONNECTIONS_PER_ADDRESS = 1000  # HTTP connections, keep-alive ones included
+DEFAULT_DISPLAY_SOCKETS_PER_ADDRESS = 200
+DEFAULT_TICKET_SOCKETS_PER_ADDRESS = 500
+DEFAULT_REQUEST_TIMEOUT = 10.0  # seconds to send a whole request (head and body)
+DEFAULT_KEEPALIVE_TIMEOUT = 5  # seconds an idle keep-alive connection stays open
+DEFAULT_WS_SEND_TIMEOUT = 30.0  # seconds a socket's backed-up sends may wait
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"  # uvicorn's default FORWARDED_ALLOW_IPS
 
 
 def default_audio_cache(env: Mapping[str, str]) -> Path:
@@ -41,6 +50,15 @@ class Settings:
     public_url: str | None = None
     ticket_rate: float = DEFAULT_TICKET_RATE  # 0: no limit
     ticket_burst: int = DEFAULT_TICKET_BURST
+    # bounds on what one client address can hold open, and for how long (0: no cap)
+    connections_per_address: int = DEFAULT_CONNECTIONS_PER_ADDRESS
+    display_sockets_per_address: int = DEFAULT_DISPLAY_SOCKETS_PER_ADDRESS
+    ticket_sockets_per_address: int = DEFAULT_TICKET_SOCKETS_PER_ADDRESS
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    keepalive_timeout: int = DEFAULT_KEEPALIVE_TIMEOUT
+    ws_send_timeout: float = DEFAULT_WS_SEND_TIMEOUT
+    # peers that name their clients by X-Forwarded-For (not capped themselves)
+    trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -62,7 +80,35 @@ class Settings:
             ticket_rate=float(env.get("LOKET_TICKET_RATE", DEFAULT_TICKET_RATE)),
             ticket_burst=int(env.get("LOKET_TICKET_BURST", DEFAULT_TICKET_BURST)),
             workers=int(str(given.get("workers", env.get("LOKET_WORKERS", 1)))),
+            **_transport(env),
         )
+
+
+def _transport(env: Mapping[str, str]) -> dict[str, Any]:
+    """The bounds of server/transport/ (README: Settings)."""
+    return {
+        "connections_per_address": int(
+            env.get("LOKET_CONNECTIONS_PER_ADDRESS", DEFAULT_CONNECTIONS_PER_ADDRESS)
+        ),
+        "display_sockets_per_address": int(
+            env.get("LOKET_DISPLAY_SOCKETS_PER_ADDRESS", DEFAULT_DISPLAY_SOCKETS_PER_ADDRESS)
+        ),
+        "ticket_sockets_per_address": int(
+            env.get("LOKET_TICKET_SOCKETS_PER_ADDRESS", DEFAULT_TICKET_SOCKETS_PER_ADDRESS)
+        ),
+        "request_timeout": _positive(env, "LOKET_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT),
+        "keepalive_timeout": int(env.get("LOKET_KEEPALIVE_TIMEOUT", DEFAULT_KEEPALIVE_TIMEOUT)),
+        "ws_send_timeout": _positive(env, "LOKET_WS_SEND_TIMEOUT", DEFAULT_WS_SEND_TIMEOUT),
+        "trusted_proxies": env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES),
+    }
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    """A time bound: a number of seconds over 0 (no bound is not an option on an open network)."""
+    value = float(env.get(name, default))
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of seconds over 0, not {env.get(name)!r}")
+    return value
 
 
 def public_url(value: str) -> str | None:

@@ -1,0 +1,85 @@
+"""Open connections counted per client address, against a cap.
+
+One counter per kind (HTTP connections, display sockets, ticket sockets) and per process.
+An IPv6 client is counted by its /64: one device on a hall's network can take a new
+address of its /64 for every connection. A trusted proxy's own address (FORWARDED_ALLOW_IPS)
+is not counted: every client behind it shares it, and the proxy names them by
+X-Forwarded-For, which the sockets' counts use.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+ANY = "*"
+
+
+class Trusted:
+    """The peers trusted to name their clients (uvicorn's FORWARDED_ALLOW_IPS: addresses
+    and networks, comma-separated; `*` is every peer)."""
+
+    def __init__(self, value: str) -> None:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        self.everyone = ANY in items
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self.names: set[str] = set()  # not IP addresses (a unix socket's peer)
+        for item in items:
+            try:
+                self.networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.names.add(item)
+
+    def __contains__(self, host: str) -> bool:
+        if self.everyone or host in self.names:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
+def address_key(host: str) -> str:
+    """What a client is counted by: its IPv4 address, or its IPv6 /64."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an IP address: counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class AddressCounts:
+    """At most `limit` open at once per client address (0: no limit)."""
+
+    def __init__(self, limit: int, trusted: Trusted) -> None:
+        self.limit = limit
+        self.trusted = trusted
+        self._open: dict[str, int] = {}  # only addresses with something open
+
+    def take(self, host: str) -> str | None:
+        """Counts one more for `host`: the key to give back, "" when `host` is not counted
+        (no limit, a trusted proxy); None when it is at its limit (nothing counted)."""
+        if self.limit <= 0 or host in self.trusted:
+            return ""
+        key = address_key(host)
+        held = self._open.get(key, 0)
+        if held >= self.limit:
+            return None
+        self._open[key] = held + 1
+        return key
+
+    def give_back(self, key: str) -> None:
+        if not key:
+            return
+        held = self._open.get(key, 0) - 1
+        if held > 0:
+            self._open[key] = held
+        else:
+            self._open.pop(key, None)
+
+    def open(self, host: str) -> int:
+        return self._open.get(address_key(host), 0)

@@ -1,0 +1,30 @@
+"""uvicorn's Config for `loket serve`, with the bounded protocols of this package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loket.server.settings import Settings
+from loket.server.transport.addresses import AddressCounts, Trusted
+from loket.server.transport.bounds import BoundedConfig, Bounds
+from loket.server.transport.http import BoundedHttp
+from loket.server.transport.websocket import BoundedWebSocket
+
+
+def bounded_config(app: Any, settings: Settings, **options: Any) -> BoundedConfig:
+    bounds = Bounds(
+        connections=AddressCounts(
+            settings.connections_per_address, Trusted(settings.trusted_proxies)
+        ),
+        request_timeout=settings.request_timeout,
+        ws_send_timeout=settings.ws_send_timeout,
+    )
+    return BoundedConfig(
+        app,
+        bounds,
+        http=BoundedHttp,
+        ws=BoundedWebSocket,
+        timeout_keep_alive=settings.keepalive_timeout,
+        forwarded_allow_ips=settings.trusted_proxies,  # one reading of FORWARDED_ALLOW_IPS
+        **options,
+    )
