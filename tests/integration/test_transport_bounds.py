@@ -93,6 +93,14 @@ def test_slowloris_connections_are_closed_after_the_request_timeout(tmp_path: Pa
             assert json.loads(body)["error"]["code"] == "request_timeout"
             assert closed_by_server(sock)
         assert time.monotonic() - started < 3
+        # a body sent as slowly is cut off the same way (nobody is left to answer)
+        body = connect_from("127.0.0.2", port_of(server))
+        body.sendall(
+            b"POST /api/v1/sites/demo/tickets HTTP/1.1\r\nHost: loket\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        body.settimeout(3)
+        assert closed_by_server(body)
         # a keep-alive connection's next request is held to the same deadline
         again = connect_from("127.0.0.2", port_of(server))
         again.sendall(HEALTHZ)
