@@ -47,6 +47,17 @@ def code_path(root: Path = ROOT) -> str:
     return os.pathsep.join([str(alias), str(root)])
 
 
+def old_checkout(revision: str) -> Path:
+    """The files of `revision` of this repository in a fresh temporary folder (git archive:
+    no worktree to clean up), for start_loket(root=...)."""
+    folder = Path(tempfile.mkdtemp(prefix="loket-old-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
 ADMIN_PASSWORD = "bench-pass-1"
 READY = re.compile(r"Loket is ready at http://[^:/]+:(\d+)/")
 FLOOR_READY = re.compile(r"floor ready on port (\d+)")
@@ -130,15 +141,19 @@ def _start(
 
 
 def start_loket(
-    extra_env: dict[str, str] | None = None, store: str | None = None, args: Sequence[str] = ()
+    extra_env: dict[str, str] | None = None,
+    store: str | None = None,
+    args: Sequence[str] = (),
+    root: Path = ROOT,
 ) -> Server:
     """`loket serve --port 0` in a fresh temporary directory, on a fresh SQLite file there
-    unless `store` names another (a Redis URL)."""
+    unless `store` names another (a Redis URL); the code of the checkout `root` (another
+    revision's, to compare: see old_checkout())."""
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
     # the checkout's code, whether the venv holds an editable or a copied install
     extra = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join([code_path(), *extra])
+    env["PYTHONPATH"] = os.pathsep.join([code_path(root), *extra])
     store = store or f"sqlite:///{workdir / 'bench.db'}"
     command = [LOKET, "serve", "--port", "0", "--store", store, *args]
     return _start("loket", command, READY, env, workdir)
@@ -341,6 +356,28 @@ def kind_of(data: bytes) -> bytes:
     return data[start : data.index(b'"', start)]
 
 
+def upgrade_request(host: str, port: int, path: str) -> bytes:
+    """A WebSocket opening handshake (no extensions offered)."""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """A final client frame: masked, with an all-zero key (so the payload goes as is)."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x80 | opcode, 0x80 | size))
+    elif size < 65536:
+        header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
+    return header + b"\0\0\0\0" + payload
+
+
 class WsClient(asyncio.Protocol):
     """One display socket, as lean as a Python client gets: a plain HTTP upgrade, then a
     minimal RFC 6455 frame reader (server frames are unmasked; no compression was offered).
@@ -354,12 +391,7 @@ class WsClient(asyncio.Protocol):
         self, host: str, port: int, path: str, on_text: TextHandler, greeting: str | None = None
     ) -> None:
         loop = asyncio.get_running_loop()
-        self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
+        self.request = upgrade_request(host, port, path)
         self.on_text = on_text
         self.greeting = greeting
         self.transport: asyncio.Transport | None = None
@@ -439,14 +471,7 @@ class WsClient(asyncio.Protocol):
         """A client frame: masked, with an all-zero key (so the payload goes as is)."""
         if self.transport is None or self.transport.is_closing():
             return
-        size = len(payload)
-        if size < 126:
-            header = bytes((0x80 | opcode, 0x80 | size))
-        elif size < 65536:
-            header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
-        else:
-            header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
-        self.transport.write(header + b"\0\0\0\0" + payload)
+        self.transport.write(client_frame(opcode, payload))
 
     def send_text(self, text: str) -> None:
         self._send(0x1, text.encode())

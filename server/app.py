@@ -80,8 +80,16 @@ def create_app(
             await service.stop()
 
     trusted = Trusted(settings.trusted_proxies)  # not capped: they name their clients
-    displays = AddressCounts(settings.display_sockets_per_address, trusted)
-    phones = AddressCounts(settings.ticket_sockets_per_address, trusted)
+    displays = AddressCounts(
+        settings.display_sockets_per_address,
+        trusted,
+        "display sockets (LOKET_DISPLAY_SOCKETS_PER_ADDRESS)",
+    )
+    phones = AddressCounts(
+        settings.ticket_sockets_per_address,
+        trusted,
+        "ticket sockets (LOKET_TICKET_SOCKETS_PER_ADDRESS)",
+    )
     routes = [
         *api.ROUTES,
         *audio.ROUTES,

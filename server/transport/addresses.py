@@ -10,8 +10,14 @@ X-Forwarded-For, which the sockets' counts use.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import time
+from collections.abc import Callable
 
 ANY = "*"
+WARN_EVERY = 60.0  # seconds between two warnings about one address at its cap
+
+log = logging.getLogger("loket")
 
 
 class Trusted:
@@ -53,12 +59,22 @@ def address_key(host: str) -> str:
 
 
 class AddressCounts:
-    """At most `limit` open at once per client address (0: no limit)."""
+    """At most `limit` open at once per client address (0: no limit). An address at its
+    cap is logged (a hall behind one NAT needs a higher one), at most once a minute."""
 
-    def __init__(self, limit: int, trusted: Trusted) -> None:
+    def __init__(
+        self,
+        limit: int,
+        trusted: Trusted,
+        what: str = "connections",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
         self.trusted = trusted
+        self.what = what  # for the warning: "HTTP connections (LOKET_…)"
+        self._clock = clock
         self._open: dict[str, int] = {}  # only addresses with something open
+        self._warned: dict[str, float] = {}  # only addresses with something open
 
     def take(self, host: str) -> str | None:
         """Counts one more for `host`: the key to give back, "" when `host` is not counted
@@ -68,6 +84,7 @@ class AddressCounts:
         key = address_key(host)
         held = self._open.get(key, 0)
         if held >= self.limit:
+            self._warn(key)
             return None
         self._open[key] = held + 1
         return key
@@ -80,6 +97,15 @@ class AddressCounts:
             self._open[key] = held
         else:
             self._open.pop(key, None)
+            self._warned.pop(key, None)
+
+    def _warn(self, key: str) -> None:
+        now = self._clock()
+        if now - self._warned.get(key, -WARN_EVERY) >= WARN_EVERY:
+            self._warned[key] = now
+            log.warning(
+                "%s holds %d %s, the most allowed: refusing more", key, self.limit, self.what
+            )
 
     def open(self, host: str) -> int:
         return self._open.get(address_key(host), 0)

@@ -114,3 +114,6 @@ class BoundedHttp(HttpToolsProtocol):
         self.disarm()
         self.give_back()
         super().handle_websocket_upgrade()
+        # the parser and this protocol refer to each other: without this, what was the
+        # HTTP side of every socket (about 2 KB) waited for the garbage collector
+        self.parser = None  # type: ignore[assignment]

@@ -14,7 +14,9 @@ from loket.server.transport.websocket import BoundedWebSocket
 def bounded_config(app: Any, settings: Settings, **options: Any) -> BoundedConfig:
     bounds = Bounds(
         connections=AddressCounts(
-            settings.connections_per_address, Trusted(settings.trusted_proxies)
+            settings.connections_per_address,
+            Trusted(settings.trusted_proxies),
+            "HTTP connections (LOKET_CONNECTIONS_PER_ADDRESS)",
         ),
         request_timeout=settings.request_timeout,
         ws_send_timeout=settings.ws_send_timeout,

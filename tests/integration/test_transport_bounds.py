@@ -164,6 +164,9 @@ def test_connections_over_the_cap_per_address_are_refused(tmp_path: Path) -> Non
 
         wait_until(served_again, 5, "a connection from 127.0.0.2 is served again")
         no_traceback(server)
+    # the operator hears of it, once (a hall behind one NAT needs a higher cap)
+    warned = [line for line in server.output if "127.0.0.2 holds 5 HTTP connections" in line]
+    assert len(warned) == 1, warned
 
 
 def _refused(ws: ClientConnection) -> int:

@@ -73,3 +73,22 @@ def test_the_bounds_are_read_from_the_environment() -> None:
     assert settings.ws_send_timeout == 4.0 and settings.trusted_proxies == "10.0.0.1"
     with pytest.raises(ValueError, match="LOKET_REQUEST_TIMEOUT"):
         Settings.from_env({"LOKET_REQUEST_TIMEOUT": "0"})
+
+
+def test_an_address_at_its_cap_is_logged_at_most_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    counts = AddressCounts(1, Trusted(""), "display sockets (X)", clock=lambda: now[0])
+    key = counts.take("192.0.2.7")
+    assert key is not None
+    with caplog.at_level("WARNING", logger="loket"):
+        for step in range(120):  # two minutes of refusals, one a second
+            now[0] = float(step)
+            assert counts.take("192.0.2.7") is None
+    warnings = [r.getMessage() for r in caplog.records]
+    assert (
+        warnings == ["192.0.2.7 holds 1 display sockets (X), the most allowed: refusing more"] * 2
+    )
+    counts.give_back(key)
+    assert not counts._warned  # forgotten with the address's last connection
