@@ -86,10 +86,62 @@ def still_open(socks: list[socket.socket]) -> int:
     )
 
 
+# -- the service meanwhile ------------------------------------------------------------
+
+
+class Service:
+    """A kiosk issuing a ticket and a clerk calling the next, 10 times a second, on one
+    keep-alive connection each from 127.0.0.1 (as the real ones hold): how long each
+    answer takes while an attack goes on."""
+
+    ISSUE = h.http_request("POST", "/api/v1/sites/demo/tickets", {"service": "A"})
+
+    def __init__(self, server: h.Server) -> None:
+        self.port = server.port
+        self.call = h.http_request(
+            "POST", "/api/v1/sites/demo/counters/1/call-next", token=h.login(server.port)
+        )
+        self.ms: dict[str, list[float]] = {"issue": [], "call": []}
+        self.failed = 0
+        self.kiosk = h.SyncHttp(self.port, timeout=5)
+        self.clerk = h.SyncHttp(self.port, timeout=5)
+
+    def _timed(self, name: str, connection: h.SyncHttp, raw: bytes, ok: int) -> h.SyncHttp:
+        t0 = time.monotonic()
+        try:
+            status, _ = connection.request(raw)
+        except OSError:
+            status = 0
+        if status == ok:
+            self.ms[name].append((time.monotonic() - t0) * 1000)
+            return connection
+        self.failed += 1
+        connection.close()
+        return h.SyncHttp(self.port, timeout=5)  # a new one, as a kiosk would
+
+    def run_for(self, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            self.kiosk = self._timed("issue", self.kiosk, self.ISSUE, 201)
+            self.clerk = self._timed("call", self.clerk, self.call, 200)
+            time.sleep(max(0.0, min(0.1, until - time.monotonic())))
+
+    def figures(self) -> dict[str, Any]:
+        self.kiosk.close()
+        self.clerk.close()
+        return {
+            "issue_p99": h.percentile(self.ms["issue"], 99),
+            "call_p99": h.percentile(self.ms["call"], 99),
+            "answered": len(self.ms["issue"]) + len(self.ms["call"]),
+            "failed": self.failed,
+        }
+
+
 # -- slowloris -------------------------------------------------------------------------
 
 
 def slowloris(server: h.Server, n: int, marks: list[float]) -> dict[str, Any]:
+    service = Service(server)
     socks = [attacker_socket(server.port) for _ in range(n)]
     for sock in socks:
         send_quietly(sock, b"GET /healthz HTTP/1.1\r\nHost: loket\r\n")
@@ -97,14 +149,14 @@ def slowloris(server: h.Server, n: int, marks: list[float]) -> dict[str, Any]:
     counts: list[int] = []
     for mark in marks:
         while time.monotonic() < started + mark:
-            time.sleep(min(5.0, max(0.0, started + mark - time.monotonic())))
+            service.run_for(min(5.0, max(0.0, started + mark - time.monotonic())))
             if time.monotonic() < started + mark - 0.1:
                 for sock in socks:
                     send_quietly(sock, b"X-Slow: 1\r\n")
         counts.append(still_open(socks))
     for sock in socks:
         sock.close()
-    return {"open": counts}
+    return {"open": counts, **service.figures()}
 
 
 # -- flood -----------------------------------------------------------------------------
@@ -151,6 +203,8 @@ def flood(server: h.Server, n: int) -> dict[str, Any]:
     for _ in range(100):  # and while the attacker holds what it got
         probe()
         time.sleep(0.01)
+    service = Service(server)
+    service.run_for(10)
     held, rss = fds(server) - base, server.rss_kb()
     for sock in socks:
         sock.close()
@@ -163,6 +217,7 @@ def flood(server: h.Server, n: int) -> dict[str, Any]:
         "failed": failed,
         "requests": len(latencies) + failed,
         "rss_mb": (rss - rss_before) / 1024,
+        **service.figures(),
     }
 
 
@@ -197,11 +252,12 @@ def deaf_display(port: int) -> socket.socket:
 
 def deaf(server: h.Server, n: int, marks: list[float]) -> dict[str, Any]:
     base, rss_before = settled_fds(server), server.rss_kb()
+    service = Service(server)
     socks = [deaf_display(server.port) for _ in range(n)]
     started = time.monotonic()
     counts, peak = [], server.rss_kb()
     for mark in marks:
-        time.sleep(max(0.0, started + mark - time.monotonic()))
+        service.run_for(max(0.0, started + mark - time.monotonic()))
         counts.append(still_open(socks))
         peak = max(peak, server.rss_kb())
     held, rss = fds(server) - base, server.rss_kb()
@@ -212,6 +268,7 @@ def deaf(server: h.Server, n: int, marks: list[float]) -> dict[str, Any]:
         "held": held,
         "rss_peak_mb": (peak - rss_before) / 1024,
         "rss_mb": (rss - rss_before) / 1024,
+        **service.figures(),
     }
 
 
@@ -290,6 +347,9 @@ def main() -> None:
     deaf_columns = [f"open after {m:.0f} s" for m in deaf_marks]
     deaf_table = h.Table(["server", *deaf_columns, "fds held", "ΔRSS peak MB", "ΔRSS MB"])
     big_table = h.Table(["server", "closed 1009", "tracebacks in the log"])
+    service_table = h.Table(
+        ["attack", "server", "issue p99 ms", "call-next p99 ms", "answered", "failed"]
+    )
     for name in servers:
         slow_table.add(name, *slow[name]["open"])
         f = flooded[name]
@@ -301,6 +361,11 @@ def main() -> None:
         deaf_table.add(name, *d["open"], d["held"], d["rss_peak_mb"], d["rss_mb"])
         b = big[name]
         big_table.add(name, f"{b['1009']} of {b['attempts']}", b["tracebacks"])
+    for attack, figures in (("slowloris", slow), ("flood", flooded), ("deaf", deafened)):
+        for name in servers:
+            f = figures[name]
+            service_table.add(attack, name, f["issue_p99"], f["call_p99"], f["answered"],
+                              f["failed"])  # fmt: skip
     print(
         h.paragraphs(
             f"slowloris: {slow_n} connections from {ATTACKER}, a header every 5 s "
@@ -315,6 +380,10 @@ def main() -> None:
             deaf_table,
             "big: a 100 KB first message on a display socket",
             big_table,
+            "the service meanwhile: a kiosk's POST .../tickets and a clerk's call-next, "
+            "10 a second each on keep-alive connections from 127.0.0.1 (flood: for 10 s "
+            "once the attacker holds everything; slowloris and deaf: throughout)",
+            service_table,
         )
     )
 

@@ -9,7 +9,8 @@ data for good (sockets still open after 90 s, megabytes each in the kernel). Her
   what is queued for it is dropped);
 - sends are bounded in time: a socket whose buffer stays over the high-water mark for
   `ws_send_timeout` is cut off, and every send waiting on it fails;
-- a close the app started is given `close_timeout`, then the socket is cut off;
+- a socket that has been sent a close frame (by the app, or for a message too big) is
+  given `close_timeout` to take it, then cut off;
 - a message over `ws_max_size` (64 KB) closes the socket with 1009, and what the app sends
   afterwards fails as a disconnect would (it raised a RuntimeError, logged with its
   traceback, when the app had not sent its first message yet).
@@ -20,9 +21,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn._types import ASGISendEvent
 from uvicorn.config import Config
-from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 
@@ -30,6 +29,8 @@ from loket.server.transport.bounds import bounds_of
 
 
 class BoundedWebSocket(WebSocketsSansIOProtocol):
+    cutting: asyncio.TimerHandle | None = None  # armed once a close frame is sent
+
     def __init__(
         self,
         config: Config,
@@ -41,11 +42,11 @@ class BoundedWebSocket(WebSocketsSansIOProtocol):
         bounds = bounds_of(config)
         self.send_timeout = bounds.ws_send_timeout if bounds is not None else None
         self.stalled: asyncio.TimerHandle | None = None
-        self.ended = False  # closed by this side, not by the app: the app's sends fail
 
     def cut_off(self) -> None:
-        """Drop the connection and what is queued for it, without a closing handshake."""
-        self.ended = True
+        """Drop the connection and what is queued for it, without a closing handshake;
+        what the app sends from now on fails as to a peer gone."""
+        self.disconnected = True
         self.transport.abort()
 
     # -- backed-up sends ---------------------------------------------------------------
@@ -57,18 +58,31 @@ class BoundedWebSocket(WebSocketsSansIOProtocol):
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        self.unstall()
-
-    def unstall(self) -> None:
         if self.stalled is not None:
             self.stalled.cancel()
             self.stalled = None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.unstall()
+        for timer in (self.stalled, self.cutting):
+            if timer is not None:
+                timer.cancel()
         super().connection_lost(exc)
 
     # -- closes ------------------------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def close_sent(self) -> bool:
+        return self._close_sent
+
+    @close_sent.setter
+    def close_sent(self, sent: bool) -> None:
+        """However a close frame went out (the app's close, a message too big, a refused
+        handshake), the peer has close_timeout to take it and answer; then it is cut off
+        (uvicorn's own timer close()s, which waits for a buffer that may never drain).
+        Hooked here, not in send(): a wrapper there cost every message of the fan-out."""
+        self._close_sent = sent
+        if sent and self.cutting is None:
+            self.cutting = self.loop.call_later(self.close_timeout + 1, self.cut_off)
 
     def keepalive_timeout(self) -> None:
         self.pong_timer = None
@@ -76,17 +90,8 @@ class BoundedWebSocket(WebSocketsSansIOProtocol):
         self.cut_off()
 
     def handle_parser_exception(self) -> None:
-        """A message too big (1009) or a broken frame: the close frame is sent, and the
-        socket cut off if the peer does not take it within close_timeout."""
+        """A message too big (1009) or a broken frame: the close frame is on its way; the
+        app's sends now fail as to a peer gone (they raised a RuntimeError when the app
+        had not sent its first message yet)."""
         super().handle_parser_exception()
-        self.ended = True
-        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
-
-    async def send(self, message: ASGISendEvent) -> None:
-        if self.ended:
-            raise ClientDisconnected()  # the app sees it as the peer gone
-        await super().send(message)
-        if message["type"] == "websocket.close" and self.close_timer is not None:
-            # uvicorn's timer would close() — and wait for a buffer that may never drain
-            self.close_timer.cancel()
-            self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
+        self.disconnected = True
