@@ -85,7 +85,7 @@ class Settings:
 
 
 def _transport(env: Mapping[str, str]) -> dict[str, Any]:
-    """The bounds of server/transport/ (README: Settings)."""
+    """The bounds of server/transport/ and server/web/capped.py (README: On an open network)."""
     return {
         "connections_per_address": int(
             env.get("LOKET_CONNECTIONS_PER_ADDRESS", DEFAULT_CONNECTIONS_PER_ADDRESS)

@@ -28,12 +28,12 @@ class Trusted:
         items = [item.strip() for item in value.split(",") if item.strip()]
         self.everyone = ANY in items
         self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        self.names: set[str] = set()  # not IP addresses (a unix socket's peer)
+        self.names = set(items)  # as written: 127.0.0.1 is found without parsing it
         for item in items:
             try:
                 self.networks.append(ipaddress.ip_network(item, strict=False))
             except ValueError:
-                self.names.add(item)
+                pass  # not an IP address (a unix socket's peer): matched as written
 
     def __contains__(self, host: str) -> bool:
         if self.everyone or host in self.names:

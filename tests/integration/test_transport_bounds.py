@@ -265,7 +265,7 @@ def test_a_first_message_over_64_kb_closes_the_socket_with_1009(tmp_path: Path) 
     with LoketServer(tmp_path).running() as server, httpx.Client(base_url=server.url) as http:
         ticket = http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()["ticket"]
         big = frame(b'{"type":"ping","t":"' + b"x" * 100_000 + b'"}')
-        for path in ["/ws/display/demo"] * 10 + [f"/ws/ticket/{ticket['id']}"] * 5:
+        for path in ["/ws/display/demo"] * 20 + [f"/ws/ticket/{ticket['id']}"] * 5:
             ws = RawWebSocket(connect_from("127.0.0.2", port_of(server)))
             assert b" 101 " in ws.handshake(path)
             ws.sock.sendall(big)
