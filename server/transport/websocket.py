@@ -70,7 +70,7 @@ class BoundedWebSocket(WebSocketsSansIOProtocol):
 
     # -- closes ------------------------------------------------------------------------
 
-    @property  # type: ignore[override]
+    @property
     def close_sent(self) -> bool:
         return self._close_sent
 
