@@ -29,6 +29,7 @@ Prints figures; never passes or fails on time.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import struct
 import time
@@ -355,6 +356,7 @@ def main() -> None:
     finally:
         for server in servers.values():
             server.stop()
+        shutil.rmtree(old_root, ignore_errors=True)
 
     slow_table = h.Table(["server", *(f"open after {m:.0f} s" for m in slow_marks)])
     flood_table = h.Table(
