@@ -47,6 +47,18 @@ def code_path(root: Path = ROOT) -> str:
     return os.pathsep.join([str(alias), str(root)])
 
 
+def old_checkout(revision: str) -> Path:
+    """The files of `revision` of this repository in a fresh temporary folder (git archive:
+    no worktree to clean up), for start_loket(root=...)."""
+    folder = Path(tempfile.mkdtemp(prefix="loket-old-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], capture_output=True)
+    if archive.returncode != 0:  # a shallow clone, say
+        shutil.rmtree(folder, ignore_errors=True)
+        raise SystemExit(f"cannot export {revision}: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
 ADMIN_PASSWORD = "bench-pass-1"
 READY = re.compile(r"Loket is ready at http://[^:/]+:(\d+)/")
 FLOOR_READY = re.compile(r"floor ready on port (\d+)")
@@ -136,7 +148,8 @@ def start_loket(
     root: Path = ROOT,
 ) -> Server:
     """`loket serve --port 0` in a fresh temporary directory, on a fresh SQLite file there
-    unless `store` names another (a Redis URL), running the code of the checkout `root`."""
+    unless `store` names another (a Redis URL); the code of the checkout `root` (another
+    revision's, to compare: see old_checkout())."""
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     env = {**os.environ, "LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
     # the checkout's code, whether the venv holds an editable or a copied install
@@ -347,6 +360,28 @@ def kind_of(data: bytes) -> bytes:
     return data[start : data.index(b'"', start)]
 
 
+def upgrade_request(host: str, port: int, path: str) -> bytes:
+    """A WebSocket opening handshake (no extensions offered)."""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """A final client frame: masked, with an all-zero key (so the payload goes as is)."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x80 | opcode, 0x80 | size))
+    elif size < 65536:
+        header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
+    return header + b"\0\0\0\0" + payload
+
+
 class WsClient(asyncio.Protocol):
     """One display socket, as lean as a Python client gets: a plain HTTP upgrade, then a
     minimal RFC 6455 frame reader (server frames are unmasked; no compression was offered).
@@ -463,28 +498,6 @@ class WsClient(asyncio.Protocol):
 
 
 TextHandler = Callable[[WsClient, bytes, int], None]
-
-
-def upgrade_request(host: str, port: int, path: str) -> bytes:
-    """A WebSocket upgrade request (no compression offered)."""
-    return (
-        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-        "Connection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n"
-    ).encode()
-
-
-def client_frame(opcode: int, payload: bytes) -> bytes:
-    """A client frame: masked, with an all-zero key (so the payload goes as is)."""
-    size = len(payload)
-    if size < 126:
-        header = bytes((0x80 | opcode, 0x80 | size))
-    elif size < 65536:
-        header = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
-    else:
-        header = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
-    return header + b"\0\0\0\0" + payload
 
 
 async def open_ws(

@@ -50,7 +50,6 @@ Prints one table per attack, before and after side by side; never passes or fail
 from __future__ import annotations
 
 import asyncio
-import io
 import ipaddress
 import json
 import multiprocessing
@@ -60,8 +59,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -950,20 +947,6 @@ def label_of(root: Path, default: str) -> str:
     return f"{default} ({root.name})"
 
 
-def export_commit(commit: str) -> Path:
-    """`git archive` of a commit of this checkout's repository into a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix=f"loket-{commit}-"))
-    done = subprocess.run(["git", "-C", str(h.ROOT), "archive", commit], capture_output=True)
-    if done.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise SystemExit(
-            f"cannot export {commit} ({done.stderr.decode().strip()}): give --before DIR"
-        )
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        archive.extractall(folder, filter="data")
-    return folder
-
-
 def main() -> None:
     parser = h.bench_parser(__doc__ or "", "smaller attacks: about 80 s")
     parser.add_argument(
@@ -988,7 +971,7 @@ def main() -> None:
             "apply to (attack 1's 'after' shows no limit). Give --address.",
             file=sys.stderr,
         )
-    exported = None if args.before else export_commit(BEFORE_COMMIT)
+    exported = None if args.before else h.old_checkout(BEFORE_COMMIT)
     before_root = (args.before or exported).resolve()  # type: ignore[union-attr]
     checkouts = [
         Checkout(

@@ -25,8 +25,10 @@ from loket.server.hub import Hub
 from loket.server.service import LoketService, utcnow
 from loket.server.settings import Settings, default_audio_cache
 from loket.server.store import open_store
+from loket.server.transport.addresses import AddressCounts, Trusted
 from loket.server.web import api, audio, kiosks, pages, qr
 from loket.server.web.assets import ASSET_MOUNTS
+from loket.server.web.capped import Capped
 from loket.server.web.errors import HANDLERS
 from loket.server.web.guard import RequestGuard
 from loket.server.web.headers import SecurityHeaders, content_security_policy, security_headers
@@ -94,14 +96,25 @@ def create_app(
         finally:
             await service.stop()
 
+    trusted = Trusted(settings.trusted_proxies)  # not capped: they name their clients
+    displays = AddressCounts(
+        settings.display_sockets_per_address,
+        trusted,
+        "display sockets (LOKET_DISPLAY_SOCKETS_PER_ADDRESS)",
+    )
+    phones = AddressCounts(
+        settings.ticket_sockets_per_address,
+        trusted,
+        "ticket sockets (LOKET_TICKET_SOCKETS_PER_ADDRESS)",
+    )
     routes = [
         *api.ROUTES,
         *kiosks.ROUTES,
         *audio.ROUTES,
         *pages.ROUTES,
         *qr.ROUTES,
-        WebSocketRoute("/ws/display/{site}", DisplaySocket()),
-        WebSocketRoute("/ws/ticket/{ticket_id}", TicketSocket()),
+        WebSocketRoute("/ws/display/{site}", Capped(DisplaySocket(), displays, "display")),
+        WebSocketRoute("/ws/ticket/{ticket_id}", Capped(TicketSocket(), phones, "ticket")),
         *(
             Mount(prefix, StaticFiles(packages=[package]))
             for prefix, package in ASSET_MOUNTS.items()

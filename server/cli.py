@@ -24,6 +24,7 @@ from loket.server.password_rules import password_problem
 from loket.server.service import LoketService
 from loket.server.settings import Settings
 from loket.server.store import is_shared, open_store
+from loket.server.transport.serve import bounded_config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,20 +130,17 @@ async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = N
         app = create_app(settings, sites)
     except ConfigError as error:  # e.g. a broken voice pack, read as the app is made
         return _config_error(error)
-    config = uvicorn.Config(
+    config = bounded_config(  # websockets-sansio and httptools, bounded (issue 14)
         app,
+        settings,
         host=settings.host,
         port=settings.port,
         fd=fd,  # uvicorn serves on it instead of binding host and port
-        ws="websockets-sansio",
         ws_per_message_deflate=False,  # tiny frames: compression costs CPU and memory
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         ws_max_size=64 * 1024,
         lifespan="on",
-        # the scheme (https: Secure cookies) and client address from these proxies only
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=list(settings.trusted_proxies),
         timeout_graceful_shutdown=5,
         log_config=log_config(),
         log_level="info",

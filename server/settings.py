@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -18,6 +19,13 @@ DEFAULT_TICKET_RATE = 5.0  # requests per second per address on the visitors' ti
 DEFAULT_TICKET_BURST = 100
 # whose X-Forwarded-Proto and X-Forwarded-For are believed: a proxy on this machine
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
+# per client address and process (server/transport/): room for a hall behind one NAT
+DEFAULT_CONNECTIONS_PER_ADDRESS = 1000  # HTTP connections, keep-alive ones included
+DEFAULT_DISPLAY_SOCKETS_PER_ADDRESS = 200
+DEFAULT_TICKET_SOCKETS_PER_ADDRESS = 500
+DEFAULT_REQUEST_TIMEOUT = 10.0  # seconds to send a whole request (head and body)
+DEFAULT_KEEPALIVE_TIMEOUT = 5  # seconds an idle keep-alive connection stays open
+DEFAULT_WS_SEND_TIMEOUT = 30.0  # seconds a socket's backed-up sends may wait
 
 
 def default_audio_cache(env: Mapping[str, str]) -> Path:
@@ -47,6 +55,13 @@ class Settings:
     # addresses or networks of the proxies in front (empty: none; "*": any, never on a hall
     # network): only theirs set the scheme (Secure cookies) and the client's address
     trusted_proxies: tuple[str, ...] = tuple(DEFAULT_TRUSTED_PROXIES.split(","))
+    # bounds on what one client address can hold open, and for how long (0: no cap)
+    connections_per_address: int = DEFAULT_CONNECTIONS_PER_ADDRESS
+    display_sockets_per_address: int = DEFAULT_DISPLAY_SOCKETS_PER_ADDRESS
+    ticket_sockets_per_address: int = DEFAULT_TICKET_SOCKETS_PER_ADDRESS
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    keepalive_timeout: int = DEFAULT_KEEPALIVE_TIMEOUT
+    ws_send_timeout: float = DEFAULT_WS_SEND_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags: object) -> Settings:
@@ -72,7 +87,34 @@ class Settings:
             ticket_burst=int(env.get("LOKET_TICKET_BURST", DEFAULT_TICKET_BURST)),
             workers=int(str(given.get("workers", env.get("LOKET_WORKERS", 1)))),
             trusted_proxies=trusted_proxies(str(proxies)),
+            **_transport(env),
         )
+
+
+def _transport(env: Mapping[str, str]) -> dict[str, Any]:
+    """The bounds of server/transport/ and server/web/capped.py (README: On an open network)."""
+    return {
+        "connections_per_address": int(
+            env.get("LOKET_CONNECTIONS_PER_ADDRESS", DEFAULT_CONNECTIONS_PER_ADDRESS)
+        ),
+        "display_sockets_per_address": int(
+            env.get("LOKET_DISPLAY_SOCKETS_PER_ADDRESS", DEFAULT_DISPLAY_SOCKETS_PER_ADDRESS)
+        ),
+        "ticket_sockets_per_address": int(
+            env.get("LOKET_TICKET_SOCKETS_PER_ADDRESS", DEFAULT_TICKET_SOCKETS_PER_ADDRESS)
+        ),
+        "request_timeout": _positive(env, "LOKET_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT),
+        "keepalive_timeout": int(env.get("LOKET_KEEPALIVE_TIMEOUT", DEFAULT_KEEPALIVE_TIMEOUT)),
+        "ws_send_timeout": _positive(env, "LOKET_WS_SEND_TIMEOUT", DEFAULT_WS_SEND_TIMEOUT),
+    }
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    """A time bound: a number of seconds over 0 (no bound is not an option on an open network)."""
+    value = float(env.get(name, default))
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of seconds over 0, not {env.get(name)!r}")
+    return value
 
 
 def public_url(value: str) -> str | None:

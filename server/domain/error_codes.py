@@ -28,6 +28,11 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     TOO_MANY_ATTEMPTS = "too_many_attempts"  # failed logins (CONTRACT 6.6)
     TOO_MANY_TICKETS = "too_many_tickets"  # one address without a kiosk key (CONTRACT 6.7)
+    # the connection (server/transport/, server/web/capped.py)
+    TOO_MANY_CONNECTIONS = "too_many_connections"  # HTTP connections from one address
+    TOO_MANY_SOCKETS = "too_many_sockets"  # display or ticket sockets from one address
+    REQUEST_TIMEOUT = "request_timeout"  # the request did not arrive whole in time
+    HEADERS_TOO_LARGE = "headers_too_large"
     # who asks
     UNAUTHORIZED = "unauthorized"
     LOGIN_REQUIRED = "login_required"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from loket.server.domain.error_codes import ErrorCode
@@ -57,6 +57,12 @@ async def on_http(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
+async def on_gone(request: Request, exc: Exception) -> Response:
+    """The client went away in the middle of its body (or was cut off for being too slow):
+    nobody is left to answer, and that is not a server error worth a traceback."""
+    return Response(status_code=400)
+
+
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_response(500, ErrorCode.INTERNAL_ERROR, "Something went wrong on the server.")
@@ -68,5 +74,6 @@ HANDLERS = {
     NotFound: on_not_found,
     StoreUnavailable: on_unavailable,
     HTTPException: on_http,
+    ClientDisconnect: on_gone,
     Exception: on_unexpected,
 }
