@@ -7,8 +7,10 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import cast
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -19,12 +21,15 @@ from loket.server.announce.voicepack import load_packs
 from loket.server.config import load_sites
 from loket.server.domain.site import Site
 from loket.server.hub import Hub
+from loket.server.metrics import Metrics
 from loket.server.service import LoketService, utcnow
 from loket.server.settings import Settings, default_audio_cache
-from loket.server.store import open_store
-from loket.server.web import api, audio, pages, qr
+from loket.server.store import Store, open_store
+from loket.server.store.metered import MeteredStore
+from loket.server.web import api, audio, metrics, openapi, pages, qr
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.errors import HANDLERS
+from loket.server.web.instrument import Instrument
 from loket.server.web.ratelimit import TokenBuckets
 from loket.server.web.sockets import DisplaySocket
 from loket.server.web.ticket_socket import TicketSocket
@@ -48,6 +53,7 @@ def create_app(
     day recorded earlier (tests/integration/test_upgrade.py)."""
     chosen_sites = sites if sites is not None else load_sites(settings.config)
     packs = load_packs(chosen_sites)  # here, not in the lifespan: a broken pack stops start-up
+    figures = Metrics(speech=lambda: _speech_counts(app))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -59,7 +65,7 @@ def create_app(
         await library.start()  # its speech process, so that the first call need not wait
         service = LoketService(
             chosen_sites,
-            open_store(settings.store),
+            cast(Store, MeteredStore(open_store(settings.store), figures.store_operation)),
             Hub(),
             announcer=Announcer(library),
             audio=library,
@@ -79,6 +85,8 @@ def create_app(
 
     routes = [
         *api.ROUTES,
+        *openapi.ROUTES,
+        *metrics.ROUTES,
         *audio.ROUTES,
         *pages.ROUTES,
         *qr.ROUTES,
@@ -89,8 +97,23 @@ def create_app(
             for prefix, package in ASSET_MOUNTS.items()
         ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,
+        middleware=[Middleware(Instrument, metrics=figures, routes=routes)],
+    )
+    app.state.metrics = figures
     app.state.templates = pages.templates(pseudo=settings.pseudo_locale)
     app.state.public_url = settings.public_url
     app.state.ticket_limits = TokenBuckets(settings.ticket_rate, settings.ticket_burst)
     return app
+
+
+def _speech_counts(app: Starlette) -> tuple[int, int] | None:
+    """(rendered, failed) speech segments, once the app runs with audio."""
+    service: LoketService | None = getattr(app.state, "service", None)
+    if service is None or service.audio is None:
+        return None
+    renderer = service.audio.renderer
+    return renderer.rendered, renderer.failed
