@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from loket.server.domain.site import Site
 from loket.server.protocol import dumps
 from loket.server.web.openapi.codes import STATUS_OF
 from loket.server.web.openapi.operations import (
@@ -69,10 +70,16 @@ def routed(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:
     }
 
 
-def document(operations: Iterable[Operation] = OPERATIONS) -> dict[str, Any]:
+def document(
+    operations: Iterable[Operation] = OPERATIONS, examples: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`examples`: a value for parameters and body fields of that name (this server's own
+    site, counter, service), so that a reader, or a fuzzer, can try one that exists."""
     paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
-        paths.setdefault(operation.path, {})[operation.method] = _operation(operation)
+        paths.setdefault(operation.path, {})[operation.method] = _operation(
+            operation, examples or {}
+        )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -87,13 +94,23 @@ def document(operations: Iterable[Operation] = OPERATIONS) -> dict[str, Any]:
     }
 
 
-def of_routes(routes: Iterable[BaseRoute]) -> dict[str, Any]:
-    """The document of the operations these routes serve."""
+def of_routes(routes: Iterable[BaseRoute], sites: Iterable[Site] = ()) -> dict[str, Any]:
+    """The document of the operations these routes serve, with examples from the first
+    of `sites`."""
     served = routed(routes)
-    return document(op for op in OPERATIONS if (op.method, op.path) in served)
+    examples = {}
+    for site in sites:
+        examples = {"site": site.id, "counter": site.counters[0].id}
+        examples["service"] = site.services[0].id
+        break
+    return document((op for op in OPERATIONS if (op.method, op.path) in served), examples)
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+def _example(schema: Schema, name: str, examples: dict[str, str]) -> Schema:
+    return {**schema, "examples": [examples[name]]} if name in examples else schema
+
+
+def _operation(op: Operation, examples: dict[str, str]) -> dict[str, Any]:
     answer: Schema = {"type": "string"} if op.answer is None else op.answer
     result: dict[str, Any] = {
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{op.method}{op.path}").strip("_"),
@@ -105,13 +122,18 @@ def _operation(op: Operation) -> dict[str, Any]:
     }
     if op.params:
         result["parameters"] = [
-            {"name": p.name, "in": p.where, "required": p.required, "schema": p.schema}
+            {
+                "name": p.name,
+                "in": p.where,
+                "required": p.required,
+                "schema": _example(p.schema, p.name, examples),
+            }
             for p in op.params
         ]
     if op.body is not None:
         result["requestBody"] = {
             "required": op.body_required,
-            "content": {JSON: {"schema": op.body}},
+            "content": {JSON: {"schema": _body(op.body, examples)}},
         }
     if op.who in (STAFF, ADMIN):
         result["security"] = _READ if op.method == "get" else _CHANGE
@@ -120,6 +142,11 @@ def _operation(op: Operation) -> dict[str, Any]:
     else:
         assert op.who == ANYONE
     return result
+
+
+def _body(schema: Schema, examples: dict[str, str]) -> Schema:
+    fields = schema.get("properties", {})
+    return {**schema, "properties": {k: _example(v, k, examples) for k, v in fields.items()}}
 
 
 def _errors(codes: Iterable[str]) -> dict[str, Any]:
@@ -147,7 +174,8 @@ def _errors(codes: Iterable[str]) -> dict[str, Any]:
 async def openapi_json(request: Request) -> Response:
     text: str | None = getattr(request.app.state, "openapi", None)
     if text is None:  # made once per app, from its own routes
-        text = request.app.state.openapi = dumps(of_routes(request.app.routes))
+        sites = request.app.state.service.sites.values()
+        text = request.app.state.openapi = dumps(of_routes(request.app.routes, sites))
     return Response(text, media_type=JSON)
 
 

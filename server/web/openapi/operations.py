@@ -311,7 +311,7 @@ OPERATIONS: tuple[Operation, ...] = (
     counter_action(
         "transfer",
         "The current ticket waits again, in another service",
-        (E.NO_CURRENT_TICKET, E.UNKNOWN_SERVICE, *c.BODY),
+        (E.NO_CURRENT_TICKET, E.UNKNOWN_SERVICE, E.ILLEGAL_TRANSITION, *c.BODY),
         body=closed({"service": STRING}),
     ),
     Operation(
