@@ -11,12 +11,14 @@ apps in one process, as in the tests, never mix their figures). What is counted 
 - announcements' speech rendered and failed: read from the renderer when scraped, so that
   nothing is added on the way of an event to the displays.
 
-Each process answers with its own figures: with `loket serve --workers N` a scrape gets
-whichever worker accepted the connection (docs/deploy.md).
+Each process answers with its own figures, every series labelled with its `pid`: with
+`loket serve --workers N` a scrape gets whichever worker accepted the connection, and the
+label keeps one worker's counters from being taken for another's (docs/deploy.md).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,7 +40,8 @@ Observe = Callable[[float, BaseException | None], None]
 class Speech(Collector):
     """Speech segments rendered and failed, read from the renderer at each scrape."""
 
-    def __init__(self, counts: Callable[[], tuple[int, int] | None]) -> None:
+    def __init__(self, pid: str, counts: Callable[[], tuple[int, int] | None]) -> None:
+        self._pid = pid
         self._counts = counts
 
     def collect(self) -> Iterator[Metric]:
@@ -48,39 +51,42 @@ class Speech(Collector):
         rendered = CounterMetricFamily(
             "loket_announcement_segments",
             "Announcement speech segments rendered by this process's speech process, by outcome",
-            labels=["outcome"],
+            labels=["pid", "outcome"],
         )
-        rendered.add_metric(["rendered"], counts[0])
-        rendered.add_metric(["failed"], counts[1])
+        rendered.add_metric([self._pid, "rendered"], counts[0])
+        rendered.add_metric([self._pid, "failed"], counts[1])
         yield rendered
 
 
 class Metrics:
-    def __init__(self, speech: Callable[[], tuple[int, int] | None] = lambda: None) -> None:
+    def __init__(
+        self, speech: Callable[[], tuple[int, int] | None] = lambda: None, pid: int | None = None
+    ) -> None:
+        self.pid = str(os.getpid() if pid is None else pid)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "loket_http_requests",
             "HTTP requests answered, by route template, method and status class",
-            ["route", "method", "status"],
+            ["pid", "route", "method", "status"],
             registry=self.registry,
         )
         self.request_seconds = Histogram(
             "loket_http_request_duration_seconds",
             "Time to answer an HTTP request, by route template",
-            ["route"],
+            ["pid", "route"],
             buckets=SECONDS,
             registry=self.registry,
         )
         self.sockets = Gauge(
             "loket_open_sockets",
             "WebSocket connections open now, by kind",
-            ["kind"],
+            ["pid", "kind"],
             registry=self.registry,
         )
         self.store_seconds = Histogram(
             "loket_store_seconds",
             "Time of a store operation (the commands and the reads), by operation",
-            ["operation"],
+            ["pid", "operation"],
             buckets=SECONDS,
             registry=self.registry,
         )
@@ -88,22 +94,25 @@ class Metrics:
             "loket_store_operations",
             "Store operations by operation and outcome: ok; refused (by the queue's rules, "
             "or an unknown ticket); failed (the store could not be reached, or a bug)",
-            ["operation", "outcome"],
+            ["pid", "operation", "outcome"],
             registry=self.registry,
         )
         ProcessCollector(registry=self.registry)
-        self.registry.register(Speech(speech))
+        self.registry.register(Speech(self.pid, speech))
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
         method = method if method in METHODS else "OTHER"
-        self.requests.labels(route, method, f"{status // 100}xx").inc()
-        self.request_seconds.labels(route).observe(seconds)
+        self.requests.labels(self.pid, route, method, f"{status // 100}xx").inc()
+        self.request_seconds.labels(self.pid, route).observe(seconds)
+
+    def socket_gauge(self, kind: str) -> Gauge:
+        return self.sockets.labels(self.pid, kind)
 
     def store_operation(self, operation: str) -> Observe:
         """What to call after each `operation`, with its time and what it raised (if so)."""
-        seconds = self.store_seconds.labels(operation)
+        seconds = self.store_seconds.labels(self.pid, operation)
         outcomes = {
-            outcome: self.store_outcomes.labels(operation, outcome)
+            outcome: self.store_outcomes.labels(self.pid, operation, outcome)
             for outcome in ("ok", "refused", "failed")
         }
 

@@ -24,7 +24,7 @@ class Instrument:
         self.metrics = metrics
         self.sockets = [route for route in routes if isinstance(route, WebSocketRoute)]
         for route in self.sockets:  # shown from the start, at 0
-            metrics.sockets.labels(_kind(route))
+            metrics.socket_gauge(_kind(route))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -52,7 +52,7 @@ class Instrument:
             self.metrics.request(template, scope["method"], status, time.perf_counter() - start)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        gauge = self.metrics.sockets.labels(self._kind(scope))
+        gauge = self.metrics.socket_gauge(self._kind(scope))
         gauge.inc()
         try:
             await self.app(scope, receive, send)

@@ -11,6 +11,7 @@ nobody fuzzes the admin's own account or session away.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -39,7 +40,8 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
-EXAMPLES = 25
+# per operation and mode; LOKET_FUZZ_EXAMPLES=500 to look harder
+EXAMPLES = int(os.environ.get("LOKET_FUZZ_EXAMPLES", "25"))
 # the admin's own account and session stay: fuzzed, they would only answer 401 after
 ADMIN_SELF = {("POST", "/api/v1/auth/logout")}
 

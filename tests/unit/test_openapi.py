@@ -26,7 +26,8 @@ NOT_YET_ROUTED = {
     ("post", "/api/v1/auth/password"),
     ("get", "/api/v1/sites/{site}/kiosks"),
     ("post", "/api/v1/sites/{site}/kiosks"),
-    ("delete", "/api/v1/sites/{site}/kiosks/{id}"),
+    ("delete", "/api/v1/sites/{site}/kiosks/{kiosk}"),
+    ("get", "/api/v1/sites/{site}/kiosk"),
 }
 
 

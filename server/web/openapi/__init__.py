@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from loket.server.domain.site import Site
 from loket.server.protocol import dumps
-from loket.server.web.openapi.codes import STATUS_OF
+from loket.server.web.openapi.codes import CONNECTION, STATUS_OF
 from loket.server.web.openapi.operations import (
     ADMIN,
     ANYONE,
@@ -46,6 +46,7 @@ _READ: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 _CHANGE: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
 _DESCRIPTIONS = {
     400: "Not JSON",
+    408: "The request did not arrive whole in time",
     401: "Not logged in, or the credentials are wrong",
     403: "Not allowed",
     404: "Unknown",
@@ -54,6 +55,7 @@ _DESCRIPTIONS = {
     415: "Not a JSON body",
     422: "A body or field of the wrong shape",
     429: "Too many; try again after Retry-After seconds",
+    431: "The request's line and headers are too large",
     503: "Unavailable for now (the store, or speech)",
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
@@ -112,12 +114,15 @@ def _example(schema: Schema, name: str, examples: dict[str, str]) -> Schema:
 
 def _operation(op: Operation, examples: dict[str, str]) -> dict[str, Any]:
     answer: Schema = {"type": "string"} if op.answer is None else op.answer
+    done: dict[str, Any] = {"description": "Done"}
+    if op.status != 204:
+        done["content"] = {op.media: {"schema": answer}}
     result: dict[str, Any] = {
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{op.method}{op.path}").strip("_"),
         "summary": op.summary,
         "responses": {
-            str(op.status): {"description": "Done", "content": {op.media: {"schema": answer}}},
-            **_errors(op.errors),
+            str(op.status): done,
+            **_errors((*op.errors, *CONNECTION)),
         },
     }
     if op.params:

@@ -9,16 +9,26 @@ from loket.server.domain.error_codes import ErrorCode as E
 # named here by their text until those land in ErrorCode (tests/unit/test_openapi.py says
 # when one has, so that it moves up into STATUS_OF below).
 PENDING = {
+    # kiosks and anonymous issuing (6.7)
     "too_many_tickets": 429,
     "kiosk_only": 403,
     "invalid_kiosk_key": 403,
     "queue_full": 409,
     "too_many_kiosks": 409,
     "unknown_kiosk": 404,
+    # users (6.6)
     "weak_password": 422,
+    "password_too_long": 422,
+    "wrong_password": 403,
+    "last_admin": 409,
     "unknown_user": 404,
+    # JSON-only POSTs, from pages of this server only
     "unsupported_media_type": 415,
     "bad_origin": 403,
+    # the connection, refused before any route: any operation may answer them
+    "too_many_connections": 429,
+    "request_timeout": 408,
+    "headers_too_large": 431,
 }
 
 STATUS_OF: dict[str, int] = {
@@ -43,6 +53,7 @@ STATUS_OF: dict[str, int] = {
 }
 
 # what many operations share
+CONNECTION = ("too_many_connections", "request_timeout", "headers_too_large")  # every one
 STORE = (E.STORE_UNAVAILABLE,)
 BODY = (
     E.INVALID_JSON,

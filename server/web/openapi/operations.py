@@ -54,7 +54,7 @@ class Operation:
 SITE_ID = Param("site", "path", {"type": "string", "pattern": "^[a-z0-9-]+$"})
 COUNTER = Param("counter", "path", {"type": "string", "pattern": "^[^/]+$"})
 USERNAME = Param("username", "path", {"type": "string", "pattern": "^[^/]+$"})
-KIOSK = Param("id", "path", {"type": "string", "pattern": "^[^/]+$"})
+KIOSK = Param("kiosk", "path", {"type": "string", "pattern": "^[^/]+$"})
 TICKET = Param("ticket_id", "path", {"type": "string", "pattern": TICKET_ID})
 IDEMPOTENCY = Param(
     "Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200}, False
@@ -87,7 +87,8 @@ ISSUE_ERRORS = (
     "invalid_kiosk_key",
     "queue_full",
 )
-PASSWORD_RULES = (E.PASSWORD_TOO_SHORT, "weak_password")
+PASSWORD_RULES = (E.PASSWORD_TOO_SHORT, "password_too_long", "weak_password")
+SESSION = obj({"token": STRING, "csrf": STRING, "user": ref("User")})  # a login's answer
 
 
 def counter_action(
@@ -175,7 +176,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/auth/login",
         "Log in: a bearer token, and the session cookie with its CSRF token",
         200,
-        obj({"token": STRING, "csrf": STRING, "user": ref("User")}),
+        SESSION,
         (*c.BODY, *c.STORE, E.BAD_CREDENTIALS, E.TOO_MANY_ATTEMPTS),
         body=LOGIN,
     ),
@@ -192,10 +193,17 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/auth/password",
-        "Change one's own password (every session of the user ends)",
+        "Change one's own password: every session of the user ends, and the answer is a new one",
         200,
-        ref("Status"),
-        (*c.LOGGED_IN, *c.CHANGES, *c.BODY, E.BAD_CREDENTIALS, *PASSWORD_RULES),
+        SESSION,
+        (
+            *c.LOGGED_IN,
+            *c.CHANGES,
+            *c.BODY,
+            "wrong_password",
+            E.TOO_MANY_ATTEMPTS,
+            *PASSWORD_RULES,
+        ),  # fmt: skip
         STAFF,
         body=closed({"old": STRING, "new": STRING}),
     ),
@@ -252,9 +260,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "delete",
         USER,
         "Delete a user (every session of the user ends)",
-        200,
-        ref("Status"),
-        (*c.ADMIN, *c.CHANGES, *c.PATH, "unknown_user"),
+        204,
+        None,
+        (*c.ADMIN, *c.CHANGES, *c.PATH, "unknown_user", "last_admin"),
         ADMIN,
         params=(USERNAME,),
     ),
@@ -267,6 +275,15 @@ OPERATIONS: tuple[Operation, ...] = (
         (*c.ADMIN, *c.SITE),
         ADMIN,
         params=(SITE_ID,),
+    ),
+    Operation(
+        "get",
+        "/api/v1/sites/{site}/kiosk",
+        "The kiosk whose key is sent (X-Kiosk-Key): whether it is still enrolled",
+        200,
+        obj({"kiosk": ref("Kiosk")}),
+        (*c.SITE, *c.STORE, "invalid_kiosk_key"),
+        params=(SITE_ID, KIOSK_KEY),
     ),
     Operation(
         "get",
@@ -291,7 +308,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "delete",
-        f"{KIOSKS}/{{id}}",
+        f"{KIOSKS}/{{kiosk}}",
         "Revoke a kiosk's key",
         200,
         ref("Status"),

@@ -118,5 +118,7 @@ SCHEMAS: dict[str, Schema] = {
         }
         | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
     ),
-    "Kiosk": obj({"id": STRING, "name": STRING}),
+    "Kiosk": obj(
+        {"id": STRING, "name": STRING}, {"created_at": TIME, "last_used_at": nullable(TIME)}
+    ),
 }
