@@ -7,7 +7,6 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -24,8 +23,8 @@ from loket.server.hub import Hub
 from loket.server.metrics import Metrics
 from loket.server.service import LoketService, utcnow
 from loket.server.settings import Settings, default_audio_cache
-from loket.server.store import Store, open_store
-from loket.server.store.metered import MeteredStore
+from loket.server.store import open_store
+from loket.server.store.metered import metered
 from loket.server.web import api, audio, metrics, openapi, pages, qr
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.errors import HANDLERS
@@ -65,7 +64,7 @@ def create_app(
         await library.start()  # its speech process, so that the first call need not wait
         service = LoketService(
             chosen_sites,
-            cast(Store, MeteredStore(open_store(settings.store), figures.store_operation)),
+            metered(open_store(settings.store), figures.store_operation),
             Hub(),
             announcer=Announcer(library),
             audio=library,

@@ -1,34 +1,30 @@
-"""A store whose every operation is timed into the app's metrics (server/metrics.py):
-the commands (issue, call_next, ...) and the reads alike, by the operation's name."""
+"""Times every operation of a store into the app's metrics (server/metrics.py): the
+commands (issue, call_next, ...) and the reads alike, by the operation's name.
+
+The store itself is instrumented, each public coroutine method replaced on the instance
+by a timed one, rather than wrapped in a proxy: it stays the same object, of its own class,
+for whoever holds it."""
 
 from __future__ import annotations
 
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from loket.server.metrics import Observe
-from loket.server.store.base import Store
 
 Operation = Callable[..., Awaitable[Any]]
+S = TypeVar("S")
+UNTIMED = frozenset({"open", "close"})  # once per run: not operations
 
 
-class MeteredStore:
-    """Wraps each coroutine method of `store` once, on first use; everything else (the
-    `epoch`, say) is the store's own, read through."""
-
-    def __init__(self, store: Store, observer: Callable[[str], Observe]) -> None:
-        self._store = store
-        self._observer = observer
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._store, name)
-        if not inspect.iscoroutinefunction(value) or name in ("open", "close"):
-            return value
-        timed = _timed(value, self._observer(name))
-        setattr(self, name, timed)  # later lookups find it without coming here
-        return timed
+def metered(store: S, observer: Callable[[str], Observe]) -> S:
+    # read from the class: reading the instance's members would run its properties
+    for name, _ in inspect.getmembers(type(store), inspect.iscoroutinefunction):
+        if not name.startswith("_") and name not in UNTIMED:
+            setattr(store, name, _timed(getattr(store, name), observer(name)))
+    return store
 
 
 def _timed(operation: Operation, observe: Observe) -> Operation:
