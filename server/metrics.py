@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
@@ -126,7 +125,7 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _outcome(error: Any) -> str:
+def _outcome(error: BaseException | None) -> str:
     if error is None:
         return "ok"
     if isinstance(error, DomainError | NotFound | ServiceError):

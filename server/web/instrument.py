@@ -30,7 +30,13 @@ class Instrument:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "websocket":
-            await self._websocket(scope, receive, send)
+            # counted here, not in a coroutine of its own: one frame less per open socket
+            gauge = self.metrics.socket_gauge(self._kind(scope))
+            gauge.inc()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                gauge.dec()
         else:
             await self.app(scope, receive, send)
 
@@ -50,14 +56,6 @@ class Instrument:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             self.metrics.request(template, scope["method"], status, time.perf_counter() - start)
-
-    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        gauge = self.metrics.socket_gauge(self._kind(scope))
-        gauge.inc()
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            gauge.dec()
 
     def _kind(self, scope: Scope) -> str:
         """The socket route's first word after /ws/ ("display", "ticket")."""

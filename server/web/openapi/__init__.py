@@ -100,11 +100,14 @@ def of_routes(routes: Iterable[BaseRoute], sites: Iterable[Site] = ()) -> dict[s
     """The document of the operations these routes serve, with examples from the first
     of `sites`."""
     served = routed(routes)
+    first = next(iter(sites), None)
     examples = {}
-    for site in sites:
-        examples = {"site": site.id, "counter": site.counters[0].id}
-        examples["service"] = site.services[0].id
-        break
+    if first is not None:
+        examples = {
+            "site": first.id,
+            "counter": first.counters[0].id,
+            "service": first.services[0].id,
+        }
     return document((op for op in OPERATIONS if (op.method, op.path) in served), examples)
 
 
@@ -137,7 +140,7 @@ def _operation(op: Operation, examples: dict[str, str]) -> dict[str, Any]:
         ]
     if op.body is not None:
         result["requestBody"] = {
-            "required": op.body_required,
+            "required": True,
             "content": {JSON: {"schema": _body(op.body, examples)}},
         }
     if op.who in (STAFF, ADMIN):

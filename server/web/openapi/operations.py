@@ -46,7 +46,6 @@ class Operation:
     errors: tuple[str, ...] = ()
     who: str = ANYONE
     body: Schema | None = None
-    body_required: bool = True
     params: tuple[Param, ...] = ()
     media: str = JSON
 
