@@ -67,7 +67,8 @@ BODY = (
 PATH = (E.NOT_FOUND,)  # a path parameter holding a "/" (sent as %2F) can lead nowhere
 SITE = (*PATH, E.UNKNOWN_SITE)
 LOGGED_IN = (E.LOGIN_REQUIRED, E.BAD_AUTHORIZATION, E.BAD_TOKEN, *STORE)
-# a POST, PATCH or DELETE: with the session cookie, the CSRF token; from a page, its Origin
-CHANGES = (E.CSRF_FAILED, "bad_origin")
+# a POST, PATCH or DELETE: with the session cookie, the CSRF token; from a page, its Origin;
+# a body, only JSON
+CHANGES = (E.CSRF_FAILED, "bad_origin", "unsupported_media_type")
 ADMIN = (*LOGGED_IN, E.ADMIN_ONLY)
 COUNTER = (*SITE, *LOGGED_IN, *CHANGES, E.UNKNOWN_COUNTER, E.FORBIDDEN)
