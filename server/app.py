@@ -22,16 +22,19 @@ from loket.server.announce.voicepack import load_packs
 from loket.server.config import load_sites
 from loket.server.domain.site import Site
 from loket.server.hub import Hub
+from loket.server.metrics import Metrics
 from loket.server.service import LoketService, utcnow
 from loket.server.settings import Settings, default_audio_cache
 from loket.server.store import open_store
+from loket.server.store.metered import metered
 from loket.server.transport.addresses import AddressCounts, Trusted
-from loket.server.web import api, audio, kiosks, pages, qr
+from loket.server.web import api, audio, kiosks, metrics, openapi, pages, qr
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.capped import Capped
 from loket.server.web.errors import HANDLERS
 from loket.server.web.guard import RequestGuard
 from loket.server.web.headers import SecurityHeaders, content_security_policy, security_headers
+from loket.server.web.instrument import Instrument
 from loket.server.web.ratelimit import TokenBuckets
 from loket.server.web.sockets import DisplaySocket
 from loket.server.web.ticket_socket import TicketSocket
@@ -67,6 +70,7 @@ def create_app(
     day recorded earlier (tests/integration/test_upgrade.py)."""
     chosen_sites = sites if sites is not None else load_sites(settings.config)
     packs = load_packs(chosen_sites)  # here, not in the lifespan: a broken pack stops start-up
+    figures = Metrics(speech=lambda: _speech_counts(app))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -78,7 +82,7 @@ def create_app(
         await library.start()  # its speech process, so that the first call need not wait
         service = LoketService(
             chosen_sites,
-            open_store(settings.store),
+            metered(open_store(settings.store), figures.store_operation),
             Hub(),
             announcer=Announcer(library),
             audio=library,
@@ -110,6 +114,8 @@ def create_app(
     routes = [
         *api.ROUTES,
         *kiosks.ROUTES,
+        *openapi.ROUTES,
+        *metrics.ROUTES,
         *audio.ROUTES,
         *pages.ROUTES,
         *qr.ROUTES,
@@ -127,9 +133,22 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=HANDLERS,
-        middleware=[Middleware(RequestGuard, public_url=settings.public_url)],
+        middleware=[
+            Middleware(Instrument, metrics=figures, routes=routes),  # refusals counted too
+            Middleware(RequestGuard, public_url=settings.public_url),
+        ],
     )
+    app.state.metrics = figures
     app.state.templates = page_templates
     app.state.public_url = settings.public_url
     app.state.ticket_limits = TokenBuckets(settings.ticket_rate, settings.ticket_burst)
     return app
+
+
+def _speech_counts(app: Starlette) -> tuple[int, int] | None:
+    """(rendered, failed) speech segments, once the app runs with audio."""
+    service: LoketService | None = getattr(app.state, "service", None)
+    if service is None or service.audio is None:
+        return None
+    renderer = service.audio.renderer
+    return renderer.rendered, renderer.failed

@@ -39,6 +39,8 @@ class Renderer:
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
+        self.rendered = 0  # segments rendered, and failed: for /metrics
+        self.failed = 0
 
     def submit(
         self, key: str, payload: dict[str, Any], urgent: bool, moment: float, deadline: float
@@ -101,10 +103,13 @@ class Renderer:
         else:
             self._settle(job, data=data)
 
-    @staticmethod
     def _settle(
-        job: Job, data: bytes | None = None, error: SpeechUnavailable | None = None
+        self, job: Job, data: bytes | None = None, error: SpeechUnavailable | None = None
     ) -> None:
+        if error is not None:
+            self.failed += 1
+        else:
+            self.rendered += 1
         if job.future.done():
             return
         if error is not None:

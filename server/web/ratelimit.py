@@ -82,6 +82,11 @@ def limit(conn: HTTPConnection, spend: bool = True) -> None:
         raise RateLimited(max(1, math.ceil(wait)))
 
 
+def from_this_machine(conn: HTTPConnection) -> bool:
+    """Whether the caller is on the server's own machine (a loopback address)."""
+    return is_loopback(conn.client.host if conn.client else "")
+
+
 def is_loopback(address: str) -> bool:
     try:
         return ipaddress.ip_address(address).is_loopback

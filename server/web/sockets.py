@@ -51,9 +51,13 @@ async def incoming(ws: WebSocket, refuse: Refuse) -> AsyncIterator[dict[str, Any
 
 
 def pong(service: LoketService, ping: dict[str, Any]) -> str:
-    """The answer to a clock-sync ping: its own time back, and the server's."""
+    """The answer to a clock-sync ping: its own time back, and the server's. Only a number
+    is a time: anything else comes back as null (a value nested just shallow enough to be
+    read would be too deep to be written back)."""
     now = service.clock()
-    data = {"client": ping.get("t"), "server": int(now.timestamp() * 1000)}
+    sent = ping.get("t")
+    client = sent if isinstance(sent, int | float) and not isinstance(sent, bool) else None
+    data = {"client": client, "server": int(now.timestamp() * 1000)}
     return control("pong", service.epoch, now, data)
 
 

@@ -42,6 +42,33 @@ async def test_ping_is_answered_with_both_clocks(loket: Loket) -> None:
     assert pong["data"]["client"] == 1234 and isinstance(pong["data"]["server"], int)
 
 
+@pytest.mark.parametrize("kind", ["display", "phone"])
+@pytest.mark.parametrize("t", [-1.5, "not a time", {"a": 1}, [1], True, None])
+async def test_a_ping_echoes_only_a_number(loket: Loket, kind: str, t: object) -> None:
+    """The ping's `t` is the client's clock: anything else comes back as null."""
+    ticket = await loket.issue()
+    async with loket.display() if kind == "display" else loket.phone(ticket["ticket"]["id"]) as ws:
+        await ws.receive()
+        await ws.send({"type": "ping", "t": t})
+        pong = await ws.receive()
+    assert pong["type"] == "pong"
+    assert pong["data"]["client"] == (t if isinstance(t, float) else None)
+
+
+async def test_a_ping_nested_near_the_recursion_limit_gets_a_pong(loket: Loket) -> None:
+    """Nested just shallow enough to be read, its echo would be too deep to be written:
+    it was a RecursionError and a dropped socket (found by tests/integration's fuzzing)."""
+    async with loket.display() as ws:
+        await ws.receive()
+        for depth in range(800, 1001):  # where the band falls depends on the stack
+            nested = '{"a":' * depth + "1" + "}" * depth
+            await ws.send(f'{{"type":"ping","t":{nested}}}')
+            answer = await ws.receive()
+            assert answer["type"] in ("pong", "error"), answer
+        await ws.send({"type": "ping", "t": 7})
+        assert (await ws.receive())["data"]["client"] == 7
+
+
 async def test_a_screen_says_hello_and_is_listed_until_it_leaves(loket: Loket) -> None:
     await loket.issue()
     async with loket.display() as ws:

@@ -3,6 +3,7 @@
 import json
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
@@ -94,6 +95,16 @@ def test_unknown_site_is_refused_with_a_code(server: LoketServer) -> None:
             assert closed.rcvd is not None and closed.rcvd.code == 4404
 
 
+LIMIT = 64 * 1024  # the largest message the server takes (server/cli.py: ws_max_size)
+
+
+def _nested(depth: int, kind: str, in_ping: bool = False) -> str:
+    """JSON nested `depth` deep, of lists or objects: bare, or as a ping's `t`."""
+    opening, closing = ("[", "]") if kind == "list" else ('{"a":', "}")
+    value = opening * depth + ("1" if kind == "object" else "") + closing * depth
+    return f'{{"type":"ping","t":{value}}}' if in_ping else value
+
+
 socket_messages = st.one_of(
     st.text(max_size=40),
     st.dictionaries(
@@ -105,10 +116,20 @@ socket_messages = st.one_of(
         | st.sampled_from(["resume", "ping", "hello"]),
         max_size=4,
     ).map(json.dumps),
+    # deeply nested: around the recursion limit (read, but too deep to write back: found a
+    # RecursionError in the pong), and past it; and large, up to the size limit
+    st.builds(_nested, st.integers(955, 1000), st.sampled_from(["list", "object"]), st.just(True)),
+    st.builds(_nested, st.integers(1, LIMIT // 2 - 1), st.just("list")),
+    st.builds(_nested, st.integers(1, LIMIT // 6 - 4), st.just("object"), st.just(True)),
+    st.builds(
+        lambda kind, size: json.dumps({"type": kind, "t": "x" * size, "display": {"id": "d"}}),
+        st.sampled_from(["ping", "hello", "resume", "dance"]),
+        st.integers(0, LIMIT - 100),
+    ),
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages=st.lists(socket_messages, min_size=1, max_size=5))
 def test_any_message_gets_an_answer_or_nothing_and_the_socket_stays(server, messages) -> None:
     with open_display(server) as ws:
@@ -125,3 +146,23 @@ def test_any_message_gets_an_answer_or_nothing_and_the_socket_stays(server, mess
                 break
         else:
             raise AssertionError("the socket stopped answering")
+
+
+@pytest.mark.parametrize(
+    "message", [_nested(LIMIT, "list"), json.dumps({"type": "ping", "t": "x" * LIMIT})]
+)
+def test_a_message_over_the_limit_closes_with_1009_and_no_traceback(
+    server: LoketServer, message: str
+) -> None:
+    with open_display(server) as ws:
+        receive(ws)
+        ws.send(message)
+        try:
+            ws.recv(timeout=5)
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 1009
+        else:
+            raise AssertionError("the socket stayed open")
+    with open_display(server) as ws:  # and the server serves on
+        assert receive(ws)["type"] == "snapshot"
+    assert not [line for line in server.output if "Traceback" in line]

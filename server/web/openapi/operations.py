@@ -1,0 +1,364 @@
+"""Every HTTP operation of the API, in one table: what it takes, what it answers, and the
+error codes it may answer (their statuses come from codes.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loket.server.domain.error_codes import ErrorCode as E
+from loket.server.web.openapi import codes as c
+from loket.server.web.openapi.schemas import (
+    BOOLEAN,
+    ROLE,
+    STRING,
+    TICKET_ID,
+    Schema,
+    array,
+    closed,
+    nullable,
+    obj,
+    ref,
+)
+
+JSON = "application/json"
+WAV = "audio/wav"
+# who may call it: anyone; staff or an admin (Authorization: Bearer, or the session cookie
+# with X-CSRF-Token when it changes something); an admin; metrics (an admin, or the
+# server's own machine without credentials)
+ANYONE, STAFF, ADMIN, METRICS = "anyone", "staff", "admin", "metrics"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # path, header, query
+    schema: Schema
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    status: int  # of a success
+    answer: Schema | None  # its JSON body; None: `media` holds it
+    errors: tuple[str, ...] = ()
+    who: str = ANYONE
+    body: Schema | None = None
+    params: tuple[Param, ...] = ()
+    media: str = JSON
+
+
+SITE_ID = Param("site", "path", {"type": "string", "pattern": "^[a-z0-9-]+$"})
+COUNTER = Param("counter", "path", {"type": "string", "pattern": "^[^/]+$"})
+USERNAME = Param("username", "path", {"type": "string", "pattern": "^[^/]+$"})
+KIOSK = Param("kiosk", "path", {"type": "string", "pattern": "^[^/]+$"})
+TICKET = Param("ticket_id", "path", {"type": "string", "pattern": TICKET_ID})
+IDEMPOTENCY = Param(
+    "Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200}, False
+)
+KIOSK_KEY = Param("X-Kiosk-Key", "header", STRING, False)
+
+TICKETS = "/api/v1/sites/{site}/tickets"
+COUNTERS = "/api/v1/sites/{site}/counters/{counter}"
+USER = "/api/v1/users/{username}"
+KIOSKS = "/api/v1/sites/{site}/kiosks"
+
+OWN_TICKET = {"ticket": ref("OwnTicket")}
+LOGIN = closed({"username": STRING, "password": STRING})
+NEW_USER = closed(
+    {"username": STRING, "password": STRING},
+    {"role": ROLE, "counters": nullable(array(STRING))},
+)
+USER_CHANGE = closed(
+    {},
+    {"password": STRING, "role": ROLE, "counters": nullable(array(STRING)), "disabled": BOOLEAN},
+)
+USER_ANSWER = obj({"user": ref("User")})
+ISSUE_ERRORS = (
+    *c.SITE,
+    *c.BODY,
+    *c.STORE,
+    E.UNKNOWN_SERVICE,
+    E.TOO_MANY_TICKETS,
+    E.KIOSK_ONLY,
+    E.INVALID_KIOSK_KEY,
+    E.QUEUE_FULL,
+)
+PASSWORD_RULES = (E.PASSWORD_TOO_SHORT, E.PASSWORD_TOO_LONG, E.WEAK_PASSWORD)
+SESSION = obj({"token": STRING, "csrf": STRING, "user": ref("User")})  # a login's answer
+
+
+def counter_action(
+    path: str,
+    summary: str,
+    errors: tuple[str, ...],
+    body: Schema | None = None,
+    params: tuple[Param, ...] = (),
+) -> Operation:
+    """A staff action at one counter: {ticket, seq} (CONTRACT section 3)."""
+    return Operation(
+        "post",
+        f"{COUNTERS}/{path}",
+        summary,
+        200,
+        ref("CounterResult"),
+        (*c.COUNTER, *errors),
+        STAFF,
+        body=body,
+        params=(SITE_ID, COUNTER, *params),
+    )
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("get", "/healthz", "Whether the server can serve", 200, ref("Status")),
+    Operation("get", "/api/v1/openapi.json", "This document", 200, {"type": "object"}),
+    Operation(
+        "get",
+        "/metrics",
+        "Prometheus figures of this process (an admin, or the server's own machine)",
+        200,
+        None,
+        (*c.ADMIN,),
+        METRICS,
+        media="text/plain",
+    ),
+    Operation("get", "/api/v1/sites", "Every site", 200, obj({"sites": array(ref("Site"))})),
+    Operation("get", "/api/v1/sites/{site}", "A site", 200, ref("Site"), c.SITE, params=(SITE_ID,)),
+    Operation(
+        "get",
+        "/api/v1/sites/{site}/state",
+        "The snapshot a display starts from",
+        200,
+        ref("Snapshot"),
+        (*c.SITE, *c.STORE),
+        params=(SITE_ID,),
+    ),
+    Operation(
+        "post",
+        TICKETS,
+        "Take a ticket (a kiosk sends its key)",
+        201,
+        obj({**OWN_TICKET, "position": {"type": "integer", "minimum": 0}}),
+        ISSUE_ERRORS,
+        body=closed({"service": STRING}, {"priority": BOOLEAN, "lang": nullable(STRING)}),
+        params=(SITE_ID, KIOSK_KEY),
+    ),
+    Operation(
+        "get",
+        "/api/v1/tickets/{ticket_id}",
+        "A visitor's own ticket, its place in line and the estimated wait",
+        200,
+        obj(
+            {
+                **OWN_TICKET,
+                "position": nullable({"type": "integer", "minimum": 0}),
+                "estimate": nullable(ref("Estimate")),
+            }
+        ),
+        (*c.PATH, E.UNKNOWN_TICKET, E.RATE_LIMITED, *c.STORE),
+        params=(TICKET,),
+    ),
+    Operation(
+        "get",
+        "/t/{ticket_id}/qr.svg",
+        "The QR code of a visitor's ticket page",
+        200,
+        None,
+        (*c.PATH, E.UNKNOWN_TICKET, E.RATE_LIMITED, *c.STORE),
+        params=(TICKET,),
+        media="image/svg+xml",
+    ),
+    Operation(
+        "post",
+        "/api/v1/auth/login",
+        "Log in: a bearer token, and the session cookie with its CSRF token",
+        200,
+        SESSION,
+        (*c.BODY, *c.STORE, E.BAD_CREDENTIALS, E.TOO_MANY_ATTEMPTS),
+        body=LOGIN,
+    ),
+    Operation(
+        "post",
+        "/api/v1/auth/logout",
+        "End this session",
+        200,
+        ref("Status"),
+        (*c.LOGGED_IN, *c.CHANGES),
+        STAFF,
+    ),
+    Operation("get", "/api/v1/auth/me", "Who is logged in", 200, USER_ANSWER, c.LOGGED_IN, STAFF),
+    Operation(
+        "post",
+        "/api/v1/auth/password",
+        "Change one's own password: every session of the user ends, and the answer is a new one",
+        200,
+        SESSION,
+        (
+            *c.LOGGED_IN,
+            *c.CHANGES,
+            *c.BODY,
+            E.WRONG_PASSWORD,
+            E.TOO_MANY_ATTEMPTS,
+            *PASSWORD_RULES,
+        ),  # fmt: skip
+        STAFF,
+        body=closed({"old": STRING, "new": STRING}),
+    ),
+    Operation(
+        "get",
+        "/api/v1/users",
+        "Every user",
+        200,
+        obj({"users": array(ref("User"))}),
+        c.ADMIN,
+        ADMIN,
+    ),  # fmt: skip
+    Operation(
+        "post",
+        "/api/v1/users",
+        "Add a user",
+        201,
+        USER_ANSWER,
+        (
+            *c.ADMIN,
+            *c.CHANGES,
+            *c.BODY,
+            *c.SITE,
+            E.UNKNOWN_COUNTER,
+            E.INVALID_USERNAME,
+            *PASSWORD_RULES,
+            E.INVALID_ROLE,
+            E.USER_EXISTS,
+        ),  # fmt: skip
+        ADMIN,
+        body=NEW_USER,
+    ),
+    Operation(
+        "patch",
+        USER,
+        "Change a user's password, role, counters or whether it is disabled",
+        200,
+        USER_ANSWER,
+        (
+            *c.ADMIN,
+            *c.CHANGES,
+            *c.BODY,
+            *c.SITE,
+            E.UNKNOWN_COUNTER,
+            E.UNKNOWN_USER,
+            *PASSWORD_RULES,
+            E.INVALID_ROLE,
+        ),  # fmt: skip
+        ADMIN,
+        body=USER_CHANGE,
+        params=(USERNAME,),
+    ),
+    Operation(
+        "delete",
+        USER,
+        "Delete a user (every session of the user ends)",
+        204,
+        None,
+        (*c.ADMIN, *c.CHANGES, *c.PATH, E.UNKNOWN_USER, E.LAST_ADMIN),
+        ADMIN,
+        params=(USERNAME,),
+    ),
+    Operation(
+        "get",
+        "/api/v1/sites/{site}/displays",
+        "The site's screens, as they last reported",
+        200,
+        obj({"displays": array(ref("Display"))}),
+        (*c.ADMIN, *c.SITE),
+        ADMIN,
+        params=(SITE_ID,),
+    ),
+    Operation(
+        "get",
+        "/api/v1/sites/{site}/kiosk",
+        "The kiosk whose key is sent (X-Kiosk-Key): whether it is still enrolled",
+        200,
+        obj({"kiosk": ref("Kiosk")}),
+        (*c.SITE, *c.STORE, E.INVALID_KIOSK_KEY),
+        params=(SITE_ID, KIOSK_KEY),
+    ),
+    Operation(
+        "get",
+        KIOSKS,
+        "The site's enrolled kiosks",
+        200,
+        obj({"kiosks": array(ref("Kiosk"))}),
+        (*c.ADMIN, *c.SITE),
+        ADMIN,
+        params=(SITE_ID,),
+    ),
+    Operation(
+        "post",
+        KIOSKS,
+        "Enrol a kiosk: its key is shown only in this answer",
+        201,
+        obj({"kiosk": ref("Kiosk"), "key": STRING}),
+        (*c.ADMIN, *c.CHANGES, *c.BODY, *c.SITE, E.TOO_MANY_KIOSKS),
+        ADMIN,
+        body=closed({"name": STRING}),
+        params=(SITE_ID,),
+    ),
+    Operation(
+        "delete",
+        f"{KIOSKS}/{{kiosk}}",
+        "Revoke a kiosk's key",
+        200,
+        ref("Status"),
+        (*c.ADMIN, *c.CHANGES, *c.SITE, E.UNKNOWN_KIOSK),
+        ADMIN,
+        params=(SITE_ID, KIOSK),
+    ),
+    counter_action(
+        "call-next",
+        "Call the next ticket (closing the current one as done first)",
+        (E.QUEUE_EMPTY, E.INVALID_HEADER),
+        params=(IDEMPOTENCY,),
+    ),
+    counter_action("recall", "Announce the current ticket again", (E.NO_CURRENT_TICKET,)),
+    counter_action("done", "Close the current ticket as served", (E.NO_CURRENT_TICKET,)),
+    counter_action("no-show", "Close the current ticket as not come", (E.NO_CURRENT_TICKET,)),
+    counter_action(
+        "transfer",
+        "The current ticket waits again, in another service",
+        (E.NO_CURRENT_TICKET, E.UNKNOWN_SERVICE, E.ILLEGAL_TRANSITION, *c.BODY),
+        body=closed({"service": STRING}),
+    ),
+    Operation(
+        "get",
+        "/audio/{lang}/{name}",
+        "The speech of one announcement segment (a URL from a ticket.called event)",
+        200,
+        None,
+        (
+            *c.PATH,
+            E.UNKNOWN_AUDIO,
+            E.AUDIO_OFF,
+            E.SPEECH_FAILED,
+            E.SPEECH_LATE,
+            E.SPEECH_BUSY,
+            E.UNAVAILABLE,
+        ),  # fmt: skip
+        params=(
+            Param("lang", "path", {"type": "string", "pattern": "^[a-z]{2,3}$"}),
+            Param("name", "path", {"type": "string", "pattern": "^[0-9a-f]{32}\\.wav$"}),
+        ),
+        media=WAV,
+    ),
+    Operation(
+        "get",
+        "/audio/chime/{site}.wav",
+        "The site's chime, played before each announcement",
+        200,
+        None,
+        (*c.SITE, E.UNKNOWN_CHIME, E.AUDIO_OFF, E.CHIME_UNREADABLE),
+        params=(SITE_ID,),
+        media=WAV,
+    ),
+)

@@ -1,0 +1,124 @@
+"""The JSON Schemas of the API's bodies (CONTRACT sections 3, 4 and 6), each named once:
+operations refer to them as `ref("Ticket")`. Objects stay open to new fields (the contract
+grows by adding); what a client relies on is `required`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+BOOLEAN: Schema = {"type": "boolean"}
+TIME: Schema = {"type": "string", "format": "date-time"}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: Schema, **extra: Any) -> Schema:
+    return {"type": "array", "items": items, **extra}
+
+
+def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    """An object with these fields (`optional` ones may be missing); others may follow."""
+    return {
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": list(required),
+    }
+
+
+def closed(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    """A request body: exactly these fields, so that a generated body is a meaningful one."""
+    return {**obj(required, optional), "additionalProperties": False}
+
+
+STATUS = {"type": "string", "enum": ["waiting", "called", "done", "no_show", "held"]}
+WAITING: Schema = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+TEXTS: Schema = {"type": "object", "additionalProperties": STRING}  # by language code
+ROLE = {"type": "string", "enum": ["admin", "supervisor", "staff"]}
+TICKET_ID = "^[A-Za-z0-9_-]{8,64}$"
+TICKET: dict[str, Schema] = {
+    "ref": STRING,
+    "number": {"type": "string", "pattern": "[0-9]{3}$"},
+    "service": STRING,
+    "status": STATUS,
+    "priority": BOOLEAN,
+    "issued_at": TIME,
+    "called_at": nullable(TIME),
+    "counter": nullable(STRING),
+    "recalls": {"type": "integer", "minimum": 0},
+}
+TICKET_OPTIONAL: dict[str, Schema] = {"lang": nullable(STRING)}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj(
+        {"error": obj({"code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": STRING})}
+    ),
+    "Status": obj({"status": {"const": "ok"}}),
+    "Site": obj(
+        {
+            "id": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+            "name": TEXTS,
+            "languages": array(STRING),
+            "services": array(obj({"id": STRING, "name": TEXTS})),
+            "counters": array(obj({"id": STRING, "name": TEXTS, "services": array(STRING)})),
+        },
+        {"timezone": STRING},
+    ),
+    # CONTRACT 6.1: a Ticket names itself by `ref`; its `id` is its holder's secret, only
+    # in the answers to the holder (OwnTicket), never anywhere else
+    "Ticket": {**obj(TICKET, TICKET_OPTIONAL), "not": {"required": ["id"]}},
+    "OwnTicket": obj({**TICKET, "id": {"type": "string", "pattern": TICKET_ID}}, TICKET_OPTIONAL),
+    "Estimate": obj({"low_min": INTEGER, "high_min": INTEGER}),
+    "Segment": obj({"lang": STRING, "text": STRING, "url": STRING}),
+    "Announcement": obj(
+        {"start_at": INTEGER, "segments": array(ref("Segment"))}, {"chime": nullable(STRING)}
+    ),
+    "Call": obj({"ticket": ref("Ticket"), "counter": STRING, "recall": INTEGER}),
+    "Snapshot": obj(
+        {
+            "v": {"const": 1},
+            "type": {"const": "snapshot"},
+            "epoch": STRING,
+            "seq": {"type": "integer", "minimum": 0},
+            "ts": TIME,
+            "data": obj(
+                {
+                    "now_serving": array(obj({"counter": STRING, "ticket": ref("Ticket")})),
+                    "recent": array(ref("Call")),
+                    "waiting": WAITING,
+                }
+            ),
+        }
+    ),
+    "CounterResult": obj({"ticket": ref("Ticket"), "seq": {"type": "integer", "minimum": 1}}),
+    "User": obj(
+        {"username": STRING, "role": ROLE, "counters": nullable(array(STRING))},
+        {"disabled": BOOLEAN},  # CONTRACT 6.6
+    ),
+    "Display": obj(
+        {
+            "id": STRING,
+            "connected": BOOLEAN,
+            "first_seen": TIME,
+            "last_seen": TIME,
+            "stale": BOOLEAN,
+        },
+        {
+            name: nullable(STRING)
+            for name in ("page", "zone", "screen", "version", "lang", "audio", "epoch")
+        }
+        | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
+    ),
+    "Kiosk": obj(
+        {"id": STRING, "name": STRING}, {"created_at": TIME, "last_used_at": nullable(TIME)}
+    ),
+}
