@@ -53,10 +53,10 @@ async def test_from_elsewhere_only_to_an_admin(remote: Loket) -> None:
     assert refused.json()["error"]["code"] == "login_required"
     await remote.http.post(
         "/api/v1/users",
-        json={"username": "clerk", "password": "clerk-pass-1", "counters": ["demo/1"]},
+        json={"username": "clerk", "password": "counter desk lamp 7", "counters": ["demo/1"]},
         headers=await remote.auth(),
     )
-    await remote.login("clerk", "clerk-pass-1")
+    await remote.login("clerk", "counter desk lamp 7")
     clerk = await remote.http.get("/metrics", headers=await remote.auth("clerk"))
     assert clerk.status_code == 403 and clerk.json()["error"]["code"] == "admin_only"
     admin = await remote.http.get("/metrics", headers=await remote.auth())
