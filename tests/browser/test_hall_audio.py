@@ -67,7 +67,7 @@ def new_display(
 
 def expect_clock_synced(display: Display) -> None:
     """The burst of pings after connecting has been answered."""
-    display.page.wait_for_function("window.loketSocket.clockSync.samples.length >= 5", timeout=5000)
+    display.page.wait_for_function("() => window.loketSocket.clockSync.samples.length >= 5", timeout=5000)
 
 
 def assert_back_to_back(log: list[dict]) -> None:
@@ -148,7 +148,7 @@ def test_a_burst_of_calls_plays_one_after_another(
 
     # While the second is spoken, its number is highlighted in the list of previous calls.
     second = calls[1]["ticket"]["ref"]
-    expect(display.page.locator(f'.recent-item[data-id="{second}"]')).to_have_class(
+    expect(display.page.locator(f'.recent-item[data-ref="{second}"]')).to_have_class(
         SPEAKING, timeout=log[4]["at"] - time.time() * 1000 + 3000
     )
 
@@ -212,7 +212,7 @@ def test_a_call_too_late_is_shown_but_not_played(
     site.counter("call-next")
     expect(display.page.locator("#current-number")).to_have_text(ticket["number"])
     display.expect_announced([f"{ticket['ref']}/0"])
-    display.page.wait_for_function("window.loketAudio.skipped.length > 0", timeout=5000)
+    display.page.wait_for_function("() => window.loketAudio.skipped.length > 0", timeout=5000)
     assert display.audio()["skipped"] == [{"key": f"{ticket['ref']}/0", "reason": "late"}]
     assert display.audio()["log"] == []
 

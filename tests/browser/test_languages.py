@@ -50,7 +50,7 @@ def test_longer_texts_overflow_nothing(
     page = open_page(browser, f"{pseudo_server.url}{path}?lang=xx")
     expect(page.locator("html")).to_have_attribute("lang", "xx")
     expect(page.locator("h2").first).to_contain_text("·")  # the stretched texts are there
-    page.wait_for_function("document.fonts.status === 'loaded'")
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
     page.screenshot(path=str(pseudo_server.workdir / f"pseudo{path.replace('/', '-')}.png"))
     assert page.evaluate(OVERFLOWING) == []
     width = page.evaluate("document.documentElement.scrollWidth")
