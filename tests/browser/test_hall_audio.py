@@ -67,7 +67,9 @@ def new_display(
 
 def expect_clock_synced(display: Display) -> None:
     """The burst of pings after connecting has been answered."""
-    display.page.wait_for_function("() => window.loketSocket.clockSync.samples.length >= 5", timeout=5000)
+    display.page.wait_for_function(
+        "() => window.loketSocket.clockSync.samples.length >= 5", timeout=5000
+    )
 
 
 def assert_back_to_back(log: list[dict]) -> None:

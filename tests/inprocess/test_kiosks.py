@@ -20,46 +20,11 @@ from loket.server.config import parse_sites
 from loket.server.kiosks import MAX_NAME, MAX_PER_SITE
 from loket.server.service import ANONYMOUS_TICKETS, ANONYMOUS_WINDOW
 from tests.inprocess.running import Loket, running_loket
+from tests.support.sites import small_site, two_line_site
 
 PHONE = "203.0.113.5"  # a guest on the hall's Wi-Fi, not the server's machine
 SITES = parse_sites(
-    """
-[[sites]]
-id = "hall"
-name = { en = "Hall" }
-timezone = "Asia/Jakarta"
-languages = ["en"]
-
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-max_waiting = 2
-
-[[sites.services]]
-id = "B"
-name = { en = "Taxes" }
-
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A", "B"]
-
-[[sites]]
-id = "inside"
-name = { en = "Kiosks only" }
-timezone = "Asia/Jakarta"
-languages = ["en"]
-remote_tickets = false
-
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A"]
-""",
+    two_line_site("hall", 2) + small_site("inside", "Kiosks only", "remote_tickets = false"),
     "test sites",
 )
 

@@ -16,46 +16,9 @@ from loket.server.domain import QueueFull
 from loket.server.kiosks import Kiosk
 from loket.server.store import Stamp, Store, open_store
 from tests.store.test_store_contract import ANNOUNCE, store_url  # noqa: F401  (fixture)
+from tests.support.sites import small_site, two_line_site
 
-SITES = parse_sites(
-    """
-[[sites]]
-id = "hall"
-name = { en = "Hall" }
-timezone = "UTC"
-languages = ["en"]
-
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-max_waiting = 3
-
-[[sites.services]]
-id = "B"
-name = { en = "Taxes" }
-
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A", "B"]
-
-[[sites]]
-id = "annex"
-name = { en = "Annex" }
-timezone = "UTC"
-languages = ["en"]
-
-[[sites.services]]
-id = "A"
-name = { en = "Permits" }
-
-[[sites.counters]]
-id = "1"
-name = { en = "Counter 1" }
-services = ["A"]
-""",
-    "test sites",
-)
+SITES = parse_sites(two_line_site("hall", 3) + small_site("annex", "Annex"), "test sites")
 WINDOW = timedelta(minutes=15)
 
 

@@ -21,3 +21,29 @@ id = "1"
 name = {{ en = "Counter 1" }}
 services = ["A"]
 """
+
+
+def two_line_site(site_id: str, max_waiting: int) -> str:
+    """A site in English with two services, A ("Permits", at most `max_waiting` waiting)
+    and B ("Taxes"), and one counter (1) calling from both."""
+    return f"""
+[[sites]]
+id = "{site_id}"
+name = {{ en = "Hall" }}
+timezone = "Asia/Jakarta"
+languages = ["en"]
+
+[[sites.services]]
+id = "A"
+name = {{ en = "Permits" }}
+max_waiting = {max_waiting}
+
+[[sites.services]]
+id = "B"
+name = {{ en = "Taxes" }}
+
+[[sites.counters]]
+id = "1"
+name = {{ en = "Counter 1" }}
+services = ["A", "B"]
+"""
