@@ -86,7 +86,7 @@ async def test_pages_api_files_and_errors_carry_the_security_headers(loket: Loke
     assert "cache-control" not in shipped.headers and shipped.headers["etag"]
 
 
-async def test_an_unexpected_error_carries_the_security_headers_too(
+async def test_an_unexpected_error_is_a_json_500_with_the_security_headers(
     loket: Loket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(site_id: str) -> None:
@@ -97,6 +97,7 @@ async def test_an_unexpected_error_carries_the_security_headers_too(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         answer = await http.get("/api/v1/sites/demo/state")
     assert code(answer, 500) == "internal_error"
+    assert "a bug" not in answer.text  # no traceback, no message of the bug's
     assert_hardened(answer)
     assert answer.headers["cache-control"] == "no-store"
 

@@ -1,6 +1,6 @@
 """HTTP answers a client gets that the subprocess tests do not reach: a kept refusal
 given again under its Idempotency-Key, the audio routes when speech fails or a chime file
-is gone, an unexpected error."""
+is gone, an unexpected error (test_browser_hardening.py has that one)."""
 
 from __future__ import annotations
 
@@ -39,20 +39,6 @@ async def test_an_idempotency_key_has_1_to_200_characters(loket: Loket, key: str
     await loket.issue()
     answer = await loket.act("1", headers={"Idempotency-Key": key})
     assert code(answer, 422) == "invalid_header"
-
-
-async def test_an_unexpected_error_is_a_json_500(
-    loket: Loket, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def broken(site_id: str) -> None:
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr(loket.service, "snapshot", broken)
-    transport = httpx.ASGITransport(app=loket.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        answer = await http.get("/api/v1/sites/demo/state")
-    assert code(answer, 500) == "internal_error"
-    assert "a bug" not in answer.text
 
 
 async def test_a_method_not_allowed_is_a_json_405(loket: Loket) -> None:
