@@ -4,18 +4,19 @@
 //
 // config.strings keys (texts: server/web/strings.py, page "counter"; plus those of auth.js):
 //   called, recalled, closed_done, closed_no_show, transferred, details,
-//   queue_empty, no_current, forbidden, not_assigned, retrying, network_failed, failed,
-//   session_expired
+//   queue_empty, no_current, forbidden, retrying, network_failed, failed,
+//   session_expired, serving_for, confirm_no_show, no_counters
 
 import { api, newKey } from "loket/api";
 import { Login } from "loket/auth";
-import { DASH, formatTime, readConfig, restartClass, setText, translator } from "loket/page";
+import { DASH, formatTime, h, readConfig, restartClass, setText, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
 const RETRY_DELAYS_MS = [700, 1500, 3000]; // call-next only: it is safe to repeat with its key
 const MIN_BUSY_MS = 600; // a fast answer must not let the second click of a double click through
 const KEYS = { KeyR: "recall", KeyD: "done", KeyN: "no-show", KeyT: "transfer" };
+const CONFIRM_MS = 5000; // a no-show closes a visitor for good: a second press within this
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -33,6 +34,16 @@ const dom = {
   dialog: document.getElementById("transfer-dialog"),
   transferService: document.getElementById("transfer-service"),
   waiting: document.querySelectorAll("[data-waiting]"),
+  priority: document.getElementById("current-priority"),
+  timer: document.getElementById("current-timer"),
+  callLabel: document.getElementById("call-next-label"),
+  doneCallLabel: document.getElementById("done-call-next-label"),
+  noShow: document.getElementById("no-show"),
+  noShowLabel: document.getElementById("no-show-label"),
+  noShowAgain: document.getElementById("no-show-again"),
+  confirmNote: document.getElementById("no-show-confirm"),
+  elsewhere: document.getElementById("not-assigned"),
+  ownCounters: document.getElementById("own-counters"),
 };
 
 // -- the current ticket --------------------------------------------------------
@@ -57,20 +68,76 @@ function render() {
   );
   const key = ticket ? `${ticket.ref}/${ticket.recalls}` : "";
   if (shown !== null && key && key !== shown) restartClass(dom.card, "flash", 1500);
+  if (key !== shown) disarm(); // a confirmation is for the visitor it was asked about
   shown = key;
+  dom.priority.hidden = !(ticket && ticket.priority);
+  // with a visitor at the desk, the big button closes them as done before it calls: say so
+  dom.callLabel.hidden = Boolean(ticket);
+  dom.doneCallLabel.hidden = !ticket;
+  tick();
   for (const node of dom.waiting) setText(node, String(state.waiting[node.dataset.waiting] ?? 0));
   updateButtons();
+}
+
+// How long the current visitor has been served, from the server's called_at (a clock a few
+// seconds off shows a few seconds off; never below zero).
+function elapsed(since) {
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000));
+  const two = (n) => String(n).padStart(2, "0");
+  const minutes = Math.floor(seconds / 60);
+  const clock = `${two(minutes % 60)}:${two(seconds % 60)}`;
+  return minutes >= 60 ? `${Math.floor(minutes / 60)}:${clock}` : clock;
+}
+
+function tick() {
+  const ticket = current();
+  dom.timer.hidden = !(ticket && ticket.called_at);
+  setText(dom.timer, dom.timer.hidden ? "" : t("serving_for", { time: elapsed(ticket.called_at) }));
+}
+
+setInterval(tick, 1000);
+
+// -- no-show: asked twice ----------------------------------------------------
+
+let armed = 0; // the timer of an open no-show confirmation (0: none)
+
+function arm() {
+  const ticket = current();
+  armed = setTimeout(disarm, CONFIRM_MS);
+  dom.noShow.classList.add("armed");
+  dom.noShowLabel.hidden = true;
+  dom.noShowAgain.hidden = false;
+  setText(dom.confirmNote, t("confirm_no_show", { number: ticket.number, n: CONFIRM_MS / 1000 }));
+}
+
+function disarm() {
+  if (!armed) return;
+  clearTimeout(armed);
+  armed = 0;
+  dom.noShow.classList.remove("armed");
+  dom.noShowLabel.hidden = false;
+  dom.noShowAgain.hidden = true;
+  setText(dom.confirmNote, "");
+}
+
+function noShow() {
+  if (busy || !assigned) return;
+  if (!current()) return say(t("no_current"), "warn");
+  if (!armed) return arm();
+  disarm();
+  press("no-show");
 }
 
 // -- actions -------------------------------------------------------------------
 
 let busy = false;
+let assigned = true; // false: this user may not work here; the server would refuse them
 let retryKey = null; // the Idempotency-Key of a call-next press that got no answer
 
 function updateButtons() {
   const hasTicket = Boolean(current());
   for (const button of dom.buttons) {
-    button.disabled = busy || (button.dataset.action !== "call-next" && !hasTicket);
+    button.disabled = busy || !assigned || (button.dataset.action !== "call-next" && !hasTicket);
   }
   dom.actions.setAttribute("aria-busy", String(busy));
 }
@@ -98,7 +165,8 @@ async function post(action, body, key) {
 }
 
 async function press(action, body) {
-  if (busy) return;
+  if (busy || !assigned) return;
+  if (action !== "no-show") disarm();
   if (action !== "call-next" && !current()) return say(t("no_current"), "warn");
   // One key per press; a press that got no answer is repeated with its key, so that the
   // server answers it once instead of calling a second person.
@@ -153,7 +221,8 @@ function refuse(action, error, key) {
 
 function openTransfer() {
   const ticket = current();
-  if (busy || !ticket) return say(t("no_current"), "warn");
+  if (busy || !assigned) return;
+  if (!ticket) return say(t("no_current"), "warn");
   for (const option of dom.transferService.options) option.disabled = option.value === ticket.service;
   const first = Array.from(dom.transferService.options).find((option) => !option.disabled);
   if (!first) return;
@@ -172,6 +241,7 @@ for (const button of dom.buttons) {
     if (event.detail > 1) return; // the second click of a double click
     const action = button.dataset.action;
     if (action === "transfer") openTransfer();
+    else if (action === "no-show") noShow();
     else press(action);
   });
 }
@@ -182,6 +252,11 @@ document.addEventListener(
   "keydown",
   (event) => {
     if (dom.app.hidden || dom.dialog.open) return;
+    if (event.key === "Escape" && armed) {
+      event.preventDefault();
+      disarm();
+      return;
+    }
     if (event.repeat && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault(); // a held key must not activate a focused button again and again
       return;
@@ -197,11 +272,27 @@ document.addEventListener(
     } else if (KEYS[event.code]) {
       event.preventDefault();
       if (KEYS[event.code] === "transfer") openTransfer();
+      else if (KEYS[event.code] === "no-show") noShow();
       else press(KEYS[event.code]);
     }
   },
   true,
 );
+
+// -- a clerk at a counter that is not theirs ------------------------------------
+
+/** Links to the counters this user works at ("demo/3"), named when they are of this site. */
+function showOwnCounters(counters) {
+  dom.elsewhere.hidden = assigned;
+  const links = counters.map((ref) => {
+    const [site, counter] = ref.split("/");
+    const name = site === config.site && config.counters[counter] ? config.counters[counter] : ref;
+    const href = `/counter/${encodeURIComponent(site)}/${encodeURIComponent(counter)}?lang=${config.lang}`;
+    return h("li", {}, h("a", { class: "btn", href }, name));
+  });
+  if (!assigned && !links.length) links.push(h("li", {}, t("no_counters")));
+  dom.ownCounters.replaceChildren(...links);
+}
 
 // -- live events and login -----------------------------------------------------
 
@@ -227,11 +318,13 @@ const login = new Login({
   onLogin(user) {
     setText(dom.user, user.username);
     const here = `${config.site}/${config.counter}`;
-    const allowed = user.role === "admin" || user.counters === null || user.counters.includes(here);
-    say(allowed ? "" : t("not_assigned"), allowed ? "" : "error");
+    assigned = user.role === "admin" || user.counters === null || user.counters.includes(here);
+    showOwnCounters(assigned ? [] : user.counters);
+    say("");
     if (!socket.connected && socket.stopped) socket.start();
     render();
-    document.getElementById("call-next").focus();
+    if (assigned) document.getElementById("call-next").focus();
+    else dom.elsewhere.focus();
   },
 });
 

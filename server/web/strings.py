@@ -77,9 +77,11 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "queue_empty": "Nobody is waiting.",
         "no_current": "There is no current ticket.",
         "forbidden": "You are not allowed to work at this counter.",
-        "not_assigned": (
-            "You are not assigned to this counter: the server will refuse your actions here."
+        "serving_for": "Served for {time}",
+        "confirm_no_show": (
+            "{number} did not come? Press No-show again within {n} s to close it. Esc cancels."
         ),
+        "no_counters": "No counter is assigned to you. Ask an administrator.",
         "retrying": "Connection problem. Trying again…",
         "network_failed": "No connection to the server. Press the button again to retry.",
         "failed": "That did not work: {message}",
