@@ -5,7 +5,7 @@
 // the keys they use, and this file its own config.strings keys:
 //   user_created, choose_counters, failed, updated_at, unreachable, session_expired,
 //   screen_ok, screen_stale, screen_offline, no_screens, sound_running, sound_suspended,
-//   sound_off, sound_unsupported
+//   sound_off, sound_unsupported, page_display, page_counter
 
 import { UserList } from "loket/admin_users";
 import { api } from "loket/api";
@@ -138,9 +138,10 @@ function soundWords(audio) {
   }
 }
 
-/** A hall TV whose browser blocked sound is silent until someone presses a key on it. */
+/** A hall TV whose browser blocked sound is silent until someone presses a key on it.
+ * An offline one plays nothing, whatever it last reported. */
 function soundCell(display) {
-  if (display.page !== "display" || !display.audio) return h("td", {}, DASH);
+  if (display.page !== "display" || !display.audio || !display.connected) return h("td", {}, DASH);
   const blocked = display.audio === "suspended";
   return h(
     "td",
@@ -149,12 +150,19 @@ function soundCell(display) {
   );
 }
 
+/** What kind of screen reported: the hall display or a counter page (their hello's "page"). */
+function pageName(page) {
+  if (page === "display") return t("page_display");
+  if (page === "counter") return t("page_counter");
+  return page || "?";
+}
+
 function showDisplays(body, displays) {
   const rows = displays.map((display) =>
     h(
       "tr",
       { class: display.stale ? "stale" : "" },
-      h("td", {}, `${display.page || "?"} · ${display.id.slice(0, 8)}`, h("br"), display.screen || ""),
+      h("td", {}, `${pageName(display.page)} · ${display.id.slice(0, 8)}`, h("br"), display.screen || ""),
       h("td", {}, display.zone || DASH),
       soundCell(display),
       h("td", { class: "num" }, display.seq == null ? DASH : String(display.seq)),
@@ -162,6 +170,11 @@ function showDisplays(body, displays) {
     ),
   );
   if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "5" }, t("no_screens"))));
+  // each cell carries its column's name: a phone shows the rows as blocks without the header
+  const names = Array.from(body.parentElement.tHead.rows[0].cells, (cell) => cell.textContent);
+  for (const row of rows) {
+    Array.from(row.cells, (cell, index) => cell.colSpan === 1 && (cell.dataset.label = names[index]));
+  }
   body.replaceChildren(...rows);
 }
 

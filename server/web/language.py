@@ -54,18 +54,26 @@ def _accepted(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def choose(request: Request, languages: tuple[str, ...], preferred: str | None = None) -> str:
-    """?lang=, then `preferred` (a visitor's ticket: the language taken at the kiosk), then
-    Accept-Language, then the site's first language."""
+def choose(
+    request: Request,
+    languages: tuple[str, ...],
+    preferred: str | None = None,
+    offered: tuple[str, ...] | None = None,
+) -> str:
+    """?lang=, then `preferred` (a visitor's ticket: the language taken at the kiosk), both
+    among `languages`; then Accept-Language, then the first language, among `offered` (the
+    site's own languages; default: `languages`) - a browser's wish is no reason to show
+    labels in a language the site's names are not written in."""
     asked = request.query_params.get("lang")
     if asked in languages:
         return asked
     if preferred in languages:
         return preferred
+    candidates = offered or languages
     for tag in _accepted(request.headers.get("accept-language", "")):
-        if tag in languages:
+        if tag in candidates:
             return tag
-    return languages[0]
+    return candidates[0]
 
 
 def direction(lang: str) -> str:

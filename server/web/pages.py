@@ -12,6 +12,7 @@ from starlette.routing import Route
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
 from loket.server.i18n.formatting import day_text, moment_text
+from loket.server.i18n.pseudo import PSEUDO_LANG
 from loket.server.service import LoketService
 from loket.server.web.assets import asset_version
 from loket.server.web.language import choose, direction, language_name
@@ -38,9 +39,19 @@ def _templates(request: Request) -> PageTemplates:
 
 
 def _languages(request: Request, site: Site | None) -> tuple[str, ...]:
-    """What a page may speak: the site's languages first (without a site: the first site's)."""
+    """What ?lang= may ask a page for: the site's languages first (without a site: the first
+    site's), then every other language Loket has a catalog for."""
     chosen = site or next(iter(_service(request).sites.values()))
     return _templates(request).languages(chosen.languages)
+
+
+def _offered(request: Request, site: Site | None) -> tuple[str, ...]:
+    """What a page offers on its switcher and takes from Accept-Language: the languages the
+    site's names are written in (without a site: every site's), so that no switcher leads to
+    labels in one language over names in another."""
+    sites = [site] if site else list(_service(request).sites.values())
+    wanted = tuple(dict.fromkeys(lang for each in sites for lang in each.languages))
+    return wanted + ((PSEUDO_LANG,) if _templates(request).pseudo else ())
 
 
 def _render(
@@ -54,8 +65,11 @@ def _render(
 ) -> Response:
     service = _service(request)
     languages = _languages(request, site)
-    lang = choose(request, languages, preferred)
+    offered = _offered(request, site)
+    lang = choose(request, languages, preferred, offered)
     fallback = site.languages[0] if site else languages[0]
+    # an explicit ?lang= outside the offered ones still shows where the page is
+    switcher = offered if lang in offered else (*offered, lang)
 
     def tr(names: Names) -> str:
         return names.get(lang) or names.get(fallback) or next(iter(names.values()), "")
@@ -80,7 +94,7 @@ def _render(
             "tr": tr,
             "site": None if site is None else site.to_json(),
             "sites": [s.to_json() for s in service.sites.values()],
-            "languages": [{"code": code, "name": language_name(code)} for code in languages],
+            "languages": [{"code": code, "name": language_name(code)} for code in switcher],
             "config": config,
             **context,
         },
@@ -94,7 +108,7 @@ async def index(request: Request) -> Response:
 
 async def display(request: Request) -> Response:
     site = _service(request).site(request.path_params["site"])
-    lang = choose(request, _languages(request, site))
+    lang = choose(request, _languages(request, site), None, _offered(request, site))
     ticker = site.text(site.ticker, lang) if site.ticker else ""
     zone = request.query_params.get("zone")
     labels = Labels(site, lang, _templates(request))
@@ -165,7 +179,7 @@ async def visitor_ticket(request: Request) -> Response:
     except NotFound:
         return _render(request, "ticket_missing.html", None, {}, "ticket_missing", status=404)
     site = service.site(ticket.site)
-    lang = choose(request, _languages(request, site), ticket.lang)
+    lang = choose(request, _languages(request, site), ticket.lang, _offered(request, site))
     printing = request.query_params.get("print") == "1"
     link = ticket_url(request, ticket)
     view = {

@@ -105,6 +105,8 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "sound_suspended": "SILENT: press a key on the TV",
         "sound_off": "Off on purpose (sound=off)",
         "sound_unsupported": "No sound on this browser",
+        "page_display": "Hall display",
+        "page_counter": "Counter page",
         "kiosk_enrolled": (
             "The kiosk {name} is enrolled. Its key is shown only now: open this link on the "
             "kiosk (it keeps the key), or paste the key under Kiosk setup on the kiosk page."
