@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.pages import Site, log_in
@@ -125,3 +126,30 @@ def test_a_clerk_at_a_counter_not_theirs_gets_links_to_their_own(
         log_in(page, "dewi", "counter-three-tea")
     expect(page.locator("#not-assigned")).to_be_hidden()
     expect(page.locator("#call-next")).to_be_enabled()
+
+
+@pytest.mark.parametrize(("width", "height"), [(375, 740), (1280, 720), (1366, 768)])
+def test_the_counter_page_fits_with_the_longest_labels(
+    browser: Browser, live_server: LoketServer, width: int, height: int
+) -> None:
+    """Russian has the longest labels ("Готово и вызвать следующего"): the page does not
+    scroll sideways, and on a desk screen the buttons stay on the screen."""
+    issue(live_server, "A", priority=True)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{live_server.url}/counter/demo/1?lang=ru")
+    log_in(page)
+    page.locator("#call-next").click()
+    expect(page.locator("#current-priority")).to_be_visible()
+    expect(page.locator("#no-show")).to_be_enabled()
+    page.keyboard.press("KeyN")
+    expect(page.locator("#no-show-confirm")).not_to_be_empty()
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    shot(page, f"counter-ru-{width}x{height}")
+    size = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert size[0] <= width
+    if width > 1000:
+        assert size[1] <= height
+    for key in page.locator("#call-next kbd").all():  # each key's hint whole in its box
+        assert key.evaluate("k => k.scrollWidth <= k.clientWidth + 1")
