@@ -50,6 +50,8 @@ def test_the_staff_pages_switch_between_the_sites_languages(
     expect(page.locator("html")).to_have_attribute("lang", "az")
     expect(page.get_by_role("link", name="Azərbaycanca")).to_have_attribute("aria-current", "true")
     shot(page, "index-az")
+    page.get_by_role("link", name="Masa 2").click()  # the choice goes on to the linked page
+    expect(page.locator("html")).to_have_attribute("lang", "az")
 
     page.goto(f"{live_server.url}/counter/demo/1?lang=id")
     expect(page.locator("html")).to_have_attribute("lang", "id")
