@@ -1,5 +1,5 @@
 // The ticket kiosk: one touch button per service, a priority toggle, then the issued ticket
-// on screen (printable on an 80 mm roll) until the visitor is done or 20 s have passed.
+// on screen (printable on an 80 mm or, with ?paper=58, a 58 mm roll) until the visitor is done or 20 s have passed.
 //
 // An enrolled kiosk (CONTRACT 6.7) keeps its key in localStorage and sends it as X-Kiosk-Key:
 // its tickets are then not limited per address. The admin page's enrolment link
@@ -11,7 +11,7 @@
 
 import { api } from "loket/api";
 import { readConfig, translator } from "loket/page";
-import { fillTicketCard } from "loket/ticketcard";
+import { fillTicketCard, fitPageToSlip } from "loket/ticketcard";
 
 const SHOW_TICKET_S = 20;
 const FORGET_PRIORITY_MS = 60000; // someone pressed Priority and walked away
@@ -185,9 +185,12 @@ for (const button of serviceButtons) {
   button.addEventListener("click", () => issue(button.dataset.service));
 }
 printButton.addEventListener("click", () => {
+  done.classList.add("slip"); // the paper layout, measured for the page's length
+  fitPageToSlip(card);
   window.print();
   startCountdown(); // printing takes a moment: give the visitor the full time again
 });
+window.addEventListener("afterprint", () => done.classList.remove("slip"));
 document.getElementById("kiosk-back").addEventListener("click", backToStart);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !done.hidden) backToStart();

@@ -88,6 +88,11 @@ def _render(
     )
 
 
+def _paper(request: Request) -> str:
+    """The ticket printer's roll, in mm: 80 unless the page was opened with ?paper=58."""
+    return "58" if request.query_params.get("paper") == "58" else "80"
+
+
 async def index(request: Request) -> Response:
     return _render(request, "index.html", None, {}, "index")
 
@@ -120,12 +125,13 @@ async def kiosk(request: Request) -> Response:
         "kiosk.html",
         site,
         {
+            "paper": _paper(request),
             "config": {
                 "api": f"/api/v1/sites/{site.id}/tickets",
                 "kiosk_api": f"/api/v1/sites/{site.id}/kiosk",
                 "remote_tickets": site.remote_tickets,
                 "public_url": public,
-            }
+            },
         },
         "kiosk",
     )
@@ -183,6 +189,7 @@ async def visitor_ticket(request: Request) -> Response:
             **view,
             "issued": moment_text(ticket.issued_at, lang, site.timezone),
             "print": printing,
+            "paper": _paper(request),
             "past": past,
             "day": day_text(ticket.day, lang),
             "link": link,

@@ -21,6 +21,26 @@ export function ticketUrl(ticketId, lang = null, base = location.origin) {
   return `${base}/t/${encodeURIComponent(ticketId)}${query}`;
 }
 
+const MM_PER_PX = 25.4 / 96; // CSS pixels are 1/96 inch on screen and on paper alike
+
+/**
+ * Prints the ticket as one slip: the paper's width (80 or 58 mm, the .paper-NN class its
+ * print root carries) by the slip's own length. Chromium ignores `size: 80mm auto` and falls
+ * back to a fixed page that cuts the slip in two, so the length is measured: the .slip
+ * styles are the same on screen and on paper (mm and pt), and an adopted style sheet (not an
+ * inline style: the CSP forbids those) gives @page that size. Returns it, e.g. "80mm 141mm".
+ */
+export function fitPageToSlip(card) {
+  const width = card.closest(".paper-58") ? 58 : 80;
+  const length = Math.ceil(card.getBoundingClientRect().height * MM_PER_PX) + 1;
+  const size = `${width}mm ${length}mm`;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(`@page { size: ${size}; margin: 0; }`);
+  document.adoptedStyleSheets = [sheet];
+  card.dataset.page = size; // for tests
+  return size;
+}
+
 /** Fills the data-slot elements of a .print-ticket; the QR code as an <img> of its SVG. */
 export function fillTicketCard(card, { ticket, position, serviceName, base }, t, lang) {
   const slots = {
@@ -34,6 +54,8 @@ export function fillTicketCard(card, { ticket, position, serviceName, base }, t,
     const slot = card.querySelector(`[data-slot="${name}"]`);
     if (slot) slot.textContent = text;
   }
+  const priority = card.querySelector('[data-slot="priority"]');
+  if (priority) priority.hidden = !ticket.priority;
   const qr = card.querySelector('[data-slot="qr"]');
   if (qr) {
     const image = document.createElement("img");
