@@ -27,6 +27,8 @@ const error = document.getElementById("kiosk-error");
 const countdown = document.getElementById("kiosk-countdown");
 const printButton = document.getElementById("print-ticket");
 const serviceButtons = Array.from(document.querySelectorAll(".service-btn[data-service]"));
+const grid = document.getElementById("service-grid");
+const scrollHint = document.getElementById("scroll-hint");
 
 const setupToggle = document.getElementById("kiosk-setup-toggle");
 const setupForm = document.getElementById("kiosk-setup");
@@ -42,6 +44,11 @@ function setPriority(on) {
   priority.setAttribute("aria-pressed", String(on));
   clearTimeout(priorityTimer);
   if (on) priorityTimer = setTimeout(() => setPriority(false), FORGET_PRIORITY_MS);
+}
+
+/** The arrow under the services while some are below the fold, until scrolled to them. */
+function showScrollHint() {
+  scrollHint.hidden = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
 }
 
 function showError(message) {
@@ -209,6 +216,8 @@ document.getElementById("kiosk-forget").addEventListener("click", () => {
   setEnrolment(t("key_forgotten"), "warn");
 });
 
+new ResizeObserver(showScrollHint).observe(grid);
+grid.addEventListener("scroll", showScrollHint, { passive: true });
 takeKeyFromLink();
 checkKey();
 // the enrolment step: a site that takes tickets from enrolled kiosks only asks for the key
