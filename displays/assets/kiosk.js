@@ -159,7 +159,8 @@ function showSetup(open) {
 
 function showTicket(ticket, position) {
   const serviceName = (config.services && config.services[ticket.service]) || ticket.service;
-  fillTicketCard(card, { ticket, position, serviceName, base: config.public_url }, t, config.lang);
+  const facts = { ticket, position, serviceName, base: config.public_url, moment: config.moment };
+  fillTicketCard(card, facts, t, config.lang);
   start.hidden = true;
   done.hidden = false;
   printButton.focus();

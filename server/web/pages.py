@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
-from loket.server.i18n.formatting import day_text, moment_text
+from loket.server.i18n.formatting import day_text, moment_format, moment_text
 from loket.server.service import LoketService
 from loket.server.web.assets import asset_version
 from loket.server.web.language import choose, direction, language_name
@@ -63,6 +63,8 @@ def _render(
     config = context.pop("config", {})
     page_templates = _templates(request)
     config.update(lang=lang, strings=page_strings(page, page_templates.translations(lang)))
+    if page in ("kiosk", "ticket"):
+        config.update(moment=moment_format(lang))  # the tickets' times, as the server writes them
     if site is not None:
         config.update(
             site=site.id,

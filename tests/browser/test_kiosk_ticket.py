@@ -17,6 +17,10 @@ from tests.support.server import LoketServer
 # Screenshots for people to look at; kept when LOKET_SCREENSHOTS names a folder.
 SHOTS = os.environ.get("LOKET_SCREENSHOTS", "")
 MM_PER_PT = 25.4 / 72
+# a date with its month as a word, and a 24-hour time, per language (CLDR)
+ENGLISH_MOMENT = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d$")
+RUSSIAN_MOMENT = re.compile(r"^\d{1,2} [а-я]{3,4}\.? \d{4}\s?г\., \d\d:\d\d$")
+AZERBAIJANI_MOMENT = re.compile(r"^\d{1,2} [a-zəöüğışç]{3} \d{4} \d\d:\d\d$")
 # the kiosk's Print button calls window.print(): recorded instead of opening a dialog
 RECORD_PRINT = "window.loketPrinted = 0; window.print = () => { window.loketPrinted += 1; };"
 
@@ -78,9 +82,15 @@ def test_a_priority_ticket_says_so_on_screen_on_paper_and_on_the_phone(
     paper.goto(f"{ticket}?print=1")
     expect(paper.locator(".pt-priority")).to_be_visible()
     expect(paper.locator(".pt-priority")).to_have_text("Льготная очередь")
+    # the time as the server writes it (Babel), on the kiosk's screen as on paper
+    expect(paper.locator(".pt-time")).to_have_text(RUSSIAN_MOMENT)
+    expect(kiosk.locator('#kiosk-ticket [data-slot="time"]')).to_have_text(
+        paper.locator(".pt-time").text_content() or "?"
+    )
     phone = browser.new_page(viewport={"width": 360, "height": 740})
     phone.goto(f"{ticket}?lang=en")
     expect(phone.locator("#ticket-priority")).to_have_text("Priority")
+    expect(phone.locator("#ticket-issued")).to_have_text(ENGLISH_MOMENT)
     shot(phone, "ticket-priority-en")
 
     # an ordinary ticket has no mark anywhere
@@ -104,6 +114,11 @@ def test_the_paper_ticket_is_one_slip(browser: Browser, hall: LoketServer, paper
 
     url = kiosk.locator(".pt-url").text_content() or ""
     view = browser.new_page()
+    view.goto(f"{url.split('?')[0]}?print=1&lang=az")
+    # Azerbaijani, which Chromium's own date data lacks ("2026 M12 6"), as the server says it
+    time = kiosk.locator('#kiosk-ticket [data-slot="time"]')
+    expect(time).to_have_text(AZERBAIJANI_MOMENT)
+    expect(time).to_have_text(view.locator(".pt-time").text_content() or "?")
     view.goto(f"{url.split('?')[0]}?print=1&paper={paper}&lang=ru")
     expect(view.locator(".print-ticket")).to_have_attribute("data-page", re.compile(f"^{paper}mm"))
     expect(view.locator("#ticket-qr svg")).to_be_visible()
