@@ -119,6 +119,17 @@ async def display(request: Request) -> Response:
     )
 
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _local_address(request: Request) -> str:
+    """The kiosk's own address when its tickets' QR codes would lead to this machine
+    only (no LOKET_PUBLIC_URL, the page opened as localhost): staff are warned."""
+    if request.app.state.public_url or request.url.hostname not in LOCAL_HOSTS:
+        return ""
+    return str(request.base_url).rstrip("/")
+
+
 async def kiosk(request: Request) -> Response:
     site = _service(request).site(request.path_params["site"])
     public = request.app.state.public_url or str(request.base_url).rstrip("/")
@@ -128,6 +139,7 @@ async def kiosk(request: Request) -> Response:
         site,
         {
             "paper": _paper(request),
+            "local_address": _local_address(request),
             "config": {
                 "api": f"/api/v1/sites/{site.id}/tickets",
                 "kiosk_api": f"/api/v1/sites/{site.id}/kiosk",
