@@ -46,6 +46,18 @@ function setPriority(on) {
   if (on) priorityTimer = setTimeout(() => setPriority(false), FORGET_PRIORITY_MS);
 }
 
+/** The kiosk's own setting in its address (?paper=58, its printer's roll) stays when a
+ * visitor changes the language. */
+function keepPaperInLanguageLinks() {
+  const paper = new URLSearchParams(location.search).get("paper");
+  if (!paper) return;
+  for (const link of document.querySelectorAll(".lang-switch a")) {
+    const url = new URL(link.href);
+    url.searchParams.set("paper", paper);
+    link.href = url.pathname + url.search;
+  }
+}
+
 /** The arrow under the services while some are below the fold, until scrolled to them. */
 function showScrollHint() {
   scrollHint.hidden = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
@@ -217,6 +229,7 @@ document.getElementById("kiosk-forget").addEventListener("click", () => {
   setEnrolment(t("key_forgotten"), "warn");
 });
 
+keepPaperInLanguageLinks();
 new ResizeObserver(showScrollHint).observe(grid);
 grid.addEventListener("scroll", showScrollHint, { passive: true });
 takeKeyFromLink();

@@ -107,6 +107,10 @@ def test_a_priority_ticket_says_so_on_screen_on_paper_and_on_the_phone(
 def test_the_paper_ticket_is_one_slip(browser: Browser, hall: LoketServer, paper: int) -> None:
     kiosk = browser.new_page(viewport={"width": 1080, "height": 1920})
     kiosk.add_init_script(RECORD_PRINT)
+    kiosk.goto(f"{hall.url}/kiosk/mpp?lang=en&paper={paper}")
+    kiosk.get_by_role("link", name="Azərbaycanca").click()  # a visitor's language keeps the roll
+    expect(kiosk.locator("html")).to_have_attribute("lang", "az")
+    expect(kiosk.locator("#kiosk-ticket")).to_have_class(re.compile(f"paper-{paper}"))
     take_ticket(kiosk, f"{hall.url}/kiosk/mpp?lang=az&paper={paper}", "A", priority=True)
     kiosk.locator("#print-ticket").click()
     assert kiosk.evaluate("window.loketPrinted") == 1
