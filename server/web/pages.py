@@ -57,8 +57,13 @@ def _render(
     lang = choose(request, languages, preferred)
     fallback = site.languages[0] if site else languages[0]
 
+    def tr_lang(names: Names) -> str:
+        """The language a name is shown in: the page's, else the site's first, else any (a
+        name in another language carries its own lang attribute, for hyphenation)."""
+        return next((code for code in (lang, fallback) if names.get(code)), next(iter(names), lang))
+
     def tr(names: Names) -> str:
-        return names.get(lang) or names.get(fallback) or next(iter(names.values()), "")
+        return names.get(tr_lang(names), "")
 
     config = context.pop("config", {})
     page_templates = _templates(request)
@@ -80,6 +85,7 @@ def _render(
             "dir": direction(lang),
             "version": page_templates.version,
             "tr": tr,
+            "tr_lang": tr_lang,
             "site": None if site is None else site.to_json(),
             "sites": [s.to_json() for s in service.sites.values()],
             "languages": [{"code": code, "name": language_name(code)} for code in languages],
