@@ -1,5 +1,5 @@
 // The ticket kiosk: one touch button per service, a priority toggle, then the issued ticket
-// on screen (printable on an 80 mm roll) until the visitor is done or 20 s have passed.
+// on screen (printable on an 80 mm or, with ?paper=58, a 58 mm roll) until the visitor is done or 20 s have passed.
 //
 // An enrolled kiosk (CONTRACT 6.7) keeps its key in localStorage and sends it as X-Kiosk-Key:
 // its tickets are then not limited per address. The admin page's enrolment link
@@ -11,7 +11,7 @@
 
 import { api } from "loket/api";
 import { readConfig, translator } from "loket/page";
-import { fillTicketCard } from "loket/ticketcard";
+import { fillTicketCard, fitPageToSlip } from "loket/ticketcard";
 
 const SHOW_TICKET_S = 20;
 const FORGET_PRIORITY_MS = 60000; // someone pressed Priority and walked away
@@ -27,6 +27,8 @@ const error = document.getElementById("kiosk-error");
 const countdown = document.getElementById("kiosk-countdown");
 const printButton = document.getElementById("print-ticket");
 const serviceButtons = Array.from(document.querySelectorAll(".service-btn[data-service]"));
+const grid = document.getElementById("service-grid");
+const scrollHint = document.getElementById("scroll-hint");
 
 const setupToggle = document.getElementById("kiosk-setup-toggle");
 const setupForm = document.getElementById("kiosk-setup");
@@ -42,6 +44,23 @@ function setPriority(on) {
   priority.setAttribute("aria-pressed", String(on));
   clearTimeout(priorityTimer);
   if (on) priorityTimer = setTimeout(() => setPriority(false), FORGET_PRIORITY_MS);
+}
+
+/** The kiosk's own setting in its address (?paper=58, its printer's roll) stays when a
+ * visitor changes the language. */
+function keepPaperInLanguageLinks() {
+  const paper = new URLSearchParams(location.search).get("paper");
+  if (!paper) return;
+  for (const link of document.querySelectorAll(".lang-switch a")) {
+    const url = new URL(link.href);
+    url.searchParams.set("paper", paper);
+    link.href = url.pathname + url.search;
+  }
+}
+
+/** The arrow under the services while some are below the fold, until scrolled to them. */
+function showScrollHint() {
+  scrollHint.hidden = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
 }
 
 function showError(message) {
@@ -152,7 +171,8 @@ function showSetup(open) {
 
 function showTicket(ticket, position) {
   const serviceName = (config.services && config.services[ticket.service]) || ticket.service;
-  fillTicketCard(card, { ticket, position, serviceName, base: config.public_url }, t, config.lang);
+  const facts = { ticket, position, serviceName, base: config.public_url, moment: config.moment };
+  fillTicketCard(card, facts, t, config.lang);
   start.hidden = true;
   done.hidden = false;
   printButton.focus();
@@ -185,9 +205,12 @@ for (const button of serviceButtons) {
   button.addEventListener("click", () => issue(button.dataset.service));
 }
 printButton.addEventListener("click", () => {
+  done.classList.add("slip"); // the paper layout, measured for the page's length
+  fitPageToSlip(card);
   window.print();
   startCountdown(); // printing takes a moment: give the visitor the full time again
 });
+window.addEventListener("afterprint", () => done.classList.remove("slip"));
 document.getElementById("kiosk-back").addEventListener("click", backToStart);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !done.hidden) backToStart();
@@ -206,6 +229,9 @@ document.getElementById("kiosk-forget").addEventListener("click", () => {
   setEnrolment(t("key_forgotten"), "warn");
 });
 
+keepPaperInLanguageLinks();
+new ResizeObserver(showScrollHint).observe(grid);
+grid.addEventListener("scroll", showScrollHint, { passive: true });
 takeKeyFromLink();
 checkKey();
 // the enrolment step: a site that takes tickets from enrolled kiosks only asks for the key

@@ -10,9 +10,9 @@
 //   sound_ready
 
 import { AudioOutput } from "loket/audio";
-import { formatTime, readConfig, restartClass, setText, translator } from "loket/page";
+import { readConfig, restartClass, setText, translator } from "loket/page";
 import { LiveSocket } from "loket/socket";
-import { aheadText } from "loket/ticketcard";
+import { aheadText, formatMoment } from "loket/ticketcard";
 
 const VIBRATION = [400, 200, 400, 200, 800];
 const SOON_MIN = 2; // a range ending this soon reads as "any moment now"
@@ -75,7 +75,7 @@ function render() {
   dom.status.dataset.status = ticket.status;
   dom.waitFact.hidden = ticket.status !== "waiting";
   setText(dom.wait, waitText(estimate));
-  setText(dom.issued, formatTime(ticket.issued_at, config.lang));
+  setText(dom.issued, formatMoment(ticket.issued_at, config.moment));
   const showNote = transferred && ticket.status === "waiting";
   dom.note.hidden = !showNote;
   setText(dom.note, showNote ? t("note_transferred", { service: serviceName(ticket.service) }) : "");

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
-from loket.server.i18n.formatting import day_text, moment_text
+from loket.server.i18n.formatting import day_text, moment_format, moment_text
 from loket.server.i18n.pseudo import PSEUDO_LANG
 from loket.server.service import LoketService
 from loket.server.web.assets import asset_version
@@ -71,12 +71,19 @@ def _render(
     # an explicit ?lang= outside the offered ones still shows where the page is
     switcher = offered if lang in offered else (*offered, lang)
 
+    def tr_lang(names: Names) -> str:
+        """The language a name is shown in: the page's, else the site's first, else any (a
+        name in another language carries its own lang attribute, for hyphenation)."""
+        return next((code for code in (lang, fallback) if names.get(code)), next(iter(names), lang))
+
     def tr(names: Names) -> str:
-        return names.get(lang) or names.get(fallback) or next(iter(names.values()), "")
+        return names.get(tr_lang(names), "")
 
     config = context.pop("config", {})
     page_templates = _templates(request)
     config.update(lang=lang, strings=page_strings(page, page_templates.translations(lang)))
+    if page in ("kiosk", "ticket"):
+        config.update(moment=moment_format(lang))  # the tickets' times, as the server writes them
     if site is not None:
         config.update(
             site=site.id,
@@ -92,6 +99,7 @@ def _render(
             "dir": direction(lang),
             "version": page_templates.version,
             "tr": tr,
+            "tr_lang": tr_lang,
             "site": None if site is None else site.to_json(),
             "sites": [s.to_json() for s in service.sites.values()],
             "languages": [{"code": code, "name": language_name(code)} for code in switcher],
@@ -100,6 +108,11 @@ def _render(
         },
         status_code=status,
     )
+
+
+def _paper(request: Request) -> str:
+    """The ticket printer's roll, in mm: 80 unless the page was opened with ?paper=58."""
+    return "58" if request.query_params.get("paper") == "58" else "80"
 
 
 async def index(request: Request) -> Response:
@@ -126,6 +139,17 @@ async def display(request: Request) -> Response:
     )
 
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _local_address(request: Request) -> str:
+    """The kiosk's own address when its tickets' QR codes would lead to this machine
+    only (no LOKET_PUBLIC_URL, the page opened as localhost): staff are warned."""
+    if request.app.state.public_url or request.url.hostname not in LOCAL_HOSTS:
+        return ""
+    return str(request.base_url).rstrip("/")
+
+
 async def kiosk(request: Request) -> Response:
     site = _service(request).site(request.path_params["site"])
     public = request.app.state.public_url or str(request.base_url).rstrip("/")
@@ -134,12 +158,14 @@ async def kiosk(request: Request) -> Response:
         "kiosk.html",
         site,
         {
+            "paper": _paper(request),
+            "local_address": _local_address(request),
             "config": {
                 "api": f"/api/v1/sites/{site.id}/tickets",
                 "kiosk_api": f"/api/v1/sites/{site.id}/kiosk",
                 "remote_tickets": site.remote_tickets,
                 "public_url": public,
-            }
+            },
         },
         "kiosk",
     )
@@ -197,6 +223,7 @@ async def visitor_ticket(request: Request) -> Response:
             **view,
             "issued": moment_text(ticket.issued_at, lang, site.timezone),
             "print": printing,
+            "paper": _paper(request),
             "past": past,
             "day": day_text(ticket.day, lang),
             "link": link,

@@ -3,8 +3,10 @@
 //
 // config.strings keys (texts: server/web/strings.py, on the kiosk and ticket pages):
 //   ahead_zero, ahead_one, ahead_few, ahead_many, ahead_other
+// config.moment: {pattern, months}, how the page's language writes a date and time (CLDR
+// through Babel: server/i18n/formatting.py moment_format), for formatMoment.
 
-import { formatDateTime } from "loket/page";
+import { siteTimeZone } from "loket/page";
 
 /** "3 people ahead of you"; "" when the position is unknown (the ticket was called). */
 export function aheadText(t, position, lang) {
@@ -21,12 +23,61 @@ export function ticketUrl(ticketId, lang = null, base = location.origin) {
   return `${base}/t/${encodeURIComponent(ticketId)}${query}`;
 }
 
+const MM_PER_PX = 25.4 / 96; // CSS pixels are 1/96 inch on screen and on paper alike
+
+/**
+ * Prints the ticket as one slip: the paper's width (80 or 58 mm, the .paper-NN class its
+ * print root carries) by the slip's own length. Chromium ignores `size: 80mm auto` and falls
+ * back to a fixed page that cuts the slip in two, so the length is measured: the .slip
+ * styles are the same on screen and on paper (mm and pt), and an adopted style sheet (not an
+ * inline style: the CSP forbids those) gives @page that size. Returns it, e.g. "80mm 141mm".
+ */
+export function fitPageToSlip(card) {
+  const width = card.closest(".paper-58") ? 58 : 80;
+  const length = Math.ceil(card.getBoundingClientRect().height * MM_PER_PX) + 1;
+  const size = `${width}mm ${length}mm`;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(`@page { size: ${size}; margin: 0; }`);
+  document.adoptedStyleSheets = [sheet];
+  card.dataset.page = size; // for tests
+  return size;
+}
+
+const CLDR_FIELDS = /'([^']*)'|y+|M+|d+|H+|m+/g;
+
+/**
+ * A moment as the server writes it (the same CLDR pattern and month names, so "6 dek 2026
+ * 07:38" in Azerbaijani, which Chromium's own Intl data lacks), at the site's clock: Intl
+ * gives the site's local date and time as numbers.
+ */
+export function formatMoment(when, { pattern, months }, timeZone = siteTimeZone()) {
+  if (when === null || when === undefined) return "";
+  const clock = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  const parts = {};
+  for (const part of clock.formatToParts(new Date(when))) parts[part.type] = Number(part.value);
+  const values = { y: parts.year, M: parts.month, d: parts.day, H: parts.hour, m: parts.minute };
+  return pattern.replace(CLDR_FIELDS, (token, quoted) => {
+    if (quoted !== undefined) return quoted || "'"; // 'г'. is literal text; '' a quote
+    const value = values[token[0]];
+    if (token[0] === "M" && token.length >= 3) return months[value - 1];
+    return token.length === 2 ? String(value).padStart(2, "0") : String(value);
+  });
+}
+
 /** Fills the data-slot elements of a .print-ticket; the QR code as an <img> of its SVG. */
-export function fillTicketCard(card, { ticket, position, serviceName, base }, t, lang) {
+export function fillTicketCard(card, { ticket, position, serviceName, base, moment }, t, lang) {
   const slots = {
     number: ticket.number,
     service: serviceName,
-    time: formatDateTime(ticket.issued_at, lang),
+    time: formatMoment(ticket.issued_at, moment),
     ahead: aheadText(t, position, lang),
     url: ticketUrl(ticket.id, ticket.lang, base),
   };
@@ -34,6 +85,8 @@ export function fillTicketCard(card, { ticket, position, serviceName, base }, t,
     const slot = card.querySelector(`[data-slot="${name}"]`);
     if (slot) slot.textContent = text;
   }
+  const priority = card.querySelector('[data-slot="priority"]');
+  if (priority) priority.hidden = !ticket.priority;
   const qr = card.querySelector('[data-slot="qr"]');
   if (qr) {
     const image = document.createElement("img");
