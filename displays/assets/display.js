@@ -27,6 +27,7 @@ const TICKER_SCREENS_PER_SECOND = 1 / 12; // crosses the screen in 12 s: readabl
 const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people have moved on
 const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
 const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
+const SERVING_PAGE_MS = 8000; // each page of "now serving" rows: time to find one's number
 
 /** The layout's CSS variables, from data-layout (display.html): the CSP allows no style="". */
 function applyLayout(node) {
@@ -50,6 +51,8 @@ const dom = {
   clock: document.getElementById("clock"),
   date: document.getElementById("date"),
   ticker: document.getElementById("ticker-text"),
+  servingList: document.getElementById("serving-list"),
+  servingPage: document.getElementById("serving-page"),
   servingRows: new Map(
     Array.from(document.querySelectorAll(".serving-row[data-counter]"), (row) => [row.dataset.counter, row]),
   ),
@@ -82,6 +85,8 @@ function renderCurrent() {
   if (key === shownCall) return;
   shownCall = key;
   dom.number.textContent = newest ? newest.ticket.number : DASH;
+  // the CSS sizes the number to its length: a long one stays whole
+  dom.number.style.setProperty("--chars", String(Math.max(4, dom.number.textContent.length)));
   dom.counter.replaceChildren(...(newest ? labels.counter(newest.counter) : []));
   dom.current.classList.toggle("empty", !newest);
   dom.recall.hidden = !(newest && newest.recall > 0);
@@ -106,6 +111,43 @@ function renderServing() {
     setText(row.querySelector(".serving-number"), ticket ? ticket.number : DASH);
     row.classList.toggle("idle", !ticket);
   }
+}
+
+// "Now serving" pages: when the rows at their minimum size do not all fit, the panel shows
+// as many as fit and turns to the next page every SERVING_PAGE_MS, with "2 / 3" in its title.
+const serving = { page: 0, pages: 1, perPage: Infinity };
+
+/** How many rows fit on one page, from the list's room and its rows' minimum height. */
+function measureServing() {
+  const list = dom.servingList;
+  list.classList.remove("paged");
+  for (const row of dom.servingRows.values()) row.classList.remove("off-page");
+  const style = getComputedStyle(list);
+  const columns = style.gridTemplateColumns.split(" ").filter(Boolean).length || 1;
+  const rowHeight = Number.parseFloat(style.getPropertyValue("--serving-row")) * Number.parseFloat(style.fontSize);
+  const rows = Math.max(1, Math.floor(list.clientHeight / rowHeight));
+  serving.perPage = columns * rows;
+  serving.pages = Math.ceil(dom.servingRows.size / serving.perPage);
+  serving.page = Math.min(serving.page, serving.pages - 1);
+  showServingPage();
+}
+
+function showServingPage() {
+  const paged = serving.pages > 1;
+  dom.servingList.classList.toggle("paged", paged);
+  let i = 0;
+  for (const row of dom.servingRows.values()) {
+    row.classList.toggle("off-page", paged && Math.floor(i / serving.perPage) !== serving.page);
+    i += 1;
+  }
+  dom.servingPage.hidden = !paged;
+  setText(dom.servingPage, paged ? `${serving.page + 1} / ${serving.pages}` : "");
+}
+
+function nextServingPage() {
+  if (serving.pages < 2) return;
+  serving.page = (serving.page + 1) % serving.pages;
+  showServingPage();
 }
 
 function renderWaiting() {
@@ -146,7 +188,14 @@ function soundStateChanged() {
 function flash(call) {
   restartClass(dom.current, "flash", FLASH_MS);
   const row = dom.servingRows.get(call.counter);
-  if (row) restartClass(row, "flash", FLASH_MS);
+  if (!row) return;
+  // the page with the called counter comes up, so its flash is seen
+  const index = [...dom.servingRows.keys()].indexOf(call.counter);
+  if (serving.pages > 1 && Math.floor(index / serving.perPage) !== serving.page) {
+    serving.page = Math.floor(index / serving.perPage);
+    showServingPage();
+  }
+  restartClass(row, "flash", FLASH_MS);
 }
 
 // "ref/recall" of the calls already handled, oldest first (a Set keeps insertion order).
@@ -248,8 +297,16 @@ render();
 soundStateChanged();
 tickClock();
 setInterval(tickClock, 1000);
-document.fonts.ready.then(sizeTicker);
-window.addEventListener("resize", sizeTicker);
+document.fonts.ready.then(() => {
+  sizeTicker();
+  measureServing();
+});
+window.addEventListener("resize", () => {
+  sizeTicker();
+  measureServing();
+});
+measureServing();
+setInterval(nextServingPage, SERVING_PAGE_MS);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && keepScreenOn());
 keepScreenOn();
 labels.start();

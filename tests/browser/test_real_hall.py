@@ -1,0 +1,116 @@
+"""The hall display with a real hall's site (tests/support/real_hall.py: long agency names in
+four languages, 20 or 40 counters) fits every common TV screen whole, in every language."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.real_hall import SERVICES, SITE_ID, real_hall_site
+from tests.support.server import ADMIN_PASSWORD, LoketServer
+
+SIZES = [(1920, 1080), (1280, 720), (1366, 768), (1080, 1920), (3840, 2160)]
+SHOTS = Path("/tmp/shots15")
+
+# What a TV must never do: anything outside the screen, a page wider or taller than it, a
+# ticket number cut short. Hidden things, screen-reader text and the running text (which
+# enters from off screen on purpose) do not count.
+GEOMETRY = """() => {
+  const out = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > innerWidth || root.scrollHeight > innerHeight)
+    out.push(`page ${root.scrollWidth}x${root.scrollHeight}`);
+  for (const el of document.querySelectorAll(".display *")) {
+    if (el.closest("[hidden], .sr-only, .ticker-track, .off-page")) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width && !box.height) continue;
+    if (box.left < -1 || box.top < -1 || box.right > innerWidth + 1 || box.bottom > innerHeight + 1)
+      out.push(`outside: ${el.className} ${Math.round(box.left)},${Math.round(box.top)}`
+        + ` ${Math.round(box.width)}x${Math.round(box.height)}`);
+  }
+  for (const el of document.querySelectorAll(".panel *")) {
+    if (el.closest("[hidden], .sr-only, .off-page")) continue;
+    const box = el.getBoundingClientRect(), panel = el.closest(".panel").getBoundingClientRect();
+    if (box.width && (box.left < panel.left - 1 || box.top < panel.top - 1
+        || box.right > panel.right + 1 || box.bottom > panel.bottom + 1))
+      out.push(`out of its panel: ${el.className} ${el.textContent.slice(0, 30)}`);
+  }
+  for (const el of document.querySelectorAll("#current-number, .serving-number, .recent-number")) {
+    if (el.closest("[hidden], .off-page")) continue;
+    const frame = el.parentElement.closest(".serving-row, .recent-item, .panel");
+    const box = el.getBoundingClientRect(), outer = frame.getBoundingClientRect();
+    if (box.left < outer.left - 1 || box.right > outer.right + 1)
+      out.push(`cut: ${el.className} ${el.textContent} outside its row`);
+    if (el.scrollWidth > el.clientWidth + 1)
+      out.push(`cut: ${el.className} ${el.textContent} ${el.scrollWidth}>${el.clientWidth}`);
+  }
+  return out;
+}"""
+
+
+def busy_hall(folder: Path, counters: int) -> LoketServer:
+    """The hall with three people waiting per service and every counter serving someone."""
+    site = folder / "hall.toml"
+    site.write_text(real_hall_site(counters), encoding="utf-8")
+    server = LoketServer(folder, "--config", str(site)).start()
+    base = f"{server.url}/api/v1/sites/{SITE_ID}"
+    with httpx.Client(base_url=server.url) as http:
+        token = http.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        ).json()["token"]
+        per_service = -(-counters // len(SERVICES)) + 3
+        for prefix, *_ in SERVICES:
+            for _ in range(per_service):
+                http.post(f"{base}/tickets", json={"service": prefix}).raise_for_status()
+        for n in range(1, counters + 1):
+            http.post(
+                f"{base}/counters/{n}/call-next", headers={"Authorization": f"Bearer {token}"}
+            ).raise_for_status()
+    return server
+
+
+@pytest.fixture(scope="module", params=[20, 40], ids=["20-counters", "40-counters"])
+def hall(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, LoketServer]]:
+    """(the number of counters, the hall's server)"""
+    server = busy_hall(tmp_path_factory.mktemp("hall"), request.param)
+    yield request.param, server
+    server.stop()
+
+
+def open_display(browser: Browser, server: LoketServer, width: int, height: int) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server.url}/display/{SITE_ID}?lang=id")
+    expect(page.locator("#current-number")).not_to_have_text("—")
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    return page
+
+
+def show_language(page: Page, index: int) -> None:
+    """Turns every rotating label to the site's `index`-th language at once."""
+    page.evaluate(
+        """i => { for (const s of document.querySelectorAll('[data-ml] > [data-i]'))
+                    s.hidden = Number(s.dataset.i) !== i; }""",
+        index,
+    )
+    page.wait_for_timeout(600)  # the labels' fade-in (0.5 s), for the screenshot
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_real_hall_fits_every_screen_in_every_language(
+    browser: Browser, hall: tuple[int, LoketServer], width: int, height: int
+) -> None:
+    counters, server = hall
+    page = open_display(browser, server, width, height)
+    SHOTS.mkdir(exist_ok=True)
+    boxes = []
+    for index, lang in enumerate(["id", "en", "az", "ru"]):
+        show_language(page, index)
+        page.screenshot(path=str(SHOTS / f"hall{counters}-{width}x{height}-{lang}.png"))
+        assert page.evaluate(GEOMETRY) == [], f"{lang} at {width}x{height}"
+        boxes.append(page.locator(".display-main").bounding_box())
+    assert all(box == boxes[0] for box in boxes)  # the layout does not jump between languages
+    page.close()
