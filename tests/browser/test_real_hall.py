@@ -1,6 +1,7 @@
 """The hall display with a real hall's site (tests/support/real_hall.py: long agency names in
 four languages, 20 or 40 counters) fits every common TV screen whole, in every language."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,4 +114,33 @@ def test_the_real_hall_fits_every_screen_in_every_language(
         assert page.evaluate(GEOMETRY) == [], f"{lang} at {width}x{height}"
         boxes.append(page.locator(".display-main").bounding_box())
     assert all(box == boxes[0] for box in boxes)  # the layout does not jump between languages
+    page.close()
+
+
+VISIBLE_ROWS = """() => [...document.querySelectorAll('.serving-row')]
+  .filter((row) => row.getBoundingClientRect().height > 0)
+  .map((row) => ({counter: row.dataset.counter, height: row.getBoundingClientRect().height,
+                  font: parseFloat(getComputedStyle(row).fontSize)}))"""
+
+
+def test_many_counters_turn_pages_instead_of_shrinking(
+    browser: Browser, hall: tuple[int, LoketServer]
+) -> None:
+    counters, server = hall
+    width, height = 1280, 720
+    page = open_display(browser, server, width, height)
+    indicator = page.locator("#serving-page")
+    expect(indicator).to_have_text(re.compile(r"^1 / \d+$"))
+    pages = int(indicator.inner_text().split("/")[1])
+    assert pages >= 2
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        expect(indicator).to_have_text(f"{number} / {pages}", timeout=10000)  # every 8 s
+        rows = page.evaluate(VISIBLE_ROWS)
+        smallest = 0.035 * height - 0.5  # 3.5% of the screen height (docs/hall-tv.md)
+        assert [row for row in rows if row["font"] < smallest or row["height"] < smallest] == []
+        assert page.evaluate(GEOMETRY) == []
+        seen += [row["counter"] for row in rows]
+    assert seen == [str(n) for n in range(1, counters + 1)]  # each counter once, in order
+    expect(indicator).to_have_text(f"1 / {pages}", timeout=10000)  # and round again
     page.close()
