@@ -92,8 +92,15 @@ async def index(request: Request) -> Response:
     return _render(request, "index.html", None, {}, "index")
 
 
+SHOWN_SITE_ID = 60  # of a mistyped address, quoted back on the "site not found" page
+
+
 async def display(request: Request) -> Response:
-    site = _service(request).site(request.path_params["site"])
+    try:
+        site = _service(request).site(request.path_params["site"])
+    except NotFound:
+        asked = {"asked": request.path_params["site"][:SHOWN_SITE_ID]}
+        return _render(request, "display_missing.html", None, asked, "display", status=404)
     lang = choose(request, _languages(request, site))
     ticker = site.text(site.ticker, lang) if site.ticker else ""
     zone = request.query_params.get("zone")

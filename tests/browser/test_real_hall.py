@@ -42,7 +42,7 @@ GEOMETRY = """() => {
     if (el.closest("[hidden], .off-page")) continue;
     const frame = el.parentElement.closest(".serving-row, .recent-item, .panel");
     const box = el.getBoundingClientRect(), outer = frame.getBoundingClientRect();
-    if (box.left < outer.left - 1 || box.right > outer.right + 1)
+    if (box.width && (box.left < outer.left - 1 || box.right > outer.right + 1))
       out.push(`cut: ${el.className} ${el.textContent} outside its row`);
     if (el.scrollWidth > el.clientWidth + 1)
       out.push(`cut: ${el.className} ${el.textContent} ${el.scrollWidth}>${el.clientWidth}`);
@@ -144,3 +144,52 @@ def test_many_counters_turn_pages_instead_of_shrinking(
     assert seen == [str(n) for n in range(1, counters + 1)]  # each counter once, in order
     expect(indicator).to_have_text(f"1 / {pages}", timeout=10000)  # and round again
     page.close()
+
+
+def test_a_display_that_lost_the_server_says_so_over_the_board(
+    browser: Browser, hall: tuple[int, LoketServer]
+) -> None:
+    counters, server = hall
+    width, height = 1920, 1080
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{server.url}/display/{SITE_ID}?lang=en")
+    banner = page.locator("#conn-status")
+    expect(banner).not_to_have_class(re.compile(r"\boffline\b"), timeout=10000)
+    expect(banner).to_be_hidden()
+    called = page.locator("#current-number").inner_text()
+    board = page.locator(".display-main").bounding_box()
+    context.set_offline(True)
+    page.evaluate("window.loketSocket.lost()")  # as on a dead link, without waiting for it
+    expect(banner).to_be_visible(timeout=5000)
+    expect(banner).to_contain_text("Reconnecting")
+    box = banner.bounding_box()
+    assert box is not None and box["x"] <= 0 and box["width"] >= width - 1 and box["y"] <= 0
+    assert box["height"] >= 0.05 * height  # plain from across the hall
+    assert page.locator(".display-main").bounding_box() == board  # the board stays, unmoved
+    assert page.locator("#current-number").inner_text() == called
+    page.screenshot(path=str(SHOTS / f"hall{counters}-offline.png"))
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=15000)
+    context.close()
+
+
+def test_before_the_first_call_the_board_says_what_it_is_for(
+    browser: Browser, tmp_path: Path
+) -> None:
+    site = tmp_path / "hall.toml"
+    site.write_text(real_hall_site(20), encoding="utf-8")
+    with LoketServer(tmp_path, "--config", str(site)).running() as server:
+        for width, height in [(1920, 1080), (1080, 1920)]:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(f"{server.url}/display/{SITE_ID}?lang=en")
+            page.wait_for_function("() => document.fonts.status === 'loaded'")
+            expect(page.locator(".current-empty [lang='en']")).to_have_text(
+                "Your number will be shown here when it is called"
+            )
+            expect(page.locator(".recent-empty [lang='en']")).to_have_text("No calls yet today")
+            expect(page.locator("#current-number")).to_be_hidden()  # no lonely dash
+            expect(page.locator("#recent-list")).to_be_hidden()  # no empty box
+            assert page.evaluate(GEOMETRY) == []
+            page.screenshot(path=str(SHOTS / f"empty-{width}x{height}.png"))
+            page.close()
