@@ -16,8 +16,9 @@
 
 import { Announcer } from "loket/announce";
 import { AudioOutput } from "loket/audio";
+import { dayText } from "loket/calendar";
 import { Labels } from "loket/labels";
-import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText } from "loket/page";
+import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
@@ -274,7 +275,8 @@ window.loketAudio = {
 function tickClock() {
   const now = new Date(socket.now()); // the server's clock: a TV's own clock is often wrong
   setText(dom.clock, formatTime(now, config.lang));
-  setText(dom.date, formatDate(now, config.lang));
+  // the server's CLDR names when it gave them (every language alike), else the browser's
+  setText(dom.date, config.calendar ? dayText(now, config.calendar, siteTimeZone()) : formatDate(now, config.lang));
   dom.clock.dateTime = now.toISOString();
 }
 

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
+from loket.server.i18n.calendar import calendar_names
 from loket.server.i18n.formatting import day_text, moment_text
 from loket.server.service import LoketService
 from loket.server.web.assets import asset_version
@@ -113,7 +114,12 @@ async def display(request: Request) -> Response:
             "zone": zone,
             "ml": labels.text,
             "ml_names": labels.names,
-            "config": {"ticker": ticker, "zone": zone, "labels": labels.config()},
+            "config": {
+                "ticker": ticker,
+                "zone": zone,
+                "labels": labels.config(),
+                "calendar": calendar_names(lang),
+            },
         },
         "display",
     )

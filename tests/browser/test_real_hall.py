@@ -3,12 +3,15 @@ four languages, 20 or 40 counters) fits every common TV screen whole, in every l
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from loket.server.i18n.calendar import calendar_names
 from tests.support.real_hall import SERVICES, SITE_ID, real_hall_site
 from tests.support.server import ADMIN_PASSWORD, LoketServer
 
@@ -193,3 +196,18 @@ def test_before_the_first_call_the_board_says_what_it_is_for(
             assert page.evaluate(GEOMETRY) == []
             page.screenshot(path=str(SHOTS / f"empty-{width}x{height}.png"))
             page.close()
+
+
+def test_the_date_is_written_out_in_azerbaijani_too(
+    browser: Browser, hall: tuple[int, LoketServer]
+) -> None:
+    _, server = hall
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.url}/display/{SITE_ID}?lang=az")
+    names = calendar_names("az")
+    now = datetime.now(ZoneInfo("Asia/Jakarta"))
+    month = str(names["months"][now.month - 1])  # type: ignore[index]
+    weekday = str(names["weekdays"][now.weekday()])  # type: ignore[index]
+    expect(page.locator("#date")).to_have_text(re.compile(rf"\b{now.day} {month}\b"))
+    expect(page.locator("#date")).to_contain_text(weekday)  # not "2026-12-06"
+    page.close()
