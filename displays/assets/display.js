@@ -280,6 +280,24 @@ function tickClock() {
   dom.clock.dateTime = now.toISOString();
 }
 
+// The running text in the labels' languages (config.tickers), one language per pass: it
+// changes as it leaves the screen, never in mid-sentence.
+let tickerTurn = 0;
+
+function nextTicker() {
+  const tickers = config.tickers || [];
+  if (tickers.length < 2) return;
+  tickerTurn = (tickerTurn + 1) % tickers.length;
+  dom.ticker.lang = tickers[tickerTurn].lang;
+  setText(dom.ticker, tickers[tickerTurn].text);
+  sizeTicker();
+  // each pass from its start at its own speed, as a new animation: moving the old one back
+  // or changing its length would cross another pass's end and skip a language
+  dom.ticker.style.animationName = "none";
+  void dom.ticker.offsetWidth;
+  dom.ticker.style.animationName = "";
+}
+
 function sizeTicker() {
   if (!dom.ticker || !dom.ticker.textContent.trim()) return;
   const distance = dom.ticker.scrollWidth; // its width plus one screen of leading space
@@ -303,6 +321,7 @@ document.fonts.ready.then(() => {
   sizeTicker();
   measureServing();
 });
+dom.ticker?.addEventListener("animationiteration", nextTicker);
 window.addEventListener("resize", () => {
   sizeTicker();
   measureServing();

@@ -106,6 +106,12 @@ async def display(request: Request) -> Response:
     ticker = site.text(site.ticker, lang) if site.ticker else ""
     zone = request.query_params.get("zone")
     labels = Labels(site, lang, _templates(request))
+    # the running text in each language the labels show, in their order: one per pass
+    tickers = [
+        {"lang": code, "text": site.ticker[code]}
+        for code in labels.languages
+        if code in site.ticker
+    ]
     return _render(
         request,
         "display.html",
@@ -116,6 +122,7 @@ async def display(request: Request) -> Response:
             "ml_names": labels.names,
             "config": {
                 "ticker": ticker,
+                "tickers": tickers,
                 "zone": zone,
                 "labels": labels.config(),
                 "calendar": calendar_names(lang),

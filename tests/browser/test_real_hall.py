@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from loket.server.i18n.calendar import calendar_names
-from tests.support.real_hall import SERVICES, SITE_ID, real_hall_site
+from tests.support.real_hall import SERVICES, SITE_ID, TICKER, real_hall_site
 from tests.support.server import ADMIN_PASSWORD, LoketServer
 
 SIZES = [(1920, 1080), (1280, 720), (1366, 768), (1080, 1920), (3840, 2160)]
@@ -210,4 +210,27 @@ def test_the_date_is_written_out_in_azerbaijani_too(
     weekday = str(names["weekdays"][now.weekday()])  # type: ignore[index]
     expect(page.locator("#date")).to_have_text(re.compile(rf"\b{now.day} {month}\b"))
     expect(page.locator("#date")).to_contain_text(weekday)  # not "2026-12-06"
+    page.close()
+
+
+def test_the_running_text_takes_the_labels_languages_in_turn(
+    browser: Browser, hall: tuple[int, LoketServer]
+) -> None:
+    _, server = hall
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.url}/display/{SITE_ID}?lang=en")
+    ticker = page.locator("#ticker-text")
+    seen = []
+    for _ in range(5):
+        seen.append(ticker.inner_text())
+        # the end of a pass (the animation moved on to it rather than waited for)
+        page.evaluate(
+            """() => { const [pass] = document.getElementById('ticker-text').getAnimations();
+                       const { duration } = pass.effect.getComputedTiming();
+                       pass.currentTime = (Math.floor(pass.currentTime / duration) + 1) * duration
+                         + 10; }"""
+        )
+        expect(ticker).not_to_have_text(seen[-1])
+    assert seen[:4] == [TICKER[1], TICKER[0], TICKER[2], TICKER[3]]  # the page's first
+    assert seen[4] == TICKER[1]  # and round again
     page.close()
