@@ -20,6 +20,7 @@ import { dayText } from "loket/calendar";
 import { Labels } from "loket/labels";
 import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
 import { SiteState } from "loket/sitestate";
+import { Pager } from "loket/pager";
 import { LiveSocket } from "loket/socket";
 
 const FLASH_MS = 8000;
@@ -28,7 +29,7 @@ const TICKER_SCREENS_PER_SECOND = 1 / 12; // crosses the screen in 12 s: readabl
 const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people have moved on
 const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
 const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
-const SERVING_PAGE_MS = 8000; // each page of "now serving" rows: time to find one's number
+const PAGE_MS = 8000; // each page of "now serving" (or waiting) rows: time to find one's own
 
 /** The layout's CSS variables, from data-layout (display.html): the CSP allows no style="". */
 function applyLayout(node) {
@@ -43,6 +44,13 @@ const config = readConfig();
 const state = new SiteState();
 const labels = new Labels(config.labels || {});
 
+/** "Now serving" and waiting rows page by page when they do not fit at their minimum size. */
+const listPager = (id, rowSelector) => {
+  const list = document.getElementById(id);
+  return new Pager(list, [...list.querySelectorAll(rowSelector)], document.getElementById(`${id}-page`));
+};
+const pagers = [listPager("serving-list", ".serving-row"), listPager("waiting-list", ".waiting-row")];
+
 const dom = {
   current: document.getElementById("current"),
   number: document.getElementById("current-number"),
@@ -52,8 +60,6 @@ const dom = {
   clock: document.getElementById("clock"),
   date: document.getElementById("date"),
   ticker: document.getElementById("ticker-text"),
-  servingList: document.getElementById("serving-list"),
-  servingPage: document.getElementById("serving-page"),
   servingRows: new Map(
     Array.from(document.querySelectorAll(".serving-row[data-counter]"), (row) => [row.dataset.counter, row]),
   ),
@@ -114,43 +120,6 @@ function renderServing() {
   }
 }
 
-// "Now serving" pages: when the rows at their minimum size do not all fit, the panel shows
-// as many as fit and turns to the next page every SERVING_PAGE_MS, with "2 / 3" in its title.
-const serving = { page: 0, pages: 1, perPage: Infinity };
-
-/** How many rows fit on one page, from the list's room and its rows' minimum height. */
-function measureServing() {
-  const list = dom.servingList;
-  list.classList.remove("paged");
-  for (const row of dom.servingRows.values()) row.classList.remove("off-page");
-  const style = getComputedStyle(list);
-  const columns = style.gridTemplateColumns.split(" ").filter(Boolean).length || 1;
-  const rowHeight = Number.parseFloat(style.getPropertyValue("--serving-row")) * Number.parseFloat(style.fontSize);
-  const rows = Math.max(1, Math.floor(list.clientHeight / rowHeight));
-  serving.perPage = columns * rows;
-  serving.pages = Math.ceil(dom.servingRows.size / serving.perPage);
-  serving.page = Math.min(serving.page, serving.pages - 1);
-  showServingPage();
-}
-
-function showServingPage() {
-  const paged = serving.pages > 1;
-  dom.servingList.classList.toggle("paged", paged);
-  let i = 0;
-  for (const row of dom.servingRows.values()) {
-    row.classList.toggle("off-page", paged && Math.floor(i / serving.perPage) !== serving.page);
-    i += 1;
-  }
-  dom.servingPage.hidden = !paged;
-  setText(dom.servingPage, paged ? `${serving.page + 1} / ${serving.pages}` : "");
-}
-
-function nextServingPage() {
-  if (serving.pages < 2) return;
-  serving.page = (serving.page + 1) % serving.pages;
-  showServingPage();
-}
-
 function renderWaiting() {
   for (const node of dom.waitingCounts) {
     setText(node, String(state.waiting[node.dataset.waiting] ?? 0));
@@ -190,12 +159,7 @@ function flash(call) {
   restartClass(dom.current, "flash", FLASH_MS);
   const row = dom.servingRows.get(call.counter);
   if (!row) return;
-  // the page with the called counter comes up, so its flash is seen
-  const index = [...dom.servingRows.keys()].indexOf(call.counter);
-  if (serving.pages > 1 && Math.floor(index / serving.perPage) !== serving.page) {
-    serving.page = Math.floor(index / serving.perPage);
-    showServingPage();
-  }
+  pagers[0].showRow(row); // the page with the called counter comes up, so its flash is seen
   restartClass(row, "flash", FLASH_MS);
 }
 
@@ -317,17 +281,16 @@ render();
 soundStateChanged();
 tickClock();
 setInterval(tickClock, 1000);
-document.fonts.ready.then(() => {
+function fit() {
   sizeTicker();
-  measureServing();
-});
+  for (const pager of pagers) pager.measure();
+}
+
+document.fonts.ready.then(fit);
 dom.ticker?.addEventListener("animationiteration", nextTicker);
-window.addEventListener("resize", () => {
-  sizeTicker();
-  measureServing();
-});
-measureServing();
-setInterval(nextServingPage, SERVING_PAGE_MS);
+window.addEventListener("resize", fit);
+fit();
+setInterval(() => pagers.forEach((pager) => pager.next()), PAGE_MS);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && keepScreenOn());
 keepScreenOn();
 labels.start();

@@ -41,6 +41,13 @@ GEOMETRY = """() => {
         || box.right > panel.right + 1 || box.bottom > panel.bottom + 1))
       out.push(`out of its panel: ${el.className} ${el.textContent.slice(0, 30)}`);
   }
+  for (const el of document.querySelectorAll(".serving-row *, .waiting-row *")) {
+    if (el.closest("[hidden], .sr-only, .off-page")) continue;
+    const box = el.getBoundingClientRect();
+    const row = el.closest(".serving-row, .waiting-row").getBoundingClientRect();
+    if (box.height && (box.top < row.top - 1 || box.bottom > row.bottom + 1))
+      out.push(`cut in its row: ${el.className} ${el.textContent.slice(0, 30)}`);
+  }
   for (const el of document.querySelectorAll("#current-number, .serving-number, .recent-number")) {
     if (el.closest("[hidden], .off-page")) continue;
     const frame = el.parentElement.closest(".serving-row, .recent-item, .panel");
@@ -54,18 +61,18 @@ GEOMETRY = """() => {
 }"""
 
 
-def busy_hall(folder: Path, counters: int) -> LoketServer:
+def busy_hall(folder: Path, counters: int, services: int = 8) -> LoketServer:
     """The hall with three people waiting per service and every counter serving someone."""
     site = folder / "hall.toml"
-    site.write_text(real_hall_site(counters), encoding="utf-8")
+    site.write_text(real_hall_site(counters, services), encoding="utf-8")
     server = LoketServer(folder, "--config", str(site)).start()
     base = f"{server.url}/api/v1/sites/{SITE_ID}"
     with httpx.Client(base_url=server.url) as http:
         token = http.post(
             "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
         ).json()["token"]
-        per_service = -(-counters // len(SERVICES)) + 3
-        for prefix, *_ in SERVICES:
+        per_service = -(-counters // services) + 3
+        for prefix, *_ in SERVICES[:services]:
             for _ in range(per_service):
                 http.post(f"{base}/tickets", json={"service": prefix}).raise_for_status()
         for n in range(1, counters + 1):
@@ -75,13 +82,16 @@ def busy_hall(folder: Path, counters: int) -> LoketServer:
     return server
 
 
-@pytest.fixture(scope="module", params=[20, 40], ids=["20-counters", "40-counters"])
+@pytest.fixture(
+    scope="module", params=[(20, 8), (40, 12)], ids=["20-counters", "40-counters-12-services"]
+)
 def hall(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[int, LoketServer]]:
     """(the number of counters, the hall's server)"""
-    server = busy_hall(tmp_path_factory.mktemp("hall"), request.param)
-    yield request.param, server
+    counters, services = request.param
+    server = busy_hall(tmp_path_factory.mktemp("hall"), counters, services)
+    yield counters, server
     server.stop()
 
 
@@ -132,7 +142,7 @@ def test_many_counters_turn_pages_instead_of_shrinking(
     counters, server = hall
     width, height = 1280, 720
     page = open_display(browser, server, width, height)
-    indicator = page.locator("#serving-page")
+    indicator = page.locator("#serving-list-page")
     expect(indicator).to_have_text(re.compile(r"^1 / \d+$"))
     pages = int(indicator.inner_text().split("/")[1])
     assert pages >= 2
@@ -223,6 +233,9 @@ def test_the_running_text_takes_the_labels_languages_in_turn(
     seen = []
     for _ in range(5):
         seen.append(ticker.inner_text())
+        page.wait_for_function(  # this pass has begun (a new one is a new animation)
+            "() => document.getElementById('ticker-text').getAnimations()[0]?.currentTime > 200"
+        )
         # the end of a pass (the animation moved on to it rather than waited for)
         page.evaluate(
             """() => { const [pass] = document.getElementById('ticker-text').getAnimations();

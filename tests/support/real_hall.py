@@ -1,6 +1,7 @@
 """A real hall's site for layout tests: the long names of an Indonesian public service mall
-in Indonesian, English, Azerbaijani and Russian, 8 services with three-letter prefixes (the
-widest ticket numbers) and as many counters as asked, each named after its agency."""
+in Indonesian, English, Azerbaijani and Russian, up to 12 services with three-letter
+prefixes (the widest ticket numbers) and as many counters as asked, each named after its
+agency."""
 
 from __future__ import annotations
 
@@ -93,6 +94,38 @@ SERVICES = (
         "Cənubi Cakarta İnzibati Şəhərinin Torpaq İdarəsi",
         "Земельное управление административного города Южная Джакарта",
     ),
+    (
+        "KPP",
+        "Pajak",
+        "Kantor Pelayanan Pajak Pratama Jakarta Kebayoran Baru",
+        "Kebayoran Baru Primary Tax Office",
+        "Kebayoran Baru İlkin Vergi İdarəsi",
+        "Налоговая инспекция Кебайоран-Бару",
+    ),
+    (
+        "SAM",
+        "Samsat",
+        "Sistem Administrasi Manunggal Satu Atap",
+        "One-Roof Vehicle Registration Service",
+        "Vahid Nəqliyyat Vasitələri Qeydiyyatı Xidməti",
+        "Единая служба регистрации транспортных средств",
+    ),
+    (
+        "KUA",
+        "Kemenag",
+        "Kantor Urusan Agama Kecamatan Kebayoran Baru",
+        "Religious Affairs Office of Kebayoran Baru District",
+        "Kebayoran Baru Rayonunun Dini İşlər İdarəsi",
+        "Управление по делам религий района Кебайоран-Бару",
+    ),
+    (
+        "PLN",
+        "PLN",
+        "Perusahaan Listrik Negara Unit Pelayanan Pelanggan",
+        "State Electricity Company Customer Service",
+        "Dövlət Elektrik Şirkətinin Müştəri Xidməti",
+        "Служба по работе с клиентами государственной электрокомпании",
+    ),
 )
 
 # "Loket 20 – BPJS Kesehatan" in each language
@@ -104,8 +137,9 @@ def _names(texts: tuple[str, ...]) -> str:
     return "{ " + ", ".join(f"{lang} = {json.dumps(text)}" for lang, text in pairs) + " }"
 
 
-def real_hall_site(counters: int = 20, rotate_seconds: int = 8) -> str:
-    """The hall's TOML with `counters` counters, labels rotating every `rotate_seconds`."""
+def real_hall_site(counters: int = 20, services: int = 8, rotate_seconds: int = 8) -> str:
+    """The hall's TOML with `counters` counters calling from the first `services` services
+    (at most 12) in turn, labels rotating every `rotate_seconds`."""
     parts = [
         f"""
 [[sites]]
@@ -117,10 +151,10 @@ ticker = {_names(TICKER)}
 display = {{ labels = "rotate", rotate_seconds = {rotate_seconds} }}
 """
     ]
-    for prefix, _, *full in SERVICES:
+    for prefix, _, *full in SERVICES[:services]:
         parts.append(f'[[sites.services]]\nid = "{prefix}"\nname = {_names(tuple(full))}\n')
     for n in range(1, counters + 1):
-        prefix, short, *_ = SERVICES[(n - 1) % len(SERVICES)]
+        prefix, short, *_ = SERVICES[(n - 1) % services]
         names = tuple(f"{word} {n} – {short}" for word in COUNTER_WORD)
         parts.append(
             f'[[sites.counters]]\nid = "{n}"\nname = {_names(names)}\nservices = ["{prefix}"]\n'
