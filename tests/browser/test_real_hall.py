@@ -130,6 +130,21 @@ def test_the_real_hall_fits_every_screen_in_every_language(
     page.close()
 
 
+def test_a_small_hall_fills_the_screen_as_whole(browser: Browser, tmp_path: Path) -> None:
+    server = busy_hall(tmp_path, counters=1, services=1)
+    try:
+        for width, height in SIZES:
+            page = open_display(browser, server, width, height)
+            assert page.evaluate(GEOMETRY) == [], f"{width}x{height}"
+            expect(page.locator("#serving-list-page")).to_be_hidden()  # one page
+            row = page.locator(".serving-row").bounding_box()
+            assert row is not None and row["height"] >= 0.1 * min(width, height)  # not tiny
+            page.screenshot(path=str(SHOTS / f"small-{width}x{height}.png"))
+            page.close()
+    finally:
+        server.stop()
+
+
 VISIBLE_ROWS = """() => [...document.querySelectorAll('.serving-row')]
   .filter((row) => row.getBoundingClientRect().height > 0)
   .map((row) => ({counter: row.dataset.counter, height: row.getBoundingClientRect().height,
