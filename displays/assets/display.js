@@ -19,8 +19,8 @@ import { AudioOutput } from "loket/audio";
 import { dayText } from "loket/calendar";
 import { Labels } from "loket/labels";
 import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
-import { SiteState } from "loket/sitestate";
 import { Pager } from "loket/pager";
+import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
 const FLASH_MS = 8000;
@@ -269,6 +269,12 @@ function sizeTicker() {
   dom.ticker.style.setProperty("--ticker-duration", `${Math.max(10, distance / speed).toFixed(1)}s`);
 }
 
+/** Sizes what depends on the screen: the running text's speed, the lists' pages. */
+function fit() {
+  sizeTicker();
+  for (const pager of pagers) pager.measure();
+}
+
 async function keepScreenOn() {
   try {
     await navigator.wakeLock?.request("screen");
@@ -281,11 +287,6 @@ render();
 soundStateChanged();
 tickClock();
 setInterval(tickClock, 1000);
-function fit() {
-  sizeTicker();
-  for (const pager of pagers) pager.measure();
-}
-
 document.fonts.ready.then(fit);
 dom.ticker?.addEventListener("animationiteration", nextTicker);
 window.addEventListener("resize", fit);

@@ -185,6 +185,7 @@ def test_a_display_that_lost_the_server_says_so_over_the_board(
     banner = page.locator("#conn-status")
     expect(banner).not_to_have_class(re.compile(r"\boffline\b"), timeout=10000)
     expect(banner).to_be_hidden()
+    expect(page.locator("#current-number")).not_to_have_text("—")  # the snapshot is shown
     called = page.locator("#current-number").inner_text()
     board = page.locator(".display-main").bounding_box()
     context.set_offline(True)
