@@ -16,8 +16,10 @@
 
 import { Announcer } from "loket/announce";
 import { AudioOutput } from "loket/audio";
+import { dayText } from "loket/calendar";
 import { Labels } from "loket/labels";
-import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText } from "loket/page";
+import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
+import { Pager } from "loket/pager";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
@@ -27,6 +29,7 @@ const TICKER_SCREENS_PER_SECOND = 1 / 12; // crosses the screen in 12 s: readabl
 const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people have moved on
 const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
 const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
+const PAGE_MS = 8000; // each page of "now serving" (or waiting) rows: time to find one's own
 
 /** The layout's CSS variables, from data-layout (display.html): the CSP allows no style="". */
 function applyLayout(node) {
@@ -40,6 +43,13 @@ applyLayout(document.querySelector(".display"));
 const config = readConfig();
 const state = new SiteState();
 const labels = new Labels(config.labels || {});
+
+/** "Now serving" and waiting rows page by page when they do not fit at their minimum size. */
+const listPager = (id, rowSelector) => {
+  const list = document.getElementById(id);
+  return new Pager(list, [...list.querySelectorAll(rowSelector)], document.getElementById(`${id}-page`));
+};
+const pagers = [listPager("serving-list", ".serving-row"), listPager("waiting-list", ".waiting-row")];
 
 const dom = {
   current: document.getElementById("current"),
@@ -82,6 +92,8 @@ function renderCurrent() {
   if (key === shownCall) return;
   shownCall = key;
   dom.number.textContent = newest ? newest.ticket.number : DASH;
+  // the CSS sizes the number to its length: a long one stays whole
+  dom.number.style.setProperty("--chars", String(Math.max(4, dom.number.textContent.length)));
   dom.counter.replaceChildren(...(newest ? labels.counter(newest.counter) : []));
   dom.current.classList.toggle("empty", !newest);
   dom.recall.hidden = !(newest && newest.recall > 0);
@@ -146,7 +158,9 @@ function soundStateChanged() {
 function flash(call) {
   restartClass(dom.current, "flash", FLASH_MS);
   const row = dom.servingRows.get(call.counter);
-  if (row) restartClass(row, "flash", FLASH_MS);
+  if (!row) return;
+  pagers[0].showRow(row); // the page with the called counter comes up, so its flash is seen
+  restartClass(row, "flash", FLASH_MS);
 }
 
 // "ref/recall" of the calls already handled, oldest first (a Set keeps insertion order).
@@ -225,8 +239,27 @@ window.loketAudio = {
 function tickClock() {
   const now = new Date(socket.now()); // the server's clock: a TV's own clock is often wrong
   setText(dom.clock, formatTime(now, config.lang));
-  setText(dom.date, formatDate(now, config.lang));
+  // the server's CLDR names when it gave them (every language alike), else the browser's
+  setText(dom.date, config.calendar ? dayText(now, config.calendar, siteTimeZone()) : formatDate(now, config.lang));
   dom.clock.dateTime = now.toISOString();
+}
+
+// The running text in the labels' languages (config.tickers), one language per pass: it
+// changes as it leaves the screen, never in mid-sentence.
+let tickerTurn = 0;
+
+function nextTicker() {
+  const tickers = config.tickers || [];
+  if (tickers.length < 2) return;
+  tickerTurn = (tickerTurn + 1) % tickers.length;
+  dom.ticker.lang = tickers[tickerTurn].lang;
+  setText(dom.ticker, tickers[tickerTurn].text);
+  sizeTicker();
+  // each pass from its start at its own speed, as a new animation: moving the old one back
+  // or changing its length would cross another pass's end and skip a language
+  dom.ticker.style.animationName = "none";
+  void dom.ticker.offsetWidth;
+  dom.ticker.style.animationName = "";
 }
 
 function sizeTicker() {
@@ -234,6 +267,12 @@ function sizeTicker() {
   const distance = dom.ticker.scrollWidth; // its width plus one screen of leading space
   const speed = window.innerWidth * TICKER_SCREENS_PER_SECOND;
   dom.ticker.style.setProperty("--ticker-duration", `${Math.max(10, distance / speed).toFixed(1)}s`);
+}
+
+/** Sizes what depends on the screen: the running text's speed, the lists' pages. */
+function fit() {
+  sizeTicker();
+  for (const pager of pagers) pager.measure();
 }
 
 async function keepScreenOn() {
@@ -248,8 +287,11 @@ render();
 soundStateChanged();
 tickClock();
 setInterval(tickClock, 1000);
-document.fonts.ready.then(sizeTicker);
-window.addEventListener("resize", sizeTicker);
+document.fonts.ready.then(fit);
+dom.ticker?.addEventListener("animationiteration", nextTicker);
+window.addEventListener("resize", fit);
+fit();
+setInterval(() => pagers.forEach((pager) => pager.next()), PAGE_MS);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && keepScreenOn());
 keepScreenOn();
 labels.start();

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
+from loket.server.i18n.calendar import calendar_names
 from loket.server.i18n.formatting import day_text, moment_format, moment_text
 from loket.server.i18n.pseudo import PSEUDO_LANG
 from loket.server.service import LoketService
@@ -119,12 +120,25 @@ async def index(request: Request) -> Response:
     return _render(request, "index.html", None, {}, "index")
 
 
+SHOWN_SITE_ID = 60  # of a mistyped address, quoted back on the "site not found" page
+
+
 async def display(request: Request) -> Response:
-    site = _service(request).site(request.path_params["site"])
+    try:
+        site = _service(request).site(request.path_params["site"])
+    except NotFound:
+        asked = {"asked": request.path_params["site"][:SHOWN_SITE_ID]}
+        return _render(request, "display_missing.html", None, asked, "display", status=404)
     lang = choose(request, _languages(request, site), None, _offered(request, site))
     ticker = site.text(site.ticker, lang) if site.ticker else ""
     zone = request.query_params.get("zone")
     labels = Labels(site, lang, _templates(request))
+    # the running text in each language the labels show, in their order: one per pass
+    tickers = [
+        {"lang": code, "text": site.ticker[code]}
+        for code in labels.languages
+        if code in site.ticker
+    ]
     return _render(
         request,
         "display.html",
@@ -133,7 +147,13 @@ async def display(request: Request) -> Response:
             "zone": zone,
             "ml": labels.text,
             "ml_names": labels.names,
-            "config": {"ticker": ticker, "zone": zone, "labels": labels.config()},
+            "config": {
+                "ticker": ticker,
+                "tickers": tickers,
+                "zone": zone,
+                "labels": labels.config(),
+                "calendar": calendar_names(lang),
+            },
         },
         "display",
     )

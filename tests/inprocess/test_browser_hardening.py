@@ -155,6 +155,7 @@ async def test_every_page_runs_under_the_policy_without_inline_code(loket: Loket
         f"/t/{tid}",
         f"/t/{tid}?print=1",  # the QR code inline
         "/t/no-such-ticket",
+        "/display/no-such-site",  # the "site not found" page
     ]
     for path in pages:
         answer = await loket.http.get(path)
