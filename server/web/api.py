@@ -20,15 +20,11 @@ from loket.server.users import USERNAME, Session, User
 from loket.server.web import auth
 from loket.server.web.body import field, json_object, string_list
 from loket.server.web.kiosks import ticket_taker
-from loket.server.web.ratelimit import limit
+from loket.server.web.ratelimit import client_address, limit
+from loket.server.web.state import service_of
 from loket.server.web.tickets import known_id
 
 MAX_IDEMPOTENCY_KEY = 200
-
-
-def _service(request: Request) -> LoketService:
-    service: LoketService = request.app.state.service
-    return service
 
 
 async def healthz(request: Request) -> Response:
@@ -36,15 +32,15 @@ async def healthz(request: Request) -> Response:
 
 
 async def sites(request: Request) -> Response:
-    return JSONResponse({"sites": [s.to_json() for s in _service(request).sites.values()]})
+    return JSONResponse({"sites": [s.to_json() for s in service_of(request).sites.values()]})
 
 
 async def site(request: Request) -> Response:
-    return JSONResponse(_service(request).site(request.path_params["site"]).to_json())
+    return JSONResponse(service_of(request).site(request.path_params["site"]).to_json())
 
 
 async def state(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     snapshot = await service.snapshot(request.path_params["site"])
     return JSONResponse(
         snapshot_message(service.epoch, snapshot.seq, service.clock(), snapshot.data)
@@ -52,7 +48,7 @@ async def state(request: Request) -> Response:
 
 
 async def issue(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     site_obj = service.site(request.path_params["site"])
     body = await json_object(request)
     lang = field(body, "lang", str, None)
@@ -68,7 +64,7 @@ async def issue(request: Request) -> Response:
 async def ticket(request: Request) -> Response:
     limit(request)
     ticket_id = known_id(request.path_params["ticket_id"])
-    found, position, estimate = await _service(request).ticket_view(ticket_id)
+    found, position, estimate = await service_of(request).ticket_view(ticket_id)
     return JSONResponse(
         {
             "ticket": found.holder_json(),
@@ -79,9 +75,9 @@ async def ticket(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     body = await json_object(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     username, password = field(body, "username", str), field(body, "password", str)
     token, session = await service.login(username, password, address)
     return _session_answer(request, token, session)
@@ -97,17 +93,17 @@ def _session_answer(request: Request, token: str, session: Session) -> Response:
 async def change_password(request: Request) -> Response:
     """The user's own new password: every session of theirs ends, and the answer is a new
     one (as a login's), so the page goes on working."""
-    service = _service(request)
+    service = service_of(request)
     user = await auth.staff(request, service, request.method)
     body = await json_object(request)
     old, new = field(body, "old", str), field(body, "new", str)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     token, session = await service.change_own_password(user, old, new, address)
     return _session_answer(request, token, session)
 
 
 async def logout(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.session_of(request, service, request.method)
     token, _ = auth.request_token(request)
     assert token is not None
@@ -118,18 +114,18 @@ async def logout(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
-    user = await auth.staff(request, _service(request), request.method)
+    user = await auth.staff(request, service_of(request), request.method)
     return JSONResponse({"user": user.to_json()})
 
 
 async def list_users(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     return JSONResponse({"users": [u.to_json() for u in await service.users()]})
 
 
 async def add_user(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     body = await json_object(request)
     user = await service.add_user(
@@ -149,7 +145,7 @@ def _username(request: Request) -> str:
 
 
 async def change_user(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     username = _username(request)
     body = await json_object(request)
@@ -169,14 +165,14 @@ async def change_user(request: Request) -> Response:
 
 
 async def delete_user(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     await service.delete_user(_username(request))
     return Response(status_code=204)
 
 
 async def displays(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     return JSONResponse({"displays": service.display_list(request.path_params["site"])})
 
@@ -188,7 +184,7 @@ def counter_route(path: str, action: CounterAction) -> Route:
     """A staff action at one counter: authenticate, act, answer {ticket, seq}."""
 
     async def endpoint(request: Request) -> Response:
-        service = _service(request)
+        service = service_of(request)
         user = await auth.staff(request, service, request.method)
         params = request.path_params
         result = await action(service, user, params["site"], params["counter"], request)

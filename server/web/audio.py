@@ -16,6 +16,7 @@ from loket.server.announce.speech_errors import SpeechUnavailable
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import NotFound
 from loket.server.errors import Unavailable
+from loket.server.web.state import service_of
 
 log = logging.getLogger("loket")
 FOREVER = "public, max-age=31536000, immutable"  # a segment URL never changes meaning
@@ -23,7 +24,7 @@ CHIME_CACHE = "public, max-age=300"  # an office may replace its chime file
 
 
 def _library(request: Request) -> AudioLibrary:
-    audio: AudioLibrary | None = request.app.state.service.audio
+    audio: AudioLibrary | None = service_of(request).audio
     if audio is None:
         raise Unavailable("This server has no announcement audio.", ErrorCode.AUDIO_OFF)
     return audio

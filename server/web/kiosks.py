@@ -17,13 +17,9 @@ from loket.server.service import LoketService
 from loket.server.web import auth
 from loket.server.web.body import field, json_object
 from loket.server.web.ratelimit import client_address, is_loopback, limit
+from loket.server.web.state import service_of
 
 KIOSK_HEADER = "x-kiosk-key"
-
-
-def _service(request: Request) -> LoketService:
-    service: LoketService = request.app.state.service
-    return service
 
 
 async def ticket_taker(request: Request, service: LoketService, site: Site) -> str | None:
@@ -59,7 +55,7 @@ async def _check(request: Request, service: LoketService, site: Site, key: str) 
 
 async def this_kiosk(request: Request) -> Response:
     """The kiosk whose X-Kiosk-Key this is: the kiosk page checks its key with it."""
-    service = _service(request)
+    service = service_of(request)
     site = service.site(request.path_params["site"])
     key = request.headers.get(KIOSK_HEADER)
     if key is None:
@@ -69,7 +65,7 @@ async def this_kiosk(request: Request) -> Response:
 
 
 async def list_kiosks(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     site = service.site(request.path_params["site"])
     kiosks = await service.kiosks.list(site.id)
@@ -77,7 +73,7 @@ async def list_kiosks(request: Request) -> Response:
 
 
 async def enrol_kiosk(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     site = service.site(request.path_params["site"])
     body = await json_object(request)
@@ -86,7 +82,7 @@ async def enrol_kiosk(request: Request) -> Response:
 
 
 async def revoke_kiosk(request: Request) -> Response:
-    service = _service(request)
+    service = service_of(request)
     await auth.admin(request, service, request.method)
     site = service.site(request.path_params["site"])
     await service.kiosks.revoke(site.id, request.path_params["kiosk"])

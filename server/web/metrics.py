@@ -15,11 +15,12 @@ from starlette.routing import Route
 from loket.server.metrics import Metrics
 from loket.server.web import auth
 from loket.server.web.ratelimit import from_this_machine
+from loket.server.web.state import service_of
 
 
 async def metrics(request: Request) -> Response:
     if not from_this_machine(request):
-        await auth.admin(request, request.app.state.service, request.method)
+        await auth.admin(request, service_of(request), request.method)
     figures: Metrics = request.app.state.metrics
     return Response(figures.text(), media_type=CONTENT_TYPE_LATEST)
 

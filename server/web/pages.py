@@ -14,12 +14,12 @@ from loket.server.domain.site import Names, Site
 from loket.server.i18n.calendar import calendar_names
 from loket.server.i18n.formatting import day_text, moment_format, moment_text
 from loket.server.i18n.pseudo import PSEUDO_LANG
-from loket.server.service import LoketService
 from loket.server.web.assets import asset_version
 from loket.server.web.language import choose, direction, language_name
 from loket.server.web.multilingual import Labels
 from loket.server.web.qr import qr_svg, ticket_url
 from loket.server.web.ratelimit import limit
+from loket.server.web.state import service_of
 from loket.server.web.strings import page_strings
 from loket.server.web.templating import PageTemplates
 from loket.server.web.tickets import known_id
@@ -27,11 +27,6 @@ from loket.server.web.tickets import known_id
 
 def templates(pseudo: bool = False) -> PageTemplates:
     return PageTemplates(pseudo=pseudo, version=asset_version())
-
-
-def _service(request: Request) -> LoketService:
-    service: LoketService = request.app.state.service
-    return service
 
 
 def _templates(request: Request) -> PageTemplates:
@@ -42,7 +37,7 @@ def _templates(request: Request) -> PageTemplates:
 def _languages(request: Request, site: Site | None) -> tuple[str, ...]:
     """What ?lang= may ask a page for: the site's languages first (without a site: the first
     site's), then every other language Loket has a catalog for."""
-    chosen = site or next(iter(_service(request).sites.values()))
+    chosen = site or next(iter(service_of(request).sites.values()))
     return _templates(request).languages(chosen.languages)
 
 
@@ -50,7 +45,7 @@ def _offered(request: Request, site: Site | None) -> tuple[str, ...]:
     """What a page offers on its switcher and takes from Accept-Language: the languages the
     site's names are written in (without a site: every site's), so that no switcher leads to
     labels in one language over names in another."""
-    sites = [site] if site else list(_service(request).sites.values())
+    sites = [site] if site else list(service_of(request).sites.values())
     wanted = tuple(dict.fromkeys(lang for each in sites for lang in each.languages))
     return wanted + ((PSEUDO_LANG,) if _templates(request).pseudo else ())
 
@@ -64,7 +59,7 @@ def _render(
     status: int = 200,
     preferred: str | None = None,
 ) -> Response:
-    service = _service(request)
+    service = service_of(request)
     languages = _languages(request, site)
     offered = _offered(request, site)
     lang = choose(request, languages, preferred, offered)
@@ -125,7 +120,7 @@ SHOWN_SITE_ID = 60  # of a mistyped address, quoted back on the "site not found"
 
 async def display(request: Request) -> Response:
     try:
-        site = _service(request).site(request.path_params["site"])
+        site = service_of(request).site(request.path_params["site"])
     except NotFound:
         asked = {"asked": request.path_params["site"][:SHOWN_SITE_ID]}
         return _render(request, "display_missing.html", None, asked, "display", status=404)
@@ -171,7 +166,7 @@ def _local_address(request: Request) -> str:
 
 
 async def kiosk(request: Request) -> Response:
-    site = _service(request).site(request.path_params["site"])
+    site = service_of(request).site(request.path_params["site"])
     public = request.app.state.public_url or str(request.base_url).rstrip("/")
     return _render(
         request,
@@ -192,7 +187,7 @@ async def kiosk(request: Request) -> Response:
 
 
 async def counter(request: Request) -> Response:
-    site = _service(request).site(request.path_params["site"])
+    site = service_of(request).site(request.path_params["site"])
     counter_obj = site.counter(request.path_params["counter"])
     return _render(
         request,
@@ -218,7 +213,7 @@ async def visitor_ticket(request: Request) -> Response:
     """The visitor's own ticket (mobile first), or with ?print=1 its 80 mm paper form.
     A ticket of an earlier day says so; an unknown one is a page, not JSON."""
     limit(request)
-    service = _service(request)
+    service = service_of(request)
     try:
         ticket_id = known_id(request.path_params["ticket_id"])
         ticket, position, estimate = await service.ticket_view(ticket_id)

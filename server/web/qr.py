@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loket.server.domain.ticket import Ticket
-from loket.server.service import LoketService
 from loket.server.web.ratelimit import limit
+from loket.server.web.state import service_of
 from loket.server.web.tickets import known_id
 
 # the link never changes for a ticket; a day covers its whole life. Private: it holds the
@@ -44,7 +44,7 @@ def qr_svg(url: str, title: str) -> str:
 
 async def ticket_qr(request: Request) -> Response:
     limit(request)
-    service: LoketService = request.app.state.service
+    service = service_of(request)
     ticket, _ = await service.ticket(known_id(request.path_params["ticket_id"]))
     svg = qr_svg(ticket_url(request, ticket), ticket.number)
     body = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)

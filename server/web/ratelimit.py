@@ -68,7 +68,7 @@ class TokenBuckets:
 
 def client_address(conn: HTTPConnection) -> str:
     """The caller's address as uvicorn gives it (behind a proxy it trusts: the real one)."""
-    return conn.client.host if conn.client else ""
+    return conn.client.host if conn.client else "unknown"
 
 
 def limit(conn: HTTPConnection, spend: bool = True) -> None:

@@ -28,6 +28,7 @@ from loket.server.web.openapi.operations import (
     Operation,
 )
 from loket.server.web.openapi.schemas import SCHEMAS, Schema, ref
+from loket.server.web.state import service_of
 
 PATH = "/api/v1/openapi.json"
 VERSION = "1.1.0"
@@ -182,7 +183,7 @@ def _errors(codes: Iterable[str]) -> dict[str, Any]:
 async def openapi_json(request: Request) -> Response:
     text: str | None = getattr(request.app.state, "openapi", None)
     if text is None:  # made once per app, from its own routes
-        sites = request.app.state.service.sites.values()
+        sites = service_of(request).sites.values()
         text = request.app.state.openapi = dumps(of_routes(request.app.routes, sites))
     return Response(text, media_type=JSON)
 
