@@ -10,6 +10,24 @@ function dayAt(when, timeZone) {
   return parts;
 }
 
+// a CLDR pattern's fields and quoted text ('г'. is literal; '' a quote)
+const CLDR_FIELDS = /'([^']*)'|E+|[ML]+|d+|y+|H+|m+/g;
+
+/**
+ * A CLDR pattern with its fields filled in: `values` {y, M (1–12), d, H, m, E (Monday 0)},
+ * `names` {months (January first), weekdays (Monday first)} for the fields in words.
+ */
+export function fillPattern(pattern, values, names) {
+  return pattern.replace(CLDR_FIELDS, (token, quoted) => {
+    if (quoted !== undefined) return quoted || "'";
+    const field = token[0] === "L" ? "M" : token[0];
+    if (field === "E") return names.weekdays[values.E];
+    if (field === "M" && token.length >= 3) return names.months[values.M - 1];
+    const value = values[field];
+    return token.length === 2 ? String(value).padStart(2, "0") : String(value);
+  });
+}
+
 /**
  * "Minggu, 6 Desember", "bazar, 6 dekabr", "воскресенье, 6 декабря".
  * @param {Date} when
@@ -18,11 +36,5 @@ function dayAt(when, timeZone) {
 export function dayText(when, names, timeZone) {
   const { year, month, day } = dayAt(when, timeZone);
   const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7; // Monday 0
-  return names.pattern.replace(/'([^']*)'|E+|M+|L+|d+|y+/g, (token, quoted) => {
-    if (quoted !== undefined) return quoted;
-    if (token[0] === "E") return names.weekdays[weekday];
-    if (token[0] === "M" || token[0] === "L") return token.length >= 3 ? names.months[month - 1] : String(month);
-    if (token[0] === "d") return String(day);
-    return String(year);
-  });
+  return fillPattern(names.pattern, { y: year, M: month, d: day, E: weekday }, names);
 }

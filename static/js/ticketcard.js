@@ -6,6 +6,7 @@
 // config.moment: {pattern, months}, how the page's language writes a date and time (CLDR
 // through Babel: server/i18n/formatting.py moment_format), for formatMoment.
 
+import { fillPattern } from "loket/calendar";
 import { siteTimeZone } from "loket/page";
 
 /** "3 people ahead of you"; "" when the position is unknown (the ticket was called). */
@@ -43,8 +44,6 @@ export function fitPageToSlip(card) {
   return size;
 }
 
-const CLDR_FIELDS = /'([^']*)'|y+|M+|d+|H+|m+/g;
-
 /**
  * A moment as the server writes it (the same CLDR pattern and month names, so "6 dek 2026
  * 07:38" in Azerbaijani, which Chromium's own Intl data lacks), at the site's clock: Intl
@@ -64,12 +63,7 @@ export function formatMoment(when, { pattern, months }, timeZone = siteTimeZone(
   const parts = {};
   for (const part of clock.formatToParts(new Date(when))) parts[part.type] = Number(part.value);
   const values = { y: parts.year, M: parts.month, d: parts.day, H: parts.hour, m: parts.minute };
-  return pattern.replace(CLDR_FIELDS, (token, quoted) => {
-    if (quoted !== undefined) return quoted || "'"; // 'г'. is literal text; '' a quote
-    const value = values[token[0]];
-    if (token[0] === "M" && token.length >= 3) return months[value - 1];
-    return token.length === 2 ? String(value).padStart(2, "0") : String(value);
-  });
+  return fillPattern(pattern, values, { months });
 }
 
 /** Fills the data-slot elements of a .print-ticket; the QR code as an <img> of its SVG. */
