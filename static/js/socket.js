@@ -8,6 +8,8 @@
 //   45 s of silence means a dead link. The pongs also give the server's clock (clock.js): a
 //   burst of pings right after each (re)connect makes it good within a second.
 // - Never reloads the page: a hall TV must keep running unattended.
+// - Drops the socket at once when the browser says it went offline (a phone leaving the
+//   Wi-Fi): waiting for the close handshake or for 45 s of silence showed a live page.
 // - Reports itself with a "hello" (ARCHITECTURE.md, display registry) after each connection's
 //   first snapshot and then every 20 s with the ping, so that staff can see which screens are
 //   alive, what they show and whether they can play sound.
@@ -48,11 +50,15 @@ export class LiveSocket {
     this.onOnline = () => {
       if (!this.connected && !this.stopped) this.connectNow();
     };
+    this.onOffline = () => {
+      if (!this.stopped) this.lost();
+    };
   }
 
   start() {
     this.stopped = false;
     window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
     this.setStatus(false);
     this.connect();
     return this;
@@ -61,6 +67,7 @@ export class LiveSocket {
   stop() {
     this.stopped = true;
     window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
     this.teardown();
     for (const name of Object.keys(this.timers)) clearTimeout(this.timers[name]);
   }
