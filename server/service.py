@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from loket.server.announce import Announcer
 from loket.server.announce.library import AudioLibrary
 from loket.server.displays import DisplayRegistry
+from loket.server.domain.commands import Destination
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.estimate import Estimate
@@ -59,6 +60,13 @@ class Unchanged:
 
 
 UNCHANGED = Unchanged()
+
+
+LINE_LIMIT = 200  # tickets a counter's line shows (CONTRACT 6.5)
+
+
+def _seconds(span: timedelta) -> float:
+    return round(max(span.total_seconds(), 0.0), 1)
 
 
 def utcnow() -> datetime:
@@ -352,10 +360,39 @@ class LoketService:
         site = self._at_counter(user, site_id, counter)
         return await self.store.finish(site.id, counter, status, self._stamp(user))
 
-    async def transfer(self, user: User, site_id: str, counter: str, service: str) -> Result:
+    async def transfer(self, user: User, site_id: str, counter: str, to: Destination) -> Result:
         site = self._at_counter(user, site_id, counter)
-        site.service(service)
-        return await self.store.transfer(site.id, counter, service, self._stamp(user))
+        if to.counter is not None:
+            site.counter(to.counter)
+        if to.service is not None:
+            site.service(to.service)
+        return await self.store.transfer(site.id, counter, to, self._stamp(user))
+
+    async def call(self, user: User, site_id: str, counter: str, name: str) -> Result:
+        """Call one ticket by its ref or its number of the day (CONTRACT 6.5)."""
+        site = self._at_counter(user, site_id, counter)
+        return await self.store.call(
+            site.id, counter, name, self._stamp(user), self.announcer.announcement
+        )
+
+    async def hold(self, user: User, site_id: str, counter: str) -> Result:
+        site = self._at_counter(user, site_id, counter)
+        return await self.store.hold(site.id, counter, self._stamp(user))
+
+    async def line(self, user: User, site_id: str, counter: str) -> dict[str, Any]:
+        """The counter's line (CONTRACT 6.5): who it would call, in order, with their wait
+        so far; whom it holds; its current ticket."""
+        site = self._at_counter(user, site_id, counter)
+        line = await self.store.line(site.id, counter, LINE_LIMIT)
+        now = self.clock()
+        return {
+            "current": None if line.current is None else line.current.to_json(),
+            "waiting": [
+                {**ticket.to_json(), "waited_s": _seconds(now - ticket.issued_at)}
+                for ticket in line.waiting
+            ],
+            "held": [ticket.to_json() for ticket in line.held],
+        }
 
     # -- users and sessions -----------------------------------------------------
 

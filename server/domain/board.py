@@ -13,10 +13,11 @@ class Board:
     now_serving: list[Call]  # in the site's counter order
     recent: list[Call]  # newest first
     waiting: dict[str, int]
+    held: dict[str, int]  # per counter holding some (CONTRACT 6.5)
 
     @classmethod
     def of(cls, queue: SiteQueue) -> Board:
-        return cls(queue.now_serving(), queue.recent(), queue.waiting_counts())
+        return cls(queue.now_serving(), queue.recent(), queue.waiting_counts(), queue.held_counts())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -26,4 +27,5 @@ class Board:
             ],
             "recent": [call.to_json() for call in self.recent],
             "waiting": self.waiting,
+            "held": self.held,
         }

@@ -7,9 +7,9 @@ earlier one) and returns them as Changes; the store turns each Change into one e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from loket.server.domain.errors import DomainError, QueueEmpty, QueueFull
+from loket.server.domain.errors import DomainError, NotCallable, QueueEmpty, QueueFull
 from loket.server.domain.events import CLOSED, Called, EventType, Issued, Payload
 from loket.server.domain.queue import Call, SiteQueue
 from loket.server.domain.speech import Announcement
@@ -23,6 +23,7 @@ class Change:
     counter: str | None
     recall: int
     waiting: dict[str, int]
+    came_from: str | None = None  # a call's: the line it left, or "held" or "no_show"
 
     def payload(self, announcement: Announcement | None = None) -> Payload:
         """The change as its event; a call carries the announcement only Python can make."""
@@ -31,7 +32,9 @@ class Change:
             return Issued(ticket, self.waiting)
         assert self.counter is not None
         if self.event is EventType.CALLED:
-            return Called(ticket, self.counter, self.recall, announcement, self.waiting)
+            return Called(
+                ticket, self.counter, self.recall, announcement, self.waiting, self.came_from
+            )
         return CLOSED[self.event](ticket, self.counter, self.waiting)
 
 
@@ -53,12 +56,27 @@ class Outcome:
         event: EventType,
         counter: str | None,
         recall: int = 0,
+        came_from: str | None = None,
     ) -> None:
         queue.apply(ticket)
         if event is EventType.CALLED:
             assert counter is not None
             queue.record_call(Call(ticket, counter, recall))
-        self.changes.append(Change(ticket, event, counter, recall, queue.waiting_counts()))
+        waiting = queue.waiting_counts()
+        self.changes.append(Change(ticket, event, counter, recall, waiting, came_from))
+
+    def close_current(self, queue: SiteQueue, counter: str, now: datetime) -> None:
+        """A counter calling someone first closes its current ticket as done."""
+        current = queue.current(counter)
+        if current is not None:
+            self.move(queue, current.finish(Status.DONE, now), EventType.DONE, counter)
+
+    def call(
+        self, queue: SiteQueue, ticket: Ticket, counter: str, now: datetime, by: str | None
+    ) -> None:
+        came_from = ticket.line if ticket.status is Status.WAITING else ticket.status.value
+        called = ticket.call(counter, now, by)
+        self.move(queue, called, EventType.CALLED, counter, came_from=came_from)
 
 
 def issue(
@@ -82,15 +100,52 @@ def issue(
 def call_next(queue: SiteQueue, counter: str, now: datetime, *, by: str | None = None) -> Outcome:
     """Close the counter's current ticket as done, then call the next one."""
     outcome = Outcome()
-    current = queue.current(counter)
-    if current is not None:
-        outcome.move(queue, current.finish(Status.DONE, now), EventType.DONE, counter)
+    outcome.close_current(queue, counter, now)
     try:
         ticket = queue.next_for(counter)
     except QueueEmpty as empty:
         outcome.error = empty
         return outcome
-    outcome.move(queue, ticket.call(counter, now, by), EventType.CALLED, counter)
+    outcome.call(queue, ticket, counter, now, by)
+    return outcome
+
+
+def callable_by(ticket: Ticket | None, counter: str, today: date) -> bool:
+    """Whom a counter may call by name (CONTRACT 6.5): anyone waiting, a ticket it holds
+    itself, or a no-show of the day (late visitors are common)."""
+    if ticket is None:
+        return False
+    if ticket.status is Status.HELD:
+        return ticket.counter == counter and ticket.finished_at is None
+    if ticket.status is Status.NO_SHOW:
+        return ticket.day == today
+    return ticket.status is Status.WAITING
+
+
+def call(
+    queue: SiteQueue,
+    counter: str,
+    ticket: Ticket | None,
+    name: str,
+    now: datetime,
+    *,
+    by: str | None = None,
+) -> Outcome:
+    """Call one ticket by name (`ticket`: the store found it by `name`, or None): close
+    the counter's current ticket as done first, like call_next."""
+    queue.site.counter(counter)
+    if not callable_by(ticket, counter, queue.site.local_day(now)):
+        raise NotCallable(name, counter)
+    assert ticket is not None
+    outcome = Outcome()
+    outcome.close_current(queue, counter, now)
+    outcome.call(queue, ticket, counter, now, by)
+    return outcome
+
+
+def hold(queue: SiteQueue, counter: str) -> Outcome:
+    outcome = Outcome()
+    outcome.move(queue, queue.require_current(counter).hold(), EventType.HELD, counter)
     return outcome
 
 
@@ -108,9 +163,25 @@ def finish(queue: SiteQueue, counter: str, status: Status, now: datetime) -> Out
     return outcome
 
 
-def transfer(queue: SiteQueue, counter: str, service: str) -> Outcome:
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a transfer sends a ticket: a service's line (at its head when `first`), or
+    one counter's own line (`counter`)."""
+
+    service: str | None = None
+    first: bool = False
+    counter: str | None = None
+
+
+def transfer(queue: SiteQueue, counter: str, to: Destination, now: datetime) -> Outcome:
     outcome = Outcome()
-    queue.site.service(service)
-    ticket = queue.require_current(counter).transfer(service)
+    current = queue.require_current(counter)
+    if to.counter is not None:
+        queue.site.counter(to.counter)
+        ticket = current.send_to_desk(to.counter)
+    else:
+        assert to.service is not None
+        queue.site.service(to.service)
+        ticket = current.transfer(to.service, first_at=now if to.first else None)
     outcome.move(queue, ticket, EventType.TRANSFERRED, counter)
     return outcome

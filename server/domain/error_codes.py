@@ -71,6 +71,7 @@ class ErrorCode(StrEnum):
     QUEUE_EMPTY = "queue_empty"
     QUEUE_FULL = "queue_full"  # a service's max_waiting (CONTRACT 6.7)
     NO_CURRENT_TICKET = "no_current_ticket"
+    NOT_CALLABLE = "not_callable"  # CONTRACT 6.5: not waiting, held here, or a no-show today
     # the server
     INTERNAL_ERROR = "internal_error"  # a bug: logged, never a traceback to the client
     UNAVAILABLE = "unavailable"

@@ -33,6 +33,16 @@ class QueueFull(DomainError):
         )
 
 
+class NotCallable(DomainError):
+    code = ErrorCode.NOT_CALLABLE
+
+    def __init__(self, name: str, counter: str) -> None:
+        super().__init__(
+            f"Ticket {name} cannot be called at counter {counter}: it is not waiting, "
+            "held by this counter, or a no-show of today."
+        )
+
+
 class NoCurrentTicket(DomainError):
     code = ErrorCode.NO_CURRENT_TICKET
 

@@ -24,6 +24,7 @@ class EventType(StrEnum):
     DONE = "ticket.done"
     NO_SHOW = "ticket.no_show"
     TRANSFERRED = "ticket.transferred"
+    HELD = "ticket.held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +45,30 @@ class Called:
     recall: int  # 0 for a first call
     announcement: Announcement | None
     waiting: Waiting
+    # where a first call took it from: a line ("A", or "@3" for counter 3's own), "held"
+    # or "no_show"; sent as "from" only when it is not its service's line (the v1 case)
+    came_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "ticket": self.ticket.to_json(),
             "counter": self.counter,
             "recall": self.recall,
             "announcement": None if self.announcement is None else self.announcement.to_json(),
             "waiting": self.waiting,
         }
+        if self.came_from is not None and self.came_from != self.ticket.service:
+            data["from"] = self.came_from
+        return data
+
+    @property
+    def left(self) -> str | None:
+        """The line a first call took the ticket out of; None for a recall, or a ticket
+        called back from being held or from a no-show."""
+        if self.recall:
+            return None
+        source = self.came_from or self.ticket.service
+        return None if source in ("held", "no_show") else source
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +96,22 @@ class NoShow(Closed):
 
 @dataclass(frozen=True, slots=True)
 class Transferred(Closed):
+    """To another line: its ticket says which (its service, or `for_counter`)."""
+
     type: ClassVar[EventType] = EventType.TRANSFERRED
 
 
-Payload = Issued | Called | Closed  # Closed: Done, NoShow or Transferred
-CLOSED: dict[EventType, type[Closed]] = {kind.type: kind for kind in (Done, NoShow, Transferred)}
+@dataclass(frozen=True, slots=True)
+class Held(Closed):
+    """Set aside by its counter, to be called back by it (CONTRACT 6.5)."""
+
+    type: ClassVar[EventType] = EventType.HELD
+
+
+Payload = Issued | Called | Closed  # Closed: Done, NoShow, Transferred or Held
+CLOSED: dict[EventType, type[Closed]] = {
+    kind.type: kind for kind in (Done, NoShow, Transferred, Held)
+}
 
 
 def payload_from_json(kind: str, data: Mapping[str, Any], day_of: DayOf) -> Payload:
@@ -104,5 +131,6 @@ def payload_from_json(kind: str, data: Mapping[str, Any], day_of: DayOf) -> Payl
             int(data.get("recall", 0)),
             None if announcement is None else Announcement.from_json(announcement),
             waiting,
+            data.get("from"),
         )
     return CLOSED[event_type](ticket, counter, waiting)

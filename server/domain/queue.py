@@ -1,4 +1,8 @@
-"""One site's live queue: who waits where, who is at which counter, what was called.
+"""One site's live queue: who waits in which line, who is at which counter, who is held
+where, what was called.
+
+A line is a service's, or a counter's own (a desk's, named by desk_line): tickets
+transferred to that counter wait there, and it calls them before its services' lines.
 
 The queue is an index over tickets; it changes only through `apply(ticket)`, which
 takes the new version of one ticket. The store owns one per site and keeps it in
@@ -8,14 +12,16 @@ step with what it has committed.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from itertools import islice
 
 from loket.server.domain.errors import NoCurrentTicket, QueueEmpty
 from loket.server.domain.numbers import format_number, parse_number
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket
+from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 
 RECENT_CALLS = 10
 
@@ -37,8 +43,9 @@ class SiteQueue:
         self.site = site
         self.seq = 0
         self._live: dict[str, Ticket] = {}
-        self._waiting: dict[str, list[_Entry]] = {s.id: [] for s in site.services}
+        self._waiting: dict[str, list[_Entry]] = {s.id: [] for s in site.services}  # by line
         self._current: dict[str, str] = {}
+        self._held: dict[str, list[str]] = {}  # by counter, in the order they were held
         self._numbers: dict[str, tuple[date, int]] = {}
         self._recent: deque[Call] = deque(maxlen=RECENT_CALLS)
 
@@ -59,25 +66,47 @@ class SiteQueue:
         return ticket
 
     def next_for(self, counter_id: str) -> Ticket:
-        """The ticket this counter calls next: priority first, then oldest first."""
-        heads = [
-            self._waiting[service][0]
-            for service in self.site.counter(counter_id).services
-            if self._waiting.get(service)
-        ]
-        if not heads:
-            raise QueueEmpty(f"Nobody is waiting for counter {counter_id}.")
-        return self._live[min(heads)[1]]
+        """The ticket this counter calls next: its own line's first, else the first of its
+        services' lines by call order (call_order)."""
+        for ticket in self.line_for(counter_id, 1):
+            return ticket
+        raise QueueEmpty(f"Nobody is waiting for counter {counter_id}.")
+
+    def line_for(self, counter_id: str, limit: int) -> list[Ticket]:
+        """The first `limit` tickets this counter would call, in the order it would."""
+        services = self.site.counter(counter_id).services
+        own = self._waiting.get(desk_line(counter_id), [])
+        merged = heapq.merge(*(self._waiting.get(service, []) for service in services))
+        entries = islice([*own, *islice(merged, limit)], limit)
+        return [self._live[ticket_id] for _, ticket_id in entries]
+
+    def held_at(self, counter_id: str) -> list[Ticket]:
+        self.site.counter(counter_id)
+        return [self._live[ticket_id] for ticket_id in self._held.get(counter_id, [])]
+
+    def held_counts(self) -> dict[str, int]:
+        """Tickets held, per counter holding some."""
+        return {counter: len(held) for counter, held in self._held.items() if held}
+
+    def named(self, name: str, today: date) -> Ticket | None:
+        """A live ticket by its ref, or by its number of `today`."""
+        parsed = parse_ref(name)
+        day, number = parsed if parsed is not None else (today, name)
+        for ticket in self._live.values():
+            if ticket.number == number and ticket.day == day:
+                return ticket
+        return None
 
     def position(self, ticket: Ticket) -> int | None:
-        """People ahead of a waiting ticket in its service; None once it is called."""
+        """People ahead of a waiting ticket in its line; None once it is called."""
         if ticket.status is not Status.WAITING:
             return None
-        entries = self._waiting.get(ticket.service, [])
+        entries = self._waiting.get(ticket.line, [])
         return bisect.bisect_left(entries, (ticket.order_key, ticket.id))
 
     def waiting_counts(self) -> dict[str, int]:
-        return {service: len(entries) for service, entries in self._waiting.items()}
+        """People waiting in each service's line (not those waiting for one counter)."""
+        return {line: len(entries) for line, entries in self._waiting.items() if line[0] != "@"}
 
     def now_serving(self) -> list[Call]:
         serving = []
@@ -129,18 +158,22 @@ class SiteQueue:
                 self.note_number(ticket.service, ticket.day, count)
         if old is not None:
             if old.status is Status.WAITING:
-                entries = self._waiting[old.service]
+                entries = self._waiting[old.line]
                 del entries[bisect.bisect_left(entries, (old.order_key, old.id))]
+            elif old.status is Status.HELD and old.counter is not None:
+                self._held[old.counter].remove(old.id)
             elif old.counter is not None and self._current.get(old.counter) == old.id:
                 del self._current[old.counter]
         if ticket.status is Status.WAITING:
-            bisect.insort(
-                self._waiting.setdefault(ticket.service, []), (ticket.order_key, ticket.id)
-            )
+            bisect.insort(self._waiting.setdefault(ticket.line, []), (ticket.order_key, ticket.id))
             self._live[ticket.id] = ticket
         elif ticket.status is Status.CALLED:
             assert ticket.counter is not None
             self._current[ticket.counter] = ticket.id
+            self._live[ticket.id] = ticket
+        elif ticket.status is Status.HELD and ticket.finished_at is None:
+            assert ticket.counter is not None
+            self._held.setdefault(ticket.counter, []).append(ticket.id)
             self._live[ticket.id] = ticket
         self._refresh_recent(ticket)
 

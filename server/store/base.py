@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from loket.server.domain.commands import Destination
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError
 from loket.server.domain.site import Site
@@ -69,6 +70,16 @@ class ReplayedError(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
+class CounterLine:
+    """What a counter's clerk sees of the queue (CONTRACT 6.5): its current ticket, the
+    first tickets it would call, in the order it would, and those it holds."""
+
+    current: Ticket | None
+    waiting: list[Ticket]
+    held: list[Ticket]
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     seq: int
     data: dict[str, Any]
@@ -108,7 +119,17 @@ class Store(Protocol):
 
     async def finish(self, site: str, counter: str, status: Status, stamp: Stamp) -> Result: ...
 
-    async def transfer(self, site: str, counter: str, service: str, stamp: Stamp) -> Result: ...
+    async def transfer(self, site: str, counter: str, to: Destination, stamp: Stamp) -> Result: ...
+
+    async def call(
+        self, site: str, counter: str, name: str, stamp: Stamp, announce: Announce
+    ) -> Result:
+        """Call a ticket named by its ref or its number of the day (CONTRACT 6.5)."""
+        ...
+
+    async def hold(self, site: str, counter: str, stamp: Stamp) -> Result: ...
+
+    async def line(self, site: str, counter: str, limit: int) -> CounterLine: ...
 
     async def snapshot(self, site: str) -> Snapshot: ...
 

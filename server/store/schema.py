@@ -81,6 +81,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX sessions_user ON sessions (username);
     """,
+    # 6: the clerk's line (CONTRACT 6.5): tickets waiting for one counter, sent to the head
+    # of a line, or held (live too)
+    """
+    ALTER TABLE tickets ADD COLUMN desk TEXT;
+    ALTER TABLE tickets ADD COLUMN ahead_at TEXT;
+    DROP INDEX tickets_live;
+    CREATE INDEX tickets_live ON tickets (site, status)
+        WHERE status IN ('waiting', 'called', 'held');
+    """,
 ]
 
 

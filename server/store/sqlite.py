@@ -21,13 +21,13 @@ from typing import Any, TypeVar
 from loket.server.allowance import Allowances
 from loket.server.domain import commands
 from loket.server.domain.board import Board
-from loket.server.domain.commands import Outcome
+from loket.server.domain.commands import Destination, Outcome
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.events import EventType
 from loket.server.domain.numbers import parse_number
 from loket.server.domain.queue import RECENT_CALLS, Call, SiteQueue
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket, parse_ref
+from loket.server.domain.ticket import Status, Ticket, make_ref, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
 from loket.server.store.answers import answer_body, replay
@@ -36,6 +36,7 @@ from loket.server.store.base import (
     KEEP_HISTORY,
     KEEP_IDEMPOTENCY,
     Announce,
+    CounterLine,
     Publish,
     Result,
     Snapshot,
@@ -112,7 +113,7 @@ class SqliteStore:
             queue.note_number(service, datetime.fromisoformat(day).date(), last)
         live = conn.execute(
             f"SELECT {TICKET_COLUMNS} FROM tickets WHERE site = ? "
-            "AND status IN ('waiting', 'called') ORDER BY serial",
+            "AND status IN ('waiting', 'called', 'held') ORDER BY serial",
             (site.id,),
         )
         for row in live:
@@ -338,11 +339,44 @@ class SqliteStore:
 
         return await self._run(lambda: self._command(site, move, stamp))
 
-    async def transfer(self, site: str, counter: str, service: str, stamp: Stamp) -> Result:
+    async def transfer(self, site: str, counter: str, to: Destination, stamp: Stamp) -> Result:
         def move(queue: SiteQueue) -> Outcome:
-            return commands.transfer(queue, counter, service)
+            return commands.transfer(queue, counter, to, stamp.at)
 
         return await self._run(lambda: self._command(site, move, stamp))
+
+    async def call(
+        self, site: str, counter: str, name: str, stamp: Stamp, announce: Announce
+    ) -> Result:
+        def move(queue: SiteQueue) -> Outcome:
+            ticket = self._named(queue, name, stamp.at)
+            return commands.call(queue, counter, ticket, name, stamp.at, by=stamp.by)
+
+        return await self._run(lambda: self._command(site, move, stamp, announce))
+
+    def _named(self, queue: SiteQueue, name: str, now: datetime) -> Ticket | None:
+        """A ticket by ref or number of the day: a live one, else (a no-show) as kept."""
+        today = queue.site.local_day(now)
+        ticket = queue.named(name, today)
+        if ticket is not None:
+            return ticket
+        ref = name if parse_ref(name) is not None else make_ref(today, name)
+        row = self._ticket_named(queue.site.id, "ref", ref)
+        return None if row is None else ticket_from_row(row)
+
+    async def hold(self, site: str, counter: str, stamp: Stamp) -> Result:
+        return await self._run(
+            lambda: self._command(site, lambda queue: commands.hold(queue, counter), stamp)
+        )
+
+    async def line(self, site: str, counter: str, limit: int) -> CounterLine:
+        def job() -> CounterLine:
+            queue = self._queue(site)
+            return CounterLine(
+                queue.current(counter), queue.line_for(counter, limit), queue.held_at(counter)
+            )
+
+        return await self._run(job)
 
     # -- reads ----------------------------------------------------------------
 

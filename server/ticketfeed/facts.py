@@ -15,7 +15,8 @@ class Facts:
     ticket: PublicTicket  # the ticket it moved, as the phones see it
     counter: str | None  # the counter that acted; None for an issue
     waiting: Waiting  # people waiting per service, after it
-    first_call: bool  # the head of the ticket's line left it (a recall moves nobody)
+    first_call: bool  # a first call (a recall moves nobody)
+    left: str | None  # the line a first call took its ticket out of (None: none)
     issued: bool  # a new ticket entered a line
     transferred: bool  # a ticket entered another line, at the place its issue time gives it
     closing: bool  # a counter is done with its ticket (served, not come, or transferred)
@@ -29,6 +30,7 @@ def facts(event: Event) -> Facts:
         counter=None if isinstance(payload, Issued) else payload.counter,
         waiting=payload.waiting,
         first_call=isinstance(payload, Called) and not payload.recall,
+        left=payload.left if isinstance(payload, Called) else None,
         issued=isinstance(payload, Issued),
         transferred=isinstance(payload, Transferred),
         closing=isinstance(payload, Closed),

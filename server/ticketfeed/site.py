@@ -74,12 +74,15 @@ class Paces(Generic[P]):
 def shift(seen: Facts, entry: Followed[P]) -> int | None:
     """How far the event moves `entry` in its line: -1, 0, +1, or None when it cannot tell."""
     moved = seen.ticket
-    if not entry.waiting or moved.service != entry.ticket.service:
+    if not entry.waiting:
         return 0
+    line = entry.ticket.line
     if seen.first_call:
-        # only a first call takes a ticket out of the line: the head of its service, so
-        # every other ticket waiting there was behind it
-        return -1
+        # a call takes a ticket out of its line: the head for a call-next, anyone for a
+        # call by name (CONTRACT 6.5), so compare; a ticket held or not come was in none
+        return -int(seen.left == line and moved.order < entry.ticket.order)
+    if moved.line != line:
+        return 0
     if seen.issued:
         # the domain's call order; a tie (the serial decides, which the feed lacks): later
         return 1 if moved.order < entry.ticket.order else 0

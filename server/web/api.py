@@ -4,12 +4,14 @@ the users of section 6.6."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from loket.server.config import LANG
+from loket.server.domain.commands import Destination
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import NotFound
 from loket.server.errors import Invalid
@@ -25,6 +27,7 @@ from loket.server.web.state import service_of
 from loket.server.web.tickets import known_id
 
 MAX_IDEMPOTENCY_KEY = 200
+MAX_TICKET_NAME = 40  # a ref (20261206-A015) or a number, with room for long prefixes
 
 
 async def healthz(request: Request) -> Response:
@@ -217,7 +220,42 @@ async def _no_show(s: LoketService, u: User, site_id: str, c: str, r: Request) -
 
 async def _transfer(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
     body = await json_object(r)
-    return await s.transfer(u, site_id, c, field(body, "service", str))
+    return await s.transfer(u, site_id, c, destination(body))
+
+
+def destination(body: dict[str, Any]) -> Destination:
+    """{"service": "B"} (v1), {"service": "B", "first": true} or {"counter": "3"}."""
+    service = field(body, "service", str, None)
+    counter = field(body, "counter", str, None)
+    first = field(body, "first", bool, False)
+    if (service is None) == (counter is None):
+        raise Invalid(
+            "Name either a 'service' or a 'counter' to transfer to.", ErrorCode.INVALID_BODY
+        )
+    if counter is not None and first:
+        raise Invalid("'first' goes with a service, not a counter.", ErrorCode.INVALID_FIELD)
+    return Destination(service=service, first=first, counter=counter)
+
+
+async def _call(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    name = field(await json_object(r), "ticket", str)
+    if not 0 < len(name) <= MAX_TICKET_NAME:
+        raise Invalid(
+            f"A ticket is named by its ref or number: 1 to {MAX_TICKET_NAME} characters.",
+            ErrorCode.INVALID_FIELD,
+        )
+    return await s.call(u, site_id, c, name.strip())
+
+
+async def _hold(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    return await s.hold(u, site_id, c)
+
+
+async def counter_queue(request: Request) -> Response:
+    service = service_of(request)
+    user = await auth.staff(request, service, request.method)
+    params = request.path_params
+    return JSONResponse(await service.line(user, params["site"], params["counter"]))
 
 
 ROUTES = [
@@ -241,4 +279,7 @@ ROUTES = [
     counter_route("done", _done),
     counter_route("no-show", _no_show),
     counter_route("transfer", _transfer),
+    counter_route("call", _call),
+    counter_route("hold", _hold),
+    Route("/api/v1/sites/{site}/counters/{counter}/queue", counter_queue),
 ]

@@ -13,6 +13,7 @@ import pytest
 from loket.server.announce import Announcer
 from loket.server.config import load_sites
 from loket.server.domain import Status
+from loket.server.domain.commands import Destination
 from loket.server.protocol import Event
 from loket.server.store import Stamp, open_store
 
@@ -44,7 +45,9 @@ async def run_day(url: str) -> dict[str, Any]:
             await store.call_next("demo", "6", Stamp(next(clock), "clerk"), ANNOUNCE, ("u", "k"))
         )
         answers.append(await store.recall("demo", "1", Stamp(next(clock), "clerk"), ANNOUNCE))
-        answers.append(await store.transfer("demo", "1", "B", Stamp(next(clock), "clerk")))
+        answers.append(
+            await store.transfer("demo", "1", Destination("B"), Stamp(next(clock), "clerk"))
+        )
         answers.append(await store.finish("demo", "6", Status.NO_SHOW, Stamp(next(clock), "clerk")))
         answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
         answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))

@@ -11,6 +11,7 @@ import redis
 from loket.server.announce import Announcer
 from loket.server.config import load_sites
 from loket.server.domain import NoCurrentTicket, NotFound, QueueEmpty, Status
+from loket.server.domain.commands import Destination
 from loket.server.protocol import Event
 from loket.server.store import Stamp, Store, open_store
 from loket.server.store.base import KEEP_EVENTS, ReplayedError
@@ -160,7 +161,7 @@ async def test_counter_moves_and_their_refusals(opened: Opened) -> None:
         await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     assert (await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)).ticket["recalls"] == 1
-    moved = await store.transfer("demo", "1", "B", Stamp(now(), "clerk"))
+    moved = await store.transfer("demo", "1", Destination("B"), Stamp(now(), "clerk"))
     assert (moved.ticket["status"], moved.ticket["service"]) == ("waiting", "B")
     await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
     closed = await store.finish("demo", "3", Status.NO_SHOW, Stamp(now(), "clerk"))
@@ -234,7 +235,7 @@ async def test_recent_calls_are_the_same_after_a_reopen(opened: Opened) -> None:
     )  # A001 is the newest call again
     await store.call_next("demo", "6", Stamp(now(), "clerk"), ANNOUNCE)
     await store.transfer(
-        "demo", "6", "B", Stamp(now(), "clerk")
+        "demo", "6", Destination("B"), Stamp(now(), "clerk")
     )  # A003 waits again, its call stays history
     before = (await store.snapshot("demo")).data["recent"]
     store = await opened.reopen()
@@ -253,7 +254,7 @@ async def test_replayed_events_are_the_published_ones(opened: Opened) -> None:
     await store.issue("demo", "B", Stamp(now()))
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
     await store.recall("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
-    await store.transfer("demo", "1", "C", Stamp(now(), "clerk"))
+    await store.transfer("demo", "1", Destination("C"), Stamp(now(), "clerk"))
     await store.call_next("demo", "3", Stamp(now(), "clerk"), ANNOUNCE)
     await store.finish("demo", "3", Status.DONE, Stamp(now(), "clerk"))
     await settle()
@@ -270,7 +271,7 @@ async def test_a_transferred_ticket_waits_in_its_old_place(opened: Opened) -> No
     first = await store.issue("demo", "A", Stamp(start))
     await store.issue("demo", "B", Stamp(start + timedelta(seconds=1)))
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
-    moved = await store.transfer("demo", "1", "B", Stamp(now(), "clerk"))
+    moved = await store.transfer("demo", "1", Destination("B"), Stamp(now(), "clerk"))
     assert moved.position == 0 and moved.ticket["number"] == "A001"
     ticket, position = await store.ticket(first.ticket_id)
     assert (ticket.service, ticket.number, position) == ("B", "A001", 0)

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from loket.server.config import load_sites
 from loket.server.domain import NoCurrentTicket, NotFound, QueueEmpty, SiteQueue, Status, commands
+from loket.server.domain.commands import Destination
 
 START = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
 
@@ -87,7 +88,7 @@ def test_transfer_keeps_the_place_of_the_issue_time() -> None:
     issue(q, "A", START)  # A001, oldest of all
     issue(q, "B", START + timedelta(seconds=1))
     call(q, "1")
-    commands.transfer(q, "1", "B")
+    commands.transfer(q, "1", Destination("B"), START)
     assert q.current("1") is None
     assert call(q, "3") == "A001"  # first in B by its issue time
     assert call(q, "4") == "B001"

@@ -19,7 +19,7 @@ import pytest
 
 from loket.server.config import load_sites
 from loket.server.domain import commands
-from loket.server.domain.commands import Outcome
+from loket.server.domain.commands import Destination, Outcome
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.estimate import Estimate
 from loket.server.domain.queue import SiteQueue
@@ -71,7 +71,7 @@ class Hall:
         return self.run(commands.call_next(self.queue, counter, self.now))
 
     def transfer(self, counter: str, service: str) -> list[Event]:
-        return self.run(commands.transfer(self.queue, counter, service))
+        return self.run(commands.transfer(self.queue, counter, Destination(service), self.now))
 
     def place(self, ticket_id: str) -> tuple[Ticket, int | None]:
         """What the store answers now."""

@@ -10,8 +10,12 @@ loket:ticket:<id>                a ticket's record (a closed one expires, KEEP_T
 loket:site:<site>:seq            the seq of the site's last event
 loket:site:<site>:epoch          the epoch its seq and history belong to
 loket:site:<site>:events         stream of its events, entry id <seq>-0
-loket:site:<site>:waiting:<svc>  sorted set of waiting tickets, by member (see records)
+loket:site:<site>:waiting:<line> sorted set of waiting tickets, by member (see records);
+                                 a line is a service's, or "@<counter>" for a counter's own
 loket:site:<site>:current        hash: counter → the id of its current ticket
+loket:site:<site>:held:<counter> sorted set of the ids of the tickets it holds, by seq
+loket:site:<site>:refs:<day>     hash: number → the id of that day's ticket (to call it
+                                 by name: tickets issued before it existed are not in it)
 loket:site:<site>:recent         list of the recent calls, "id counter recall"
 loket:site:<site>:number:<svc>:<day>  the last number given that day
 loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created"}

@@ -19,11 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from loket.server.domain import commands
-from loket.server.domain.commands import Change, Outcome
+from loket.server.domain.commands import Change, Destination, Outcome
 from loket.server.domain.events import EventType
 from loket.server.domain.queue import SiteQueue
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket, make_ref
+from loket.server.domain.ticket import Status, Ticket, desk_line, make_ref
 from loket.server.protocol import dumps
 from loket.server.store.answers import answer_body
 from loket.server.store.base import Announce, Result, Stamp
@@ -45,13 +45,16 @@ _CLOSED = (Status.DONE, Status.NO_SHOW)
 @dataclass(frozen=True, slots=True)
 class View:
     """What a counter command read: the counter's current ticket (and its record as
-    stored) and the first waiting tickets of its services, in call order."""
+    stored), the first waiting tickets of its lines, in its call order, and for a call
+    by name the ticket named (and its record)."""
 
     site: Site
     counter: str
     current: Ticket | None
     current_record: str
     waiting: list[Ticket]
+    chosen: Ticket | None = None
+    chosen_record: str = ""
 
     def queue(self, skip: int = 0) -> SiteQueue:
         """The part of the site's queue that was read, without the first `skip` waiting."""
@@ -60,11 +63,20 @@ class View:
             queue.apply(self.current)
         for ticket in self.waiting[skip:]:
             queue.apply(ticket)
+        if self.chosen is not None and self.chosen.id not in {t.id for t in self.waiting}:
+            queue.apply(self.chosen)
         return queue
 
-    def expect(self) -> dict[str, str]:
+    def expect(self) -> dict[str, Any]:
         ticket = "" if self.current is None else self.current.id
-        return {"counter": self.counter, "ticket": ticket, "record": self.current_record}
+        expect: dict[str, Any] = {
+            "counter": self.counter,
+            "ticket": ticket,
+            "record": self.current_record,
+        }
+        if self.chosen is not None:
+            expect["chosen"] = {"id": self.chosen.id, "record": self.chosen_record}
+        return expect
 
 
 @dataclass(slots=True)
@@ -116,10 +128,20 @@ def call_next(view: View, stamp: Stamp, announce: Announce, idempotency: str | N
         )
         plan.outcomes.append(outcome)
     plan.call["choose"] = {
+        "desk": desk_line(view.counter),
         "services": list(view.site.counter(view.counter).services),
         "options": options,
     }
     return plan
+
+
+def call(view: View, name: str, stamp: Stamp, announce: Announce) -> Plan:
+    outcome = commands.call(view.queue(), view.counter, view.chosen, name, stamp.at, by=stamp.by)
+    return _counter_move(view, outcome, stamp, announce)
+
+
+def hold(view: View, stamp: Stamp) -> Plan:
+    return _counter_move(view, commands.hold(view.queue(), view.counter), stamp)
 
 
 def recall(view: View, stamp: Stamp, announce: Announce) -> Plan:
@@ -131,8 +153,9 @@ def finish(view: View, status: Status, stamp: Stamp) -> Plan:
     return _counter_move(view, outcome, stamp)
 
 
-def transfer(view: View, service: str, stamp: Stamp) -> Plan:
-    return _counter_move(view, commands.transfer(view.queue(), view.counter, service), stamp)
+def transfer(view: View, to: Destination, stamp: Stamp) -> Plan:
+    outcome = commands.transfer(view.queue(), view.counter, to, stamp.at)
+    return _counter_move(view, outcome, stamp)
 
 
 def _counter_move(
@@ -149,8 +172,9 @@ def _by(stamp: Stamp) -> dict[str, str]:
 
 def _known(view: View) -> dict[str, Ticket]:
     known = {ticket.id: ticket for ticket in view.waiting}
-    if view.current is not None:
-        known[view.current.id] = view.current
+    for ticket in (view.current, view.chosen):
+        if ticket is not None:
+            known[ticket.id] = ticket
     return known
 
 
@@ -201,13 +225,17 @@ def _step(
     else:
         step["record"] = record(ticket)
         if old.status is Status.WAITING:
-            step["unwait"] = {"service": old.service, "member": member(old)}
+            step["unwait"] = {"service": old.line, "member": member(old)}
         elif old.status is Status.CALLED and old.counter is not None:
             step["leave"] = old.counter
+        elif old.status is Status.HELD and old.counter is not None:
+            step["unheld"] = old.counter
         if ticket.status is Status.WAITING:
-            step["wait"] = {"service": ticket.service, "member": member(ticket)}
+            step["wait"] = {"service": ticket.line, "member": member(ticket)}
     if ticket.status is Status.CALLED:
         step["take"] = ticket.counter
+    if ticket.status is Status.HELD:
+        step["hold"] = ticket.counter
     if ticket.status in _CLOSED:
         step["closed"] = True
     announcement = None

@@ -54,7 +54,9 @@ class History:
 class Peeked:
     epoch: str
     current_record: str  # "" when the counter has none
-    waiting: list[tuple[str, str]]  # (member, record), per service in call order
+    waiting: list[tuple[int, str, str]]  # (line index, member, record), each line in order
+    chosen_record: str = ""  # the named ticket's ("": none such, or not asked)
+    held: tuple[str, ...] = ()  # the records of the tickets the counter holds, if asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class State:
     serving: list[str]  # per counter of the site, in order: its ticket's record or ""
     recent: list[tuple[str, str]]  # ("id counter recall", record or ""), newest first
     waiting: list[int]  # per service of the site, in order
+    held: list[int]  # per counter of the site, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,20 +147,40 @@ class Scripts:
         """Drop the site's history before seq `first`, if it is still of `epoch`."""
         await self._run("trim", site, expect=epoch, min=first)
 
-    async def peek(self, site: str, counter: str, services: tuple[str, ...], k: int) -> Peeked:
-        reply = await self._run("peek", site, counter=counter, services=list(services), k=k)
-        rest = reply[3:]
-        return Peeked(reply[0], reply[2], list(zip(rest[::2], rest[1::2], strict=True)))
+    async def peek(
+        self,
+        site: str,
+        counter: str,
+        lines: list[str],
+        k: int,
+        *,
+        chosen: tuple[str, str] | None = None,
+        held: bool = False,
+    ) -> Peeked:
+        """`lines`: the counter's own, then its services'; `chosen`: a ticket's day (ISO)
+        and number; `held`: also the tickets it holds."""
+        extra: dict[str, Any] = {"held": held}
+        if chosen is not None:
+            extra["chosen"] = {"day": chosen[0], "number": chosen[1]}
+        reply = await self._run("peek", site, counter=counter, lines=lines, k=k, **extra)
+        rest = reply[6:]
+        waiting = [
+            (int(index), member, record)
+            for index, member, record in zip(rest[::3], rest[1::3], rest[2::3], strict=True)
+        ]
+        return Peeked(reply[0], reply[2], waiting, reply[4], tuple(reply[5]))
 
     async def snapshot(self, site: Site) -> State:
-        epoch, seq, serving, recent, waiting = await self._run(
+        epoch, seq, serving, recent, waiting, held = await self._run(
             "snapshot",
             site.id,
             counters=[counter.id for counter in site.counters],
             services=[service.id for service in site.services],
         )
         pairs = list(zip(recent[::2], recent[1::2], strict=True))
-        return State(epoch, int(seq), serving, pairs, [int(n) for n in waiting])
+        return State(
+            epoch, int(seq), serving, pairs, [int(n) for n in waiting], [int(n) for n in held]
+        )
 
     async def command(self, site: Site, ts: str, call: dict[str, Any]) -> Reply:
         services = [service.id for service in site.services]

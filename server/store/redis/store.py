@@ -20,10 +20,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from loket.server.domain.board import Board
+from loket.server.domain.commands import Destination
 from loket.server.domain.errors import NotFound, QueueFull
 from loket.server.domain.queue import Call
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket
+from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
 from loket.server.store.answers import replay
@@ -32,6 +33,7 @@ from loket.server.store.base import (
     KEEP_HISTORY,
     KEEP_IDEMPOTENCY,
     Announce,
+    CounterLine,
     Publish,
     Result,
     Snapshot,
@@ -45,7 +47,7 @@ from loket.server.store.redis.connection import Address, connect, reachable
 from loket.server.store.redis.feed import PAGE, Feed
 from loket.server.store.redis.plans import Plan, View
 from loket.server.store.redis.records import member, ticket_from_record
-from loket.server.store.redis.scripts import Reply, Scripts
+from loket.server.store.redis.scripts import Peeked, Reply, Scripts
 from loket.server.users import Session, User, UserChange
 
 TRIES = 20  # a command read, then found changed when it ran: read again, this often
@@ -128,14 +130,39 @@ class RedisStore:
         else:
             self._snapshots.pop(site_id, None)
 
-    async def _view(self, site: Site, counter: str, k: int) -> View:
+    async def _peek(
+        self,
+        site: Site,
+        counter: str,
+        k: int,
+        chosen: tuple[str, str] | None = None,
+        held: bool = False,
+    ) -> tuple[Peeked, list[Ticket]]:
+        """What a counter reads (scripts.peek), and the first `k` tickets it would call:
+        its own line's, then its services' lines merged by call order (their members)."""
         _, scripts, feed = self._open()
-        services = site.counter(counter).services if k else ()
-        peeked = await scripts.peek(site.id, counter, services, k)
+        lines = [desk_line(counter), *site.counter(counter).services] if k else []
+        peeked = await scripts.peek(site.id, counter, lines, k, chosen=chosen, held=held)
         feed.notice(peeked.epoch)
-        current = ticket_from_record(peeked.current_record) if peeked.current_record else None
-        waiting = [ticket_from_record(record) for _, record in sorted(peeked.waiting) if record]
-        return View(site, counter, current, peeked.current_record, waiting[:k])
+        own = sorted((m, r) for index, m, r in peeked.waiting if index == 0 and r)
+        rest = sorted((m, r) for index, m, r in peeked.waiting if index > 0 and r)
+        waiting = [ticket_from_record(record) for _, record in [*own, *rest][:k]]
+        return peeked, waiting
+
+    async def _view(
+        self, site: Site, counter: str, k: int, chosen: tuple[str, str] | None = None
+    ) -> View:
+        peeked, waiting = await self._peek(site, counter, k, chosen)
+        record = peeked.current_record
+        return View(
+            site,
+            counter,
+            ticket_from_record(record) if record else None,
+            record,
+            waiting,
+            ticket_from_record(peeked.chosen_record) if peeked.chosen_record else None,
+            peeked.chosen_record,
+        )
 
     async def _run(self, site: Site, now: datetime, plan: Plan) -> tuple[Reply, Result | None]:
         """Run a plan: its Result, or None when the script found it stale."""
@@ -157,14 +184,20 @@ class RedisStore:
         return reply, Result(ticket.to_json(), reply.seq, reply.position, ticket.id)
 
     async def _counter(
-        self, site_id: str, counter: str, now: datetime, make: Callable[[View], Plan], k: int = 0
+        self,
+        site_id: str,
+        counter: str,
+        now: datetime,
+        make: Callable[[View], Plan],
+        k: int = 0,
+        chosen: tuple[str, str] | None = None,
     ) -> Result:
         """Read the counter's state, plan, run; again while what was read changed."""
         site = self._site(site_id)
         site.counter(counter)
         with reachable():
             for _ in range(TRIES):
-                view = await self._view(site, counter, k)
+                view = await self._view(site, counter, k, chosen)
                 _, result = await self._run(site, now, make(view))
                 if result is not None:
                     return result
@@ -221,9 +254,31 @@ class RedisStore:
             site, counter, stamp.at, lambda v: plans.finish(v, status, stamp)
         )
 
-    async def transfer(self, site: str, counter: str, service: str, stamp: Stamp) -> Result:
-        return await self._counter(
-            site, counter, stamp.at, lambda v: plans.transfer(v, service, stamp)
+    async def transfer(self, site: str, counter: str, to: Destination, stamp: Stamp) -> Result:
+        return await self._counter(site, counter, stamp.at, lambda v: plans.transfer(v, to, stamp))
+
+    async def call(
+        self, site: str, counter: str, name: str, stamp: Stamp, announce: Announce
+    ) -> Result:
+        def make(view: View) -> Plan:
+            return plans.call(view, name, stamp, announce)
+
+        parsed = parse_ref(name)
+        day, number = parsed if parsed is not None else (self._site(site).local_day(stamp.at), name)
+        return await self._counter(site, counter, stamp.at, make, chosen=(day.isoformat(), number))
+
+    async def hold(self, site: str, counter: str, stamp: Stamp) -> Result:
+        return await self._counter(site, counter, stamp.at, lambda v: plans.hold(v, stamp))
+
+    async def line(self, site: str, counter: str, limit: int) -> CounterLine:
+        found = self._site(site)
+        with reachable():
+            peeked, waiting = await self._peek(found, counter, limit, held=True)
+        record = peeked.current_record
+        return CounterLine(
+            ticket_from_record(record) if record else None,
+            waiting,
+            [ticket_from_record(text) for text in peeked.held if text],
         )
 
     # -- reads ----------------------------------------------------------------
@@ -249,7 +304,8 @@ class RedisStore:
                 _, at, recall = entry.split(" ")
                 recent.append(Call(ticket_from_record(text), at, int(recall)))
         waiting = {s.id: n for s, n in zip(found.services, state.waiting, strict=True)}
-        snapshot = Snapshot(state.seq, Board(serving, recent, waiting).to_json())
+        held = {c.id: n for c, n in zip(found.counters, state.held, strict=True) if n}
+        snapshot = Snapshot(state.seq, Board(serving, recent, waiting, held).to_json())
         # cached only if no event the feed published is missing from it
         if state.epoch == feed.epoch and feed.connected and state.seq >= feed.last(site):
             self._snapshots[site] = snapshot
@@ -264,7 +320,7 @@ class RedisStore:
             ticket = ticket_from_record(str(text))
             if ticket.status is not Status.WAITING:
                 return ticket, None
-            rank = await client.zrank(keys.waiting(ticket.site, ticket.service), member(ticket))
+            rank = await client.zrank(keys.waiting(ticket.site, ticket.line), member(ticket))
         return ticket, rank if isinstance(rank, int) else None
 
     async def events_after(self, site: str, seq: int) -> list[Event] | None:

@@ -14,7 +14,7 @@ STATUS_OF: dict[str, int] = {
     **{code: 404 for code in E if code.startswith("unknown_") and code != E.UNKNOWN_MESSAGE},
     E.METHOD_NOT_ALLOWED: 405,
     **{code: 409 for code in (E.CONFLICT, E.ILLEGAL_TRANSITION, E.QUEUE_EMPTY)},
-    **{code: 409 for code in (E.NO_CURRENT_TICKET, E.USER_EXISTS)},
+    **{code: 409 for code in (E.NO_CURRENT_TICKET, E.USER_EXISTS, E.NOT_CALLABLE)},
     E.BODY_TOO_LARGE: 413,
     **{code: 422 for code in (E.INVALID, E.INVALID_BODY, E.MISSING_FIELD, E.INVALID_FIELD)},
     **{code: 422 for code in (E.INVALID_HEADER, E.INVALID_USERNAME, E.PASSWORD_TOO_SHORT)},

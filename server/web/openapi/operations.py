@@ -326,9 +326,35 @@ OPERATIONS: tuple[Operation, ...] = (
     counter_action("no-show", "Close the current ticket as not come", (E.NO_CURRENT_TICKET,)),
     counter_action(
         "transfer",
-        "The current ticket waits again, in another service",
+        "The current ticket waits again: in a service's line (at its head with first), or "
+        "for one counter, which calls it before its services' lines",
         (E.NO_CURRENT_TICKET, E.UNKNOWN_SERVICE, E.ILLEGAL_TRANSITION, *c.BODY),
-        body=closed({"service": STRING}),
+        body={
+            "oneOf": [
+                closed({"service": STRING}, {"first": BOOLEAN}),
+                closed({"counter": STRING}),
+            ]
+        },
+    ),
+    counter_action(
+        "call",
+        "Call one ticket by its ref or number: waiting, held by this counter, or a no-show "
+        "of today (closing the current one as done first)",
+        (E.NOT_CALLABLE, *c.BODY),
+        body=closed({"ticket": {"type": "string", "minLength": 1, "maxLength": 40}}),
+    ),
+    counter_action(
+        "hold", "Set the current ticket aside, to call it back later", (E.NO_CURRENT_TICKET,)
+    ),
+    Operation(
+        "get",
+        f"{COUNTERS}/queue",
+        "Who waits for this counter, in the order it would call them; whom it holds",
+        200,
+        ref("CounterQueue"),
+        (*c.COUNTER,),
+        STAFF,
+        params=(SITE_ID, COUNTER),
     ),
     Operation(
         "get",

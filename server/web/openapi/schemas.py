@@ -56,7 +56,11 @@ TICKET: dict[str, Schema] = {
     "counter": nullable(STRING),
     "recalls": {"type": "integer", "minimum": 0},
 }
-TICKET_OPTIONAL: dict[str, Schema] = {"lang": nullable(STRING)}
+TICKET_OPTIONAL: dict[str, Schema] = {
+    "lang": nullable(STRING),
+    "for_counter": STRING,  # CONTRACT 6.5: waiting for this counter only
+    "ahead_at": TIME,  # CONTRACT 6.5: sent to the head of its line then
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -95,11 +99,22 @@ SCHEMAS: dict[str, Schema] = {
                     "now_serving": array(obj({"counter": STRING, "ticket": ref("Ticket")})),
                     "recent": array(ref("Call")),
                     "waiting": WAITING,
-                }
+                },
+                {"held": WAITING},  # CONTRACT 6.5: per counter holding some
             ),
         }
     ),
     "CounterResult": obj({"ticket": ref("Ticket"), "seq": {"type": "integer", "minimum": 1}}),
+    # CONTRACT 6.5: a counter's line
+    "CounterQueue": obj(
+        {
+            "current": nullable(ref("Ticket")),
+            "waiting": array(
+                {"allOf": [ref("Ticket"), obj({"waited_s": {"type": "number", "minimum": 0}})]}
+            ),
+            "held": array(ref("Ticket")),
+        }
+    ),
     "User": obj(
         {"username": STRING, "role": ROLE, "counters": nullable(array(STRING))},
         {"disabled": BOOLEAN},  # CONTRACT 6.6

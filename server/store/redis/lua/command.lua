@@ -29,17 +29,25 @@ if expect then
   if id ~= '' and redis.call('GET', ticket_key(id)) ~= expect.record then
     return {'stale', EPOCH}
   end
+  -- a call by name: the ticket named is still as the caller read it
+  local chosen = expect.chosen
+  if chosen and (redis.call('GET', ticket_key(chosen.id)) or '') ~= chosen.record then
+    return {'stale', EPOCH}
+  end
 end
 
 -- a call: the caller prepared one option per ticket it might call ('' : nobody waits);
--- the one for the ticket first in line now is taken
+-- the one for the ticket first in line now is taken: the head of the counter's own line,
+-- else the first of its services' lines' heads
 local steps, answer, refused, option = call.steps, call.answer, call.refused, 0
 if call.choose then
-  local best = ''
-  for _, service in ipairs(call.choose.services) do
-    local head = redis.call('ZRANGE', waiting_key(service), 0, 0)[1]
-    if head and (best == '' or before(head, best)) then
-      best = head
+  local best = redis.call('ZRANGE', waiting_key(call.choose.desk), 0, 0)[1] or ''
+  if best == '' then
+    for _, service in ipairs(call.choose.services) do
+      local head = redis.call('ZRANGE', waiting_key(service), 0, 0)[1]
+      if head and (best == '' or before(head, best)) then
+        best = head
+      end
     end
   end
   for index, candidate in ipairs(call.choose.options) do
@@ -87,6 +95,10 @@ for _, step in ipairs(steps or {}) do
     local counter = S .. 'number:' .. step.new.service .. ':' .. step.new.day
     number = step.new.service .. string.format('%0' .. call.digits .. 'd', redis.call('INCR', counter))
     redis.call('EXPIRE', counter, call.number_ttl)
+    -- staff call a ticket by its ref (its day and number): found here
+    local refs = S .. 'refs:' .. step.new.day
+    redis.call('HSET', refs, number, step.id)
+    redis.call('EXPIRE', refs, call.number_ttl)
     serial = seq
     holes.number = '"' .. number .. '"'
     holes.ref = '"' .. step.new.ref .. number .. '"'
@@ -100,8 +112,14 @@ for _, step in ipairs(steps or {}) do
   if step.leave and redis.call('HGET', S .. 'current', step.leave) == step.id then
     redis.call('HDEL', S .. 'current', step.leave)
   end
+  if step.unheld then
+    redis.call('ZREM', S .. 'held:' .. step.unheld, step.id)
+  end
   if wait then
     redis.call('ZADD', waiting_key(wait.service), 0, wait.member)
+  end
+  if step.hold then
+    redis.call('ZADD', S .. 'held:' .. step.hold, seq, step.id)
   end
   if step.take then
     redis.call('HSET', S .. 'current', step.take, step.id)

@@ -1,5 +1,5 @@
 -- A site's state at one seq: each counter's current ticket, the recent calls with their
--- tickets as they are now, the waiting counts.
+-- tickets as they are now, the waiting counts, the held counts per counter.
 local EPOCH = epoch()
 local serving = {}
 for index, counter in ipairs(call.counters) do
@@ -15,4 +15,8 @@ local waiting = {}
 for index, service in ipairs(call.services) do
   waiting[index] = redis.call('ZCARD', waiting_key(service))
 end
-return {EPOCH, tonumber(redis.call('GET', S .. 'seq') or '0'), serving, recent, waiting}
+local held = {}
+for index, counter in ipairs(call.counters) do
+  held[index] = redis.call('ZCARD', S .. 'held:' .. counter)
+end
+return {EPOCH, tonumber(redis.call('GET', S .. 'seq') or '0'), serving, recent, waiting, held}
