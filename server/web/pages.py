@@ -106,9 +106,11 @@ def _render(
     )
 
 
-def _paper(request: Request) -> str:
-    """The ticket printer's roll, in mm: 80 unless the page was opened with ?paper=58."""
-    return "58" if request.query_params.get("paper") == "58" else "80"
+def _paper(request: Request, site: Site) -> str:
+    """The ticket printer's roll, in mm: the kiosk's own ?paper=58 or ?paper=80, else the
+    site's `paper_mm`."""
+    asked = request.query_params.get("paper")
+    return asked if asked in ("58", "80") else str(site.paper_mm)
 
 
 async def index(request: Request) -> Response:
@@ -173,7 +175,7 @@ async def kiosk(request: Request) -> Response:
         "kiosk.html",
         site,
         {
-            "paper": _paper(request),
+            "paper": _paper(request, site),
             "local_address": _local_address(request),
             "config": {
                 "api": f"/api/v1/sites/{site.id}/tickets",
@@ -238,7 +240,7 @@ async def visitor_ticket(request: Request) -> Response:
             **view,
             "issued": moment_text(ticket.issued_at, lang, site.timezone),
             "print": printing,
-            "paper": _paper(request),
+            "paper": _paper(request, site),
             "past": past,
             "day": day_text(ticket.day, lang),
             "link": link,
