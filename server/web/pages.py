@@ -11,8 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
-from loket.server.i18n.calendar import calendar_names
-from loket.server.i18n.formatting import day_text, moment_format, moment_text
+from loket.server.i18n.calendar import day_format, day_text, moment_format, moment_text
 from loket.server.i18n.pseudo import PSEUDO_LANG
 from loket.server.web.assets import asset_version
 from loket.server.web.language import choose, direction, language_name
@@ -149,7 +148,7 @@ async def display(request: Request) -> Response:
                 "tickers": tickers,
                 "zone": zone,
                 "labels": labels.config(),
-                "calendar": calendar_names(lang),
+                "calendar": day_format(lang),
             },
         },
         "display",
