@@ -11,7 +11,13 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
-from loket.server.i18n.calendar import day_format, day_text, moment_format, moment_text
+from loket.server.i18n.calendar import (
+    day_format,
+    day_text,
+    moment_format,
+    moment_text,
+    time_format,
+)
 from loket.server.i18n.pseudo import PSEUDO_LANG
 from loket.server.web.assets import asset_version
 from loket.server.web.language import choose, direction, language_name
@@ -77,8 +83,11 @@ def _render(
     config = context.pop("config", {})
     page_templates = _templates(request)
     config.update(lang=lang, strings=page_strings(page, page_templates.translations(lang)))
-    if page in ("kiosk", "ticket"):
-        config.update(moment=moment_format(lang))  # the tickets' times, as the server writes them
+    # dates and times as the server writes them (CLDR), for calendar.js formatMoment
+    if page in ("kiosk", "ticket", "admin"):
+        config.update(moment=moment_format(lang))  # tickets' and kiosks' dates with times
+    if page in ("counter", "admin"):
+        config.update(time=time_format(lang))  # a time of day today
     if site is not None:
         config.update(
             site=site.id,
