@@ -6,11 +6,13 @@
 //   user_created, choose_counters, failed, updated_at, unreachable, session_expired,
 //   screen_ok, screen_stale, screen_offline, no_screens, sound_running, sound_suspended,
 //   sound_off, sound_unsupported, page_display, page_counter
+// config.time: how the page's language writes a time of day (server/i18n/calendar.py).
 
 import { UserList } from "loket/admin_users";
 import { api } from "loket/api";
 import { Login } from "loket/auth";
-import { DASH, formatTime, h, readConfig, setText, translator } from "loket/page";
+import { formatMoment } from "loket/calendar";
+import { DASH, h, readConfig, setText, translator } from "loket/page";
 
 const POLL_MS = 5000;
 
@@ -111,7 +113,8 @@ async function refreshSite(card) {
       `/api/v1/sites/${encodeURIComponent(card.dataset.site)}/displays`,
     );
     showDisplays(card.querySelector("[data-displays]"), displays);
-    setText(updated, t("updated_at", { time: formatTime(new Date(), config.lang) }));
+    // at the admin's own clock (no time zone given): when this page last heard from the site
+    setText(updated, t("updated_at", { time: formatMoment(new Date(), config.time) }));
   } catch {
     setText(updated, t("unreachable"));
   }

@@ -6,9 +6,11 @@
 // config.strings keys (texts: server/web/strings.py, page "admin"):
 //   kiosk_enrolled, kiosk_never_used, no_kiosks, kiosk_revoke, kiosk_revoke_confirm,
 //   kiosk_revoked, kiosk_copied, failed, session_expired
+// config.moment: how the page's language writes a date and time (server/i18n/calendar.py).
 
 import { api } from "loket/api";
-import { formatDateTime, h, readConfig, translator } from "loket/page";
+import { formatMoment } from "loket/calendar";
+import { h, readConfig, siteTimeZone, translator } from "loket/page";
 
 const config = readConfig();
 const t = translator(config.strings);
@@ -45,7 +47,8 @@ class SiteKiosks {
   }
 
   show(kiosks) {
-    const when = (iso) => (iso ? formatDateTime(iso, config.lang) : t("kiosk_never_used"));
+    const zone = siteTimeZone(this.root); // the site's clock, as on its kiosks and tickets
+    const when = (iso) => (iso ? formatMoment(iso, config.moment, zone) : t("kiosk_never_used"));
     const rows = kiosks.map((kiosk) =>
       h(
         "tr",

@@ -6,10 +6,12 @@
 //   called, recalled, closed_done, closed_no_show, transferred, details,
 //   queue_empty, no_current, forbidden, retrying, network_failed, failed,
 //   session_expired, serving_for, confirm_no_show, no_counters
+// config.time: how the page's language writes a time of day (server/i18n/calendar.py).
 
 import { api, newKey } from "loket/api";
 import { Login } from "loket/auth";
-import { DASH, formatTime, h, readConfig, restartClass, setText, translator } from "loket/page";
+import { formatMoment } from "loket/calendar";
+import { DASH, h, readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
@@ -64,7 +66,7 @@ function render() {
   dom.number.classList.toggle("none", !ticket);
   setText(
     dom.details,
-    ticket ? t("details", { service: serviceName(ticket.service), time: formatTime(ticket.called_at, config.lang) }) : "",
+    ticket ? t("details", { service: serviceName(ticket.service), time: formatMoment(ticket.called_at, config.time, siteTimeZone()) }) : "",
   );
   const key = ticket ? `${ticket.ref}/${ticket.recalls}` : "";
   if (shown !== null && key && key !== shown) restartClass(dom.card, "flash", 1500);

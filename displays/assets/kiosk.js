@@ -1,5 +1,6 @@
 // The ticket kiosk: one touch button per service, a priority toggle, then the issued ticket
-// on screen (printable on an 80 mm or, with ?paper=58, a 58 mm roll) until the visitor is done or 20 s have passed.
+// on screen (printable on the roll the site's paper_mm names, 80 or 58 mm, or the kiosk's own ?paper=)
+// until the visitor is done or 20 s have passed.
 //
 // An enrolled kiosk (CONTRACT 6.7) keeps its key in localStorage and sends it as X-Kiosk-Key:
 // its tickets are then not limited per address. The admin page's enrolment link

@@ -10,9 +10,10 @@
 //   sound_ready
 
 import { AudioOutput } from "loket/audio";
-import { readConfig, restartClass, setText, translator } from "loket/page";
+import { formatMoment } from "loket/calendar";
+import { readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
 import { LiveSocket } from "loket/socket";
-import { aheadText, formatMoment } from "loket/ticketcard";
+import { aheadText } from "loket/ticketcard";
 
 const VIBRATION = [400, 200, 400, 200, 800];
 const SOON_MIN = 2; // a range ending this soon reads as "any moment now"
@@ -75,7 +76,7 @@ function render() {
   dom.status.dataset.status = ticket.status;
   dom.waitFact.hidden = ticket.status !== "waiting";
   setText(dom.wait, waitText(estimate));
-  setText(dom.issued, formatMoment(ticket.issued_at, config.moment));
+  setText(dom.issued, formatMoment(ticket.issued_at, config.moment, siteTimeZone()));
   const showNote = transferred && ticket.status === "waiting";
   dom.note.hidden = !showNote;
   setText(dom.note, showNote ? t("note_transferred", { service: serviceName(ticket.service) }) : "");

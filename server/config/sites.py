@@ -17,6 +17,7 @@ SITE_ID = re.compile(r"[a-z0-9-]+")
 SERVICE_ID = re.compile(r"[A-Z]{1,3}")
 COUNTER_ID = re.compile(r"[A-Za-z0-9-]+")
 MAX_WAITING = 100_000
+PAPER_WIDTHS = (80, 58)  # the common thermal rolls, in mm; the print styles know these two
 
 
 def _display(r: Reader, raw: Any, place: str) -> DisplayLabels:
@@ -45,6 +46,16 @@ def _max_waiting(r: Reader, raw: dict[str, Any], place: str) -> int | None:
             f"{place}.max_waiting",
             f"must be a whole number from 1 to {MAX_WAITING} (leave it out for no limit), "
             f"not {value!r}",
+        )
+    return value
+
+
+def _paper_mm(r: Reader, raw: dict[str, Any], place: str) -> int:
+    """`paper_mm = 58` (optional, default 80): the width of the kiosks' ticket printer roll."""
+    value = raw.get("paper_mm", PAPER_WIDTHS[0])
+    if isinstance(value, bool) or not isinstance(value, int) or value not in PAPER_WIDTHS:
+        raise r.fail(
+            f"{place}.paper_mm", f"must be 80 or 58 (mm, the printer's roll), not {value!r}"
         )
     return value
 
@@ -114,6 +125,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         display=_display(r, raw.get("display", {}), f"{place}.display"),
         announcements=announcements,
         remote_tickets=_flag(r, raw, "remote_tickets", True, place),
+        paper_mm=_paper_mm(r, raw, place),
     )
 
 

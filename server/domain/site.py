@@ -60,6 +60,7 @@ class Site:
     # tickets for anyone (a phone, a script), within a per-address limit; False: only for
     # enrolled kiosks (and the server's own machine)
     remote_tickets: bool = True
+    paper_mm: int = 80  # the kiosk printer's roll: 80 or 58 mm (a kiosk's ?paper= overrides)
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

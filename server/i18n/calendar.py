@@ -1,24 +1,84 @@
-"""A language's names of the weekdays and months, and how it writes a day with them (CLDR
-data through Babel), for a page script that writes the date itself: browsers built with
-reduced locale data know no month names in some languages (Chromium: Azerbaijani)."""
+"""How a language writes days, moments and times (CLDR data through Babel), in one place:
+the server writes its own text with these patterns, and hands the same patterns, with the
+names they need, to page scripts (static/js/calendar.js fillPattern). Browsers built with
+reduced locale data know no month names in some languages (Chromium writes Azerbaijani as
+"2026 M12 6"), so the pages do not use their own Intl data for words."""
 
 from __future__ import annotations
 
-from babel.dates import match_skeleton
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from loket.server.i18n.formatting import _locale
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime, format_skeleton, match_skeleton
+
+Format = dict[str, object]  # {"pattern": CLDR pattern, "months"?: [...], "weekdays"?: [...]}
 
 DAY_SKELETON = "MMMMEEEEd"  # weekday, day and month in words: "Sunday, December 6"
+MONTH_IN_WORDS = re.compile(r"(?<!')[ML]{3,}")  # MMM, MMMM (LLL: the same, standalone)
 
 
-def calendar_names(lang: str) -> dict[str, object]:
-    """{"pattern": "EEEE, d MMMM" (CLDR), "weekdays": Monday first, "months": January first}.
-    The pattern's E is the weekday in full, MMMM the month as the pattern's language
-    declines it after a day ("6 декабря"), d the day."""
-    locale = _locale(lang)
+def locale_for(lang: str) -> Locale:
+    """The language's CLDR data; English for a code Babel does not know."""
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def _with_names(locale: Locale, pattern: str, weekdays: bool = False) -> Format:
+    """The pattern and the names its fields in words need: the months when it has any (in
+    full for MMMM, as declined after a day: "6 декабря"), the weekdays in full, Monday first."""
+    written: Format = {"pattern": pattern}
+    if found := MONTH_IN_WORDS.search(pattern):
+        width = "wide" if len(found.group()) >= 4 else "abbreviated"
+        written["months"] = [str(locale.months["format"][width][m]) for m in range(1, 13)]
+    if weekdays:
+        written["weekdays"] = [str(locale.days["format"]["wide"][i]) for i in range(7)]
+    return written
+
+
+def day_format(lang: str) -> Format:
+    """A day with its weekday, for the hall display: "EEEE, d MMMM" or as close as the
+    language has ("E, d MMMM": E filled with the weekday in full, "Minggu, 6 Desember")."""
+    locale = locale_for(lang)
     skeleton = match_skeleton(DAY_SKELETON, locale.datetime_skeletons) or "MMMMEd"
-    return {
-        "pattern": str(locale.datetime_skeletons[skeleton].pattern),
-        "weekdays": [str(locale.days["format"]["wide"][i]) for i in range(7)],
-        "months": [str(locale.months["format"]["wide"][m]) for m in range(1, 13)],
-    }
+    return _with_names(locale, str(locale.datetime_skeletons[skeleton].pattern), weekdays=True)
+
+
+def _time_pattern(locale: Locale) -> str:
+    return str(locale.datetime_skeletons["Hm"].pattern)
+
+
+def _moment_pattern(locale: Locale) -> str:
+    date_pattern = locale.datetime_skeletons["yMMMd"].pattern
+    joined = str(locale.datetime_formats["medium"])  # how the language joins them: "{1}, {0}"
+    return joined.replace("{1}", date_pattern).replace("{0}", _time_pattern(locale))
+
+
+def moment_format(lang: str) -> Format:
+    """A moment, medium length, 24-hour, the month as a word (never "12/06/2026", read
+    either way round): "d MMM y HH.mm", "MMM d, y, HH:mm", with the month names."""
+    locale = locale_for(lang)
+    return _with_names(locale, _moment_pattern(locale))
+
+
+def time_format(lang: str) -> Format:
+    """A time of day, 24-hour: "HH.mm" in Indonesian, "HH:mm" in English."""
+    locale = locale_for(lang)
+    return _with_names(locale, _time_pattern(locale))
+
+
+def moment_text(moment: datetime, lang: str, timezone: str) -> str:
+    """Date and time as people of that language write them, at the site's clock:
+    '6 Des 2026 07.38', 'Dec 6, 2026, 07:38', '6 дек. 2026 г., 07:38'."""
+    locale = locale_for(lang)
+    return format_datetime(
+        moment.astimezone(ZoneInfo(timezone)), _moment_pattern(locale), locale=locale
+    )
+
+
+def day_text(day: date, lang: str) -> str:
+    """A calendar day written out in the language: '28 November 2026'."""
+    return format_skeleton("yMMMMd", day, locale=locale_for(lang))

@@ -11,8 +11,13 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
-from loket.server.i18n.calendar import calendar_names
-from loket.server.i18n.formatting import day_text, moment_format, moment_text
+from loket.server.i18n.calendar import (
+    day_format,
+    day_text,
+    moment_format,
+    moment_text,
+    time_format,
+)
 from loket.server.i18n.pseudo import PSEUDO_LANG
 from loket.server.web.assets import asset_version
 from loket.server.web.language import choose, direction, language_name
@@ -78,8 +83,11 @@ def _render(
     config = context.pop("config", {})
     page_templates = _templates(request)
     config.update(lang=lang, strings=page_strings(page, page_templates.translations(lang)))
-    if page in ("kiosk", "ticket"):
-        config.update(moment=moment_format(lang))  # the tickets' times, as the server writes them
+    # dates and times as the server writes them (CLDR), for calendar.js formatMoment
+    if page in ("kiosk", "ticket", "admin"):
+        config.update(moment=moment_format(lang))  # tickets' and kiosks' dates with times
+    if page in ("counter", "admin"):
+        config.update(time=time_format(lang))  # a time of day today
     if site is not None:
         config.update(
             site=site.id,
@@ -106,9 +114,11 @@ def _render(
     )
 
 
-def _paper(request: Request) -> str:
-    """The ticket printer's roll, in mm: 80 unless the page was opened with ?paper=58."""
-    return "58" if request.query_params.get("paper") == "58" else "80"
+def _paper(request: Request, site: Site) -> str:
+    """The ticket printer's roll, in mm: the kiosk's own ?paper=58 or ?paper=80, else the
+    site's `paper_mm`."""
+    asked = request.query_params.get("paper")
+    return asked if asked in ("58", "80") else str(site.paper_mm)
 
 
 async def index(request: Request) -> Response:
@@ -147,7 +157,7 @@ async def display(request: Request) -> Response:
                 "tickers": tickers,
                 "zone": zone,
                 "labels": labels.config(),
-                "calendar": calendar_names(lang),
+                "calendar": day_format(lang),
             },
         },
         "display",
@@ -173,7 +183,7 @@ async def kiosk(request: Request) -> Response:
         "kiosk.html",
         site,
         {
-            "paper": _paper(request),
+            "paper": _paper(request, site),
             "local_address": _local_address(request),
             "config": {
                 "api": f"/api/v1/sites/{site.id}/tickets",
@@ -238,7 +248,7 @@ async def visitor_ticket(request: Request) -> Response:
             **view,
             "issued": moment_text(ticket.issued_at, lang, site.timezone),
             "print": printing,
-            "paper": _paper(request),
+            "paper": _paper(request, site),
             "past": past,
             "day": day_text(ticket.day, lang),
             "link": link,

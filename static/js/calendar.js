@@ -1,13 +1,26 @@
-// A day written out in the page's language from the CLDR names the server gives
-// (server/i18n/calendar.py), not from the browser's own locale data: browsers built with
-// reduced data know no month names in some languages (Chromium: Azerbaijani).
+// Days and times written in the page's language from the CLDR patterns and names the server
+// gives (server/i18n/calendar.py: config.calendar, config.moment, config.time), not from the
+// browser's own locale data: browsers built with reduced data know no month names in some
+// languages (Chromium: Azerbaijani, "2026 M12 6"). Plain functions, no imports: Node's
+// tests (tests/js) run them as they are.
 
-/** The year, month (1–12) and day of `when` at `timeZone`: numbers every browser knows. */
-function dayAt(when, timeZone) {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" })
-    .formatToParts(when)
-    .reduce((all, part) => ({ ...all, [part.type]: Number(part.value) }), {});
-  return parts;
+/** The fields of `when` at `timeZone`, as numbers every browser knows: year, month (1–12),
+ * day, hour (0–23), minute and weekday (Monday 0). */
+function fieldsAt(when, timeZone) {
+  const clock = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  const parts = {};
+  for (const part of clock.formatToParts(when)) parts[part.type] = Number(part.value);
+  const { year, month, day } = parts;
+  const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7;
+  return { y: year, M: month, d: day, H: parts.hour, m: parts.minute, E: weekday };
 }
 
 // a CLDR pattern's fields and quoted text ('г'. is literal; '' a quote)
@@ -29,12 +42,17 @@ export function fillPattern(pattern, values, names) {
 }
 
 /**
- * "Minggu, 6 Desember", "bazar, 6 dekabr", "воскресенье, 6 декабря".
- * @param {Date} when
- * @param {{pattern: string, weekdays: string[], months: string[]}} names weekdays Monday first
+ * A Date, ms or ISO string written with a format from the server, at `timeZone` (the site's:
+ * page.js siteTimeZone(); undefined: the device's): "6 Des 2026 07.38", "Dec 6, 2026, 07:38"
+ * (config.moment), "07.38" (config.time); "" for none.
+ * @param {{pattern: string, months?: string[], weekdays?: string[]}} format
  */
+export function formatMoment(when, format, timeZone) {
+  if (when === null || when === undefined) return "";
+  return fillPattern(format.pattern, fieldsAt(new Date(when), timeZone), format);
+}
+
+/** The hall display's day (config.calendar): "Minggu, 6 Desember", "bazar, 6 dekabr". */
 export function dayText(when, names, timeZone) {
-  const { year, month, day } = dayAt(when, timeZone);
-  const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7; // Monday 0
-  return fillPattern(names.pattern, { y: year, M: month, d: day, E: weekday }, names);
+  return formatMoment(when, names, timeZone);
 }

@@ -1,5 +1,5 @@
 // Small helpers every page script shares: the embedded config, UI strings, DOM building
-// and date/time formatting in the site's time zone.
+// and the site's time zone (dates and times in words: calendar.js).
 
 /** The JSON the template embedded in <script type="application/json" id="loket-config">. */
 export function readConfig() {
@@ -49,9 +49,10 @@ export function setText(node, text) {
 
 export const DASH = "—";
 
-/** The site's IANA time zone, put on <body data-timezone> by base.html. */
-export function siteTimeZone() {
-  const zone = document.body.dataset.timezone;
+/** The site's IANA time zone, put on <body data-timezone> by base.html (or on another
+ * element, for a page of several sites). */
+export function siteTimeZone(node = document.body) {
+  const zone = node.dataset.timezone;
   if (!zone) return undefined;
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
@@ -86,18 +87,6 @@ export function formatDate(when, lang, timeZone = siteTimeZone()) {
     return formatter(lang, timeZone, { year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
   }
   return long.format(date);
-}
-
-export function formatDateTime(when, lang, timeZone = siteTimeZone()) {
-  const date = when instanceof Date ? when : new Date(when);
-  return formatter(lang, timeZone, {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).format(date);
 }
 
 /** Restarts a CSS animation class (e.g. a flash on a recall of the same number). */

@@ -4,9 +4,10 @@
 // config.strings keys (texts: server/web/strings.py, on the kiosk and ticket pages):
 //   ahead_zero, ahead_one, ahead_few, ahead_many, ahead_other
 // config.moment: {pattern, months}, how the page's language writes a date and time (CLDR
-// through Babel: server/i18n/formatting.py moment_format), for formatMoment.
+// through Babel: server/i18n/calendar.py moment_format), for calendar.js formatMoment: the
+// same text as the server's on paper, "6 dek 2026 07:38" in Azerbaijani too.
 
-import { fillPattern } from "loket/calendar";
+import { formatMoment } from "loket/calendar";
 import { siteTimeZone } from "loket/page";
 
 /** "3 people ahead of you"; "" when the position is unknown (the ticket was called). */
@@ -44,34 +45,12 @@ export function fitPageToSlip(card) {
   return size;
 }
 
-/**
- * A moment as the server writes it (the same CLDR pattern and month names, so "6 dek 2026
- * 07:38" in Azerbaijani, which Chromium's own Intl data lacks), at the site's clock: Intl
- * gives the site's local date and time as numbers.
- */
-export function formatMoment(when, { pattern, months }, timeZone = siteTimeZone()) {
-  if (when === null || when === undefined) return "";
-  const clock = new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  });
-  const parts = {};
-  for (const part of clock.formatToParts(new Date(when))) parts[part.type] = Number(part.value);
-  const values = { y: parts.year, M: parts.month, d: parts.day, H: parts.hour, m: parts.minute };
-  return fillPattern(pattern, values, { months });
-}
-
 /** Fills the data-slot elements of a .print-ticket; the QR code as an <img> of its SVG. */
 export function fillTicketCard(card, { ticket, position, serviceName, base, moment }, t, lang) {
   const slots = {
     number: ticket.number,
     service: serviceName,
-    time: formatMoment(ticket.issued_at, moment),
+    time: formatMoment(ticket.issued_at, moment, siteTimeZone()),
     ahead: aheadText(t, position, lang),
     url: ticketUrl(ticket.id, ticket.lang, base),
   };

@@ -27,8 +27,11 @@ RECORD_PRINT = "window.loketPrinted = 0; window.print = () => { window.loketPrin
 
 @pytest.fixture
 def hall(tmp_path: Path) -> Iterator[LoketServer]:
+    """Two halls alike but for their printers: "mpp" on 80 mm rolls (the default), "mpp58"
+    on 58 mm ones (its TOML says `paper_mm = 58`)."""
+    roll58 = long_names_site("mpp58").replace("\nlanguages = ", "\npaper_mm = 58\nlanguages = ", 1)
     config = tmp_path / "hall.toml"
-    config.write_text(long_names_site("mpp"), encoding="utf-8")
+    config.write_text(long_names_site("mpp") + roll58, encoding="utf-8")
     with LoketServer(tmp_path, "--config", str(config)).running() as server:
         yield server
 
@@ -103,15 +106,24 @@ def test_a_priority_ticket_says_so_on_screen_on_paper_and_on_the_phone(
     expect(phone.locator("#ticket-priority")).to_be_hidden()
 
 
-@pytest.mark.parametrize("paper", [80, 58])
-def test_the_paper_ticket_is_one_slip(browser: Browser, hall: LoketServer, paper: int) -> None:
+@pytest.mark.parametrize(
+    ("site", "roll", "paper"),
+    [
+        ("mpp", "", 80),  # the default roll
+        ("mpp", "&paper=58", 58),  # one kiosk's own printer, in its address
+        ("mpp58", "", 58),  # the site's setting, paper_mm = 58
+    ],
+)
+def test_the_paper_ticket_is_one_slip(
+    browser: Browser, hall: LoketServer, site: str, roll: str, paper: int
+) -> None:
     kiosk = browser.new_page(viewport={"width": 1080, "height": 1920})
     kiosk.add_init_script(RECORD_PRINT)
-    kiosk.goto(f"{hall.url}/kiosk/mpp?lang=en&paper={paper}")
+    kiosk.goto(f"{hall.url}/kiosk/{site}?lang=en{roll}")
     kiosk.get_by_role("link", name="Azərbaycanca").click()  # a visitor's language keeps the roll
     expect(kiosk.locator("html")).to_have_attribute("lang", "az")
     expect(kiosk.locator("#kiosk-ticket")).to_have_class(re.compile(f"paper-{paper}"))
-    take_ticket(kiosk, f"{hall.url}/kiosk/mpp?lang=az&paper={paper}", "A", priority=True)
+    take_ticket(kiosk, f"{hall.url}/kiosk/{site}?lang=az{roll}", "A", priority=True)
     kiosk.locator("#print-ticket").click()
     assert kiosk.evaluate("window.loketPrinted") == 1
     one_slip(printed(kiosk), paper)
@@ -123,8 +135,8 @@ def test_the_paper_ticket_is_one_slip(browser: Browser, hall: LoketServer, paper
     time = kiosk.locator('#kiosk-ticket [data-slot="time"]')
     expect(time).to_have_text(AZERBAIJANI_MOMENT)
     expect(time).to_have_text(view.locator(".pt-time").text_content() or "?")
-    view.goto(f"{url.split('?')[0]}?print=1&paper={paper}&lang=ru")
+    view.goto(f"{url.split('?')[0]}?print=1{roll}&lang=ru")
     expect(view.locator(".print-ticket")).to_have_attribute("data-page", re.compile(f"^{paper}mm"))
     expect(view.locator("#ticket-qr svg")).to_be_visible()
-    shot(view, f"print-{paper}mm-ru")
+    shot(view, f"print-{site}-{paper}mm-ru")
     one_slip(printed(view), paper)

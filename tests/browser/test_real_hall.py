@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from loket.server.i18n.calendar import calendar_names
+from loket.server.i18n.calendar import day_format
 from tests.support.real_hall import SERVICES, SITE_ID, TICKER, real_hall_site
 from tests.support.server import ADMIN_PASSWORD, LoketServer
 
@@ -230,7 +230,7 @@ def test_the_date_is_written_out_in_azerbaijani_too(
     _, server = hall
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server.url}/display/{SITE_ID}?lang=az")
-    names = calendar_names("az")
+    names = day_format("az")
     now = datetime.now(ZoneInfo("Asia/Jakarta"))
     month = str(names["months"][now.month - 1])  # type: ignore[index]
     weekday = str(names["weekdays"][now.weekday()])  # type: ignore[index]

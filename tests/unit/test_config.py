@@ -162,3 +162,21 @@ def test_bad_ticket_rules_are_named(where: str, line: str, place: str, problem: 
         parse_sites(GOOD.replace(where, f"{where}\n{line}"), "hall.toml")
     assert error.value.source == "hall.toml" and error.value.place == place
     assert problem in error.value.problem
+
+
+def test_the_ticket_printers_roll() -> None:
+    """`paper_mm` (site, optional): 80 mm unless the site's kiosks print on 58 mm rolls."""
+    (site,) = parse_sites(GOOD, "good.toml")
+    assert site.paper_mm == 80
+    for width in (58, 80):
+        text = GOOD.replace('timezone = "Asia/Baku"', f'timezone = "Asia/Baku"\npaper_mm = {width}')
+        (site,) = parse_sites(text, "good.toml")
+        assert site.paper_mm == width
+
+
+@pytest.mark.parametrize("value", ["57", "110", "58.0", '"58"', "true", "0"])
+def test_a_roll_other_than_80_or_58_mm_is_named(value: str) -> None:
+    text = GOOD.replace('timezone = "Asia/Baku"', f'timezone = "Asia/Baku"\npaper_mm = {value}')
+    with pytest.raises(ConfigError) as error:
+        parse_sites(text, "hall.toml")
+    assert str(error.value).startswith("hall.toml: sites[0].paper_mm: must be 80 or 58")

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from loket.server.i18n.formatting import day_text, moment_format, moment_text
+from loket.server.i18n.calendar import day_text, moment_format, moment_text, time_format
 
 ISSUED = datetime(2026, 12, 6, 0, 38, tzinfo=UTC)  # 07:38 in Jakarta
 
@@ -34,3 +34,11 @@ def test_the_browser_gets_the_same_pattern_and_month_names() -> None:
 def test_the_site_clock_decides_the_day() -> None:
     assert moment_text(ISSUED, "en", "America/New_York") == "Dec 5, 2026, 19:38"
     assert day_text(date(2026, 12, 6), "az") == "6 dekabr 2026"
+
+
+def test_a_time_of_day_for_the_staff_pages() -> None:
+    """The counter's "called at" and the admin's "updated at": 24-hour, the language's
+    separator, no month names to carry."""
+    assert time_format("id") == {"pattern": "HH.mm"}
+    assert time_format("en") == {"pattern": "HH:mm"}
+    assert time_format("ru") == {"pattern": "HH:mm"}
