@@ -80,6 +80,10 @@ class SiteQueue:
         entries = islice([*own, *islice(merged, limit)], limit)
         return [self._live[ticket_id] for _, ticket_id in entries]
 
+    def lines(self) -> list[list[Ticket]]:
+        """Every line's tickets, each in call order."""
+        return [[self._live[i] for _, i in entries] for entries in self._waiting.values()]
+
     def held_at(self, counter_id: str) -> list[Ticket]:
         self.site.counter(counter_id)
         return [self._live[ticket_id] for ticket_id in self._held.get(counter_id, [])]

@@ -52,6 +52,19 @@ async def run_day(url: str) -> dict[str, Any]:
         answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
         answers.append(await store.call_next("demo", "3", Stamp(next(clock), "clerk"), ANNOUNCE))
         answers.append(await store.ticket(answers[2].ticket_id))  # type: ignore[attr-defined]
+        # the clerk's line (CONTRACT 6.5): hold, a desk, a line's head, calls by name
+        clerk = Stamp(next(clock), "clerk")
+        answers.append(await store.call("demo", "6", "A001", clerk, ANNOUNCE))  # the no-show
+        answers.append(await store.hold("demo", "6", Stamp(next(clock), "clerk")))
+        answers.append(
+            await store.transfer("demo", "3", Destination(counter="5"), Stamp(next(clock), "c"))
+        )
+        answers.append(await store.call_next("demo", "5", Stamp(next(clock), "c"), ANNOUNCE))
+        to_head = Destination("A", first=True)
+        answers.append(await store.transfer("demo", "5", to_head, Stamp(next(clock), "c")))
+        answers.append(await store.line("demo", "1", 10))
+        answers.append(await store.call("demo", "6", "A001", Stamp(next(clock), "c"), ANNOUNCE))
+        answers.append(await store.line("demo", "6", 10))
         replayed = await store.events_after("demo", 0)
         assert replayed is not None
         return {
@@ -75,11 +88,11 @@ async def test_sqlite_and_redis_say_the_same(
         monkeypatch.setattr(secrets, "token_urlsafe", lambda size, ids=ids: next(ids))
         seen.append(await run_day(url))
     sqlite, redis = seen
-    assert len(sqlite["live"]) == 12
+    assert len(sqlite["live"]) == 18
     for part in ("live", "live_actors", "replayed", "actors", "answers", "snapshot"):
         assert redis[part] == sqlite[part], part
     # who did it is kept with every event (nobody issued at the kiosk), never sent
-    assert sqlite["actors"] == sqlite["live_actors"] == [None] * 4 + ["clerk"] * 8
+    assert sqlite["actors"] == sqlite["live_actors"] == [None] * 4 + ["clerk"] * 10 + ["c"] * 4
     assert all("clerk" not in wire for wire in sqlite["live"] + sqlite["replayed"])
     # nor the holder's secret id (CONTRACT 6.1): the tickets are named by their ref
     for wire in sqlite["live"] + sqlite["replayed"] + [json.dumps(sqlite["snapshot"])]:

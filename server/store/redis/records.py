@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from loket.server.domain.ticket import Ticket, call_order
+from loket.server.domain.ticket import Ticket
 from loket.server.protocol import dumps
 from loket.server.store.rows import ticket_from_values, ticket_values
 
@@ -75,8 +75,8 @@ def ticket_from_record(text: str) -> Ticket:
 
 def order(ticket: Ticket) -> str:
     """The member's start, without the serial (the script adds it to a new ticket)."""
-    later, issued_at = call_order(ticket.priority, ticket.issued_at)
-    micros = (issued_at - _UNIX) // timedelta(microseconds=1)
+    later, at, _ = ticket.order_key
+    micros = (at - _UNIX) // timedelta(microseconds=1)
     return f"{int(later)}{micros:0{TIME_WIDTH}d}"
 
 
