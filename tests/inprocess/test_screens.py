@@ -202,3 +202,14 @@ async def test_names_are_capped_per_site(loket: Loket, monkeypatch: pytest.Monke
         assert code(answer, 409) == "too_many_screens"
         assert (await rename(loket, "tv-2", {"name": "TV two"})).status_code == 200
         assert [d["name"] for d in (await listed(loket)).values()] == ["TV 1", "TV two", None]
+
+
+async def test_a_name_no_store_can_keep_is_refused(loket: Loket) -> None:
+    """JSON can carry a lone surrogate; kept as text it would fail in the store (a 500)."""
+    headers = {**await loket.auth(), "Content-Type": "application/json"}
+    async with screen(loket, "tv-1"):
+        answer = await loket.http.patch(
+            "/api/v1/sites/demo/displays/tv-1", headers=headers, content=b'{"name": "B \\ud800"}'
+        )
+        assert code(answer, 422) == "invalid_field"
+        assert (await listed(loket))["tv-1"]["name"] is None
