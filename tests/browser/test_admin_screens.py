@@ -93,6 +93,7 @@ def test_the_admin_names_and_removes_screens_by_keyboard(
     wait_for_a_poll(admin)  # the list is read again meanwhile: the editor stays, and its text
     expect(field).to_be_focused()
     expect(field).to_have_value(HALL_B)
+    seen(admin, "admin-screen-rename")
     admin.keyboard.press("Enter")
     expect(live.locator(".screen-title")).to_have_text(HALL_B)
     expect(live.locator(".screen-meta")).to_contain_text(f"Hall display · {live_id[:8]}")
@@ -122,6 +123,7 @@ def test_the_admin_names_and_removes_screens_by_keyboard(
     expect(confirm.get_by_role("button", name="Remove")).to_be_focused()
     wait_for_a_poll(admin)  # the question stays through a poll
     expect(confirm).to_have_count(1)
+    seen(admin, "admin-screen-remove")
     admin.keyboard.press("Escape")
     expect(confirm).to_have_count(0)
     expect(offline).to_have_count(1)
