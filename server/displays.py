@@ -37,6 +37,7 @@ class Display:
     lagging: bool = False
     connection: int = 0  # which socket reported last: an older one closing does not count
     address: str | None = None  # where it first reported from
+    reported: datetime | None = None  # its last `hello` (last_seen: any message)
 
     def stale(self, now: datetime, epoch: str) -> bool:
         return (
@@ -46,9 +47,10 @@ class Display:
             or (self.epoch is not None and self.epoch != epoch)
         )
 
-    def to_json(self, now: datetime, epoch: str) -> dict[str, Any]:
+    def to_json(self, now: datetime, epoch: str, name: str | None = None) -> dict[str, Any]:
         return {
             "id": self.id,
+            "name": name,
             "page": self.page,
             "zone": self.zone,
             "screen": self.screen,
@@ -98,6 +100,7 @@ class DisplayRegistry:
                 connected=True,
                 first_seen=now,
                 last_seen=now,
+                reported=now,
                 target_seq=site_seq,
                 connection=connection,
                 address=address,
@@ -108,6 +111,7 @@ class DisplayRegistry:
                 before,
                 connected=True,
                 last_seen=now,
+                reported=now,
                 target_seq=site_seq,
                 lagging=lagging,
                 connection=connection,
@@ -126,8 +130,17 @@ class DisplayRegistry:
             self._sites[site][display_id] = replace(display, connected=False, last_seen=now)
 
     def list(self, site: str, now: datetime, epoch: str) -> list[dict[str, Any]]:
-        displays = sorted(self._sites.get(site, {}).values(), key=lambda d: (d.zone or "", d.id))
-        return [d.to_json(now, epoch) for d in displays]
+        return [d.to_json(now, epoch) for d in self.known(site, now)]
+
+    def known(self, site: str, now: datetime) -> tuple[Display, ...]:
+        """The site's screens by zone, those not heard of for FORGET_AFTER left out."""
+        displays = self._sites.get(site, {}).values()
+        recent = (d for d in displays if now - d.last_seen <= FORGET_AFTER)
+        return tuple(sorted(recent, key=lambda d: (d.zone or "", d.id)))
+
+    def forget(self, site: str, display_id: str) -> bool:
+        """Drops the screen (an admin removed it); it is back if it reports again."""
+        return self._sites.get(site, {}).pop(display_id, None) is not None
 
     def _room_for(self, known: dict[str, Display], now: datetime, address: str | None) -> bool:
         for display_id in [i for i, d in known.items() if now - d.last_seen > FORGET_AFTER]:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import NotFound
 from loket.server.domain.ticket import iso_z
-from loket.server.errors import Conflict, Forbidden, Invalid
+from loket.server.errors import Conflict, Forbidden
+from loket.server.naming import one_line
 from loket.server.ttlcache import TtlCache
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ MAX_PER_SITE = 100
 CACHE_SECONDS = 10.0  # a kiosk revoked on another process is refused within this time
 KIOSK_ID = re.compile(r"[0-9a-f]{12}")
 KEY = re.compile(r"([0-9a-f]{12})\.[A-Za-z0-9_-]{43}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,7 @@ def key_hash(key: str) -> str:
 
 
 def kiosk_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME or _CONTROL.search(name):
-        raise Invalid(
-            f"A kiosk's name has 1 to {MAX_NAME} characters, on one line.",
-            ErrorCode.INVALID_FIELD,
-        )
-    return name
+    return one_line(name, MAX_NAME, "A kiosk's name")
 
 
 class Kiosks:

@@ -34,6 +34,7 @@ from loket.server.memory import give_back_free_memory
 from loket.server.password_rules import check_password, password_problem
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
+from loket.server.screens import Screens
 from loket.server.session_cache import SessionCache
 from loket.server.store import Result, Snapshot, Stamp, Store
 from loket.server.ticketfeed import Followed, TicketFeed
@@ -100,6 +101,7 @@ class LoketService:
         self.logins = LoginThrottle()
         self.kiosks = Kiosks(store, lambda: self.clock())
         self.displays = DisplayRegistry()
+        self.screens = Screens(store, self.displays, lambda: self.clock(), lambda: self.epoch)
         self._site_seq: dict[str, int] = {}
         # visitors' phones: one entry per followed ticket, moved by the site's events
         self.tickets = TicketFeed(sites, store.ticket, lambda: self.store.epoch, clock)
@@ -320,8 +322,8 @@ class LoketService:
     def display_gone(self, site_id: str, display_id: str, connection: int) -> None:
         self.displays.disconnected(site_id, display_id, self.clock(), connection)
 
-    def display_list(self, site_id: str) -> list[dict[str, Any]]:
-        return self.displays.list(self.site(site_id).id, self.clock(), self.epoch)
+    async def display_list(self, site_id: str) -> list[dict[str, Any]]:
+        return await self.screens.listing(self.site(site_id).id)
 
     # -- counters -------------------------------------------------------------
 

@@ -1,18 +1,18 @@
 // Administration: the users (admin_users.js) and a form to create one, and every site's
-// queues (polled every 5 s: a few admins do not need a live socket per site).
+// queues and screens (admin_screens.js), polled every 5 s: a few admins do not need a live
+// socket per site.
 //
 // The texts are in server/web/strings.py (page "admin"); auth.js and admin_users.js list
-// the keys they use, and this file its own config.strings keys:
-//   user_created, choose_counters, failed, updated_at, unreachable, session_expired,
-//   screen_ok, screen_stale, screen_offline, no_screens, sound_running, sound_suspended,
-//   sound_off, sound_unsupported, page_display, page_counter
+// the keys they use, as does admin_screens.js, and this file its own config.strings keys:
+//   user_created, choose_counters, failed, updated_at, unreachable, session_expired
 // config.time: how the page's language writes a time of day (server/i18n/calendar.py).
 
+import { ScreenTable } from "loket/admin_screens";
 import { UserList } from "loket/admin_users";
 import { api } from "loket/api";
 import { Login } from "loket/auth";
 import { formatMoment } from "loket/calendar";
-import { DASH, h, readConfig, setText, translator } from "loket/page";
+import { DASH, readConfig, setText, translator } from "loket/page";
 
 const POLL_MS = 5000;
 
@@ -96,7 +96,23 @@ async function createUser(event) {
   }
 }
 
-// -- queues ----------------------------------------------------------------------
+// -- queues and screens ------------------------------------------------------------
+
+const screenTables = new Map(); // site card → its ScreenTable
+
+function screensOf(card) {
+  if (!screenTables.has(card)) {
+    const table = new ScreenTable({
+      body: card.querySelector("[data-displays]"),
+      message: card.querySelector("[data-screens-message]"),
+      site: card.dataset.site,
+      t,
+      onAuthError: handleAuthError,
+    });
+    screenTables.set(card, table);
+  }
+  return screenTables.get(card);
+}
 
 async function refreshSite(card) {
   const updated = card.querySelector("[data-updated]");
@@ -112,73 +128,12 @@ async function refreshSite(card) {
     const { displays } = await api(
       `/api/v1/sites/${encodeURIComponent(card.dataset.site)}/displays`,
     );
-    showDisplays(card.querySelector("[data-displays]"), displays);
+    screensOf(card).show(displays);
     // at the admin's own clock (no time zone given): when this page last heard from the site
     setText(updated, t("updated_at", { time: formatMoment(new Date(), config.time) }));
   } catch {
     setText(updated, t("unreachable"));
   }
-}
-
-// A TV that is stale or silent is what an admin must notice: say it in words, not colour only.
-function displayState(display) {
-  if (!display.connected) return t("screen_offline");
-  return display.stale ? t("screen_stale") : t("screen_ok");
-}
-
-function soundWords(audio) {
-  switch (audio) {
-    case "running":
-      return t("sound_running");
-    case "suspended":
-      return t("sound_suspended");
-    case "off":
-      return t("sound_off");
-    case "unsupported":
-      return t("sound_unsupported");
-    default:
-      return audio;
-  }
-}
-
-/** A hall TV whose browser blocked sound is silent until someone presses a key on it.
- * An offline one plays nothing, whatever it last reported. */
-function soundCell(display) {
-  if (display.page !== "display" || !display.audio || !display.connected) return h("td", {}, DASH);
-  const blocked = display.audio === "suspended";
-  return h(
-    "td",
-    { class: blocked ? "sound-blocked" : "", dataset: { sound: display.audio } },
-    soundWords(display.audio),
-  );
-}
-
-/** What kind of screen reported: the hall display or a counter page (their hello's "page"). */
-function pageName(page) {
-  if (page === "display") return t("page_display");
-  if (page === "counter") return t("page_counter");
-  return page || "?";
-}
-
-function showDisplays(body, displays) {
-  const rows = displays.map((display) =>
-    h(
-      "tr",
-      { class: display.stale ? "stale" : "" },
-      h("td", {}, `${pageName(display.page)} · ${display.id.slice(0, 8)}`, h("br"), display.screen || ""),
-      h("td", {}, display.zone || DASH),
-      soundCell(display),
-      h("td", { class: "num" }, display.seq == null ? DASH : String(display.seq)),
-      h("td", {}, displayState(display)),
-    ),
-  );
-  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "5" }, t("no_screens"))));
-  // each cell carries its column's name: a phone shows the rows as blocks without the header
-  const names = Array.from(body.parentElement.tHead.rows[0].cells, (cell) => cell.textContent);
-  for (const row of rows) {
-    Array.from(row.cells, (cell, index) => cell.colSpan === 1 && (cell.dataset.label = names[index]));
-  }
-  body.replaceChildren(...rows);
 }
 
 let pollTimer = 0;

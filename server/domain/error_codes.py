@@ -65,6 +65,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_AUDIO = "unknown_audio"
     UNKNOWN_CHIME = "unknown_chime"
     UNKNOWN_KIOSK = "unknown_kiosk"
+    UNKNOWN_DISPLAY = "unknown_display"  # a screen neither listed nor named
     # the queue's rules
     CONFLICT = "conflict"
     ILLEGAL_TRANSITION = "illegal_transition"

@@ -16,6 +16,7 @@ from loket.server.domain.speech import Announcement
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event
+from loket.server.screens import ScreenNotes
 from loket.server.users import Session, User, UserChange
 
 # history kept for resume, by every store: a site's last KEEP_EVENTS events, and all of
@@ -195,6 +196,23 @@ class Store(Protocol):
 
     async def drop_kiosk(self, site: str, kiosk_id: str) -> bool:
         """False when there was no such kiosk."""
+        ...
+
+    # -- screens: an admin's names for them, and their removals (server/screens.py) ------
+
+    async def screen_notes(self, site: str) -> ScreenNotes: ...
+
+    async def name_screen(self, site: str, screen_id: str, name: str | None, cap: int) -> bool:
+        """Keeps the screen's name (None: forgets it). False when the site has `cap` named
+        screens and this one is not among them (checked atomically)."""
+        ...
+
+    async def remove_screen(
+        self, site: str, screen_id: str, at: datetime, since: datetime, cap: int
+    ) -> bool:
+        """Forgets the screen's name and notes its removal at `at`, after dropping the
+        site's removals made before `since`. False (nothing done) when `cap` others are
+        still noted."""
         ...
 
     # -- allowances: uses counted per key over a sliding window, shared by processes ------

@@ -90,6 +90,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tickets_live ON tickets (site, status)
         WHERE status IN ('waiting', 'called', 'held');
     """,
+    # 7: the admin's names for screens, and the screens removed from the list (when, in
+    # ms since the epoch: a screen that reports after it is listed again)
+    """
+    CREATE TABLE screen_names (
+        site TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (site, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE screen_removals (
+        site TEXT NOT NULL, id TEXT NOT NULL, removed_ms INTEGER NOT NULL,
+        PRIMARY KEY (site, id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -30,6 +30,7 @@ from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket, make_ref, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
+from loket.server.screens import ScreenNotes, from_ms, to_ms
 from loket.server.store.answers import answer_body, replay
 from loket.server.store.base import (
     KEEP_EVENTS,
@@ -631,6 +632,66 @@ class SqliteStore:
 
         return await self._run(job)
 
+    # -- screens ---------------------------------------------------------------
+
+    async def screen_notes(self, site: str) -> ScreenNotes:
+        def job() -> ScreenNotes:
+            conn = self._db
+            names = conn.execute("SELECT id, name FROM screen_names WHERE site = ?", (site,))
+            removed = conn.execute(
+                "SELECT id, removed_ms FROM screen_removals WHERE site = ?", (site,)
+            )
+            return ScreenNotes(dict(names.fetchall()), {i: from_ms(ms) for i, ms in removed})
+
+        return await self._run(job)
+
+    async def name_screen(self, site: str, screen_id: str, name: str | None, cap: int) -> bool:
+        def job() -> bool:
+            conn = self._db
+            if name is None:
+                conn.execute(
+                    "DELETE FROM screen_names WHERE site = ? AND id = ?", (site, screen_id)
+                )
+                return True
+            (others,) = conn.execute(
+                "SELECT COUNT(*) FROM screen_names WHERE site = ? AND id != ?", (site, screen_id)
+            ).fetchone()
+            if others >= cap:
+                return False
+            conn.execute(
+                "INSERT INTO screen_names (site, id, name) VALUES (?, ?, ?)"
+                " ON CONFLICT (site, id) DO UPDATE SET name = excluded.name",
+                (site, screen_id, name),
+            )
+            return True
+
+        return await self._run(job)
+
+    async def remove_screen(
+        self, site: str, screen_id: str, at: datetime, since: datetime, cap: int
+    ) -> bool:
+        def job() -> bool:
+            conn = self._db
+            conn.execute(
+                "DELETE FROM screen_removals WHERE site = ? AND removed_ms < ?",
+                (site, to_ms(since)),
+            )
+            (others,) = conn.execute(
+                "SELECT COUNT(*) FROM screen_removals WHERE site = ? AND id != ?",
+                (site, screen_id),
+            ).fetchone()
+            if others >= cap:
+                return False
+            conn.execute(f"DELETE FROM screen_names {_SCREEN}", (site, screen_id))
+            conn.execute(
+                "INSERT INTO screen_removals (site, id, removed_ms) VALUES (?, ?, ?)"
+                " ON CONFLICT (site, id) DO UPDATE SET removed_ms = excluded.removed_ms",
+                (site, screen_id, to_ms(at)),
+            )
+            return True
+
+        return await self._run(job)
+
     # -- allowances: one process, so its memory (a restart starts them over) -------------
 
     async def take_allowance(self, key: str, limit: int, window: timedelta, now: datetime) -> float:
@@ -640,6 +701,7 @@ class SqliteStore:
         self._allowances.give_back(key)
 
 
+_SCREEN = "WHERE site = ? AND id = ?"
 _KIOSK_COLUMNS = "id, name, created_at, last_used_at, key_hash"
 
 

@@ -177,7 +177,7 @@ async def delete_user(request: Request) -> Response:
 async def displays(request: Request) -> Response:
     service = service_of(request)
     await auth.admin(request, service, request.method)
-    return JSONResponse({"displays": service.display_list(request.path_params["site"])})
+    return JSONResponse({"displays": await service.display_list(request.path_params["site"])})
 
 
 CounterAction = Callable[[LoketService, User, str, str, Request], Awaitable[Result]]

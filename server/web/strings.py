@@ -107,6 +107,20 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "sound_unsupported": "No sound on this browser",
         "page_display": "Hall display",
         "page_counter": "Counter page",
+        # admin_screens.js
+        "screen_rename": "Rename",
+        "screen_rename_label": "Rename {screen}",
+        "screen_remove": "Remove",
+        "screen_remove_label": "Remove {screen}",
+        "screen_name_label": "Name of the screen",
+        "screen_name_example": "e.g. Hall B, left of the entrance",
+        "screen_named": "{screen} is now called {name}.",
+        "screen_unnamed": "{screen} has no name now.",
+        "screen_remove_confirm": (
+            "Remove {screen} from the list? Its name is forgotten. If it is still switched "
+            "on, it comes back by itself within 20 seconds."
+        ),
+        "screen_removed": "{screen} was removed from the list.",
         "kiosk_enrolled": (
             "The kiosk {name} is enrolled. Its key is shown only now: open this link on the "
             "kiosk (it keeps the key), or paste the key under Kiosk setup on the kiosk page."

@@ -117,3 +117,13 @@ def test_an_older_socket_closing_does_not_mark_a_reconnected_display_gone() -> N
     assert registry.list("demo", T0, "ep")[0]["connected"] is True
     registry.disconnected("demo", "tv-1", T0, connection=2)
     assert registry.list("demo", T0, "ep")[0]["connected"] is False
+
+
+def test_a_screen_unheard_of_for_a_week_is_not_listed_and_a_removed_one_is_gone() -> None:
+    registry = DisplayRegistry()
+    registry.report("demo", *parse_hello(hello(1)), site_seq=1, now=T0)
+    registry.disconnected("demo", "tv-1", T0)
+    assert [d.id for d in registry.known("demo", T0 + FORGET_AFTER)] == ["tv-1"]
+    assert registry.known("demo", T0 + FORGET_AFTER + timedelta(seconds=1)) == ()
+    assert registry.forget("demo", "tv-1") and not registry.forget("demo", "tv-1")
+    assert registry.list("demo", T0, "ep") == []

@@ -20,6 +20,8 @@ loket:site:<site>:recent         list of the recent calls, "id counter recall"
 loket:site:<site>:number:<svc>:<day>  the last number given that day
 loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created"}
 loket:site:<site>:kiosks:used    hash: kiosk id → when it was last used (ISO 8601)
+loket:site:<site>:screens        hash: screen id → the name an admin gave it
+loket:site:<site>:screens:removed  hash: screen id → when an admin removed it (ms since 1970)
 loket:allowance:<key>            list of the times (ms) of a key's recent uses, expiring
 loket:events:<site>              the pub/sub channel of the site's events
 """
@@ -76,6 +78,14 @@ def kiosks(site_id: str) -> str:
 
 def kiosks_used(site_id: str) -> str:
     return site(site_id, "kiosks:used")
+
+
+def screen_names(site_id: str) -> str:
+    return site(site_id, "screens")
+
+
+def screen_removals(site_id: str) -> str:
+    return site(site_id, "screens:removed")
 
 
 def allowance(key: str) -> str:

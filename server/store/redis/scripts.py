@@ -35,6 +35,7 @@ NAMES = (
     "trim",
     "prune",
     "kiosk",
+    "screen",
     "allowance",
 )
 
@@ -219,6 +220,27 @@ class Scripts:
         """The kiosk's record, its use at `at` noted; None when there is no such kiosk."""
         body = await self._run("kiosk", site, op="use", id=kiosk_id, at=at)
         return None if body is None else str(body)
+
+    async def name_screen(self, site: str, screen_id: str, name: str | None, cap: int) -> bool:
+        if name is None:
+            return bool(await self._run("screen", site, op="unname", id=screen_id))
+        return bool(await self._run("screen", site, op="name", id=screen_id, text=name, cap=cap))
+
+    async def remove_screen(
+        self, site: str, screen_id: str, at_ms: int, since_ms: int, cap: int
+    ) -> bool:
+        # times as text: Lua would write a number this large in exponent form
+        return bool(
+            await self._run(
+                "screen",
+                site,
+                op="remove",
+                id=screen_id,
+                at=str(at_ms),
+                since=str(since_ms),
+                cap=cap,
+            )
+        )
 
     async def take_allowance(self, key: str, limit: int, window_ms: int, now_ms: int) -> int:
         """0, or the ms until `key` has a use left (allowance.lua)."""

@@ -27,6 +27,7 @@ from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
+from loket.server.screens import ScreenNotes, from_ms, to_ms
 from loket.server.store.answers import replay
 from loket.server.store.base import (
     KEEP_EVENTS,
@@ -486,6 +487,33 @@ class RedisStore:
                 pipe.hdel(keys.kiosks_used(site), kiosk_id)
                 dropped, _ = await pipe.execute()
         return bool(dropped)
+
+    # -- screens ---------------------------------------------------------------
+
+    async def screen_notes(self, site: str) -> ScreenNotes:
+        client, _, _ = self._open()
+        with reachable():
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.hgetall(keys.screen_names(site))
+                pipe.hgetall(keys.screen_removals(site))
+                names, removed = await pipe.execute()
+        # tolerant: a removal time that is not whole ms is skipped
+        return ScreenNotes(
+            {str(i): str(name) for i, name in names.items()},
+            {str(i): from_ms(int(ms)) for i, ms in removed.items() if str(ms).isdigit()},
+        )
+
+    async def name_screen(self, site: str, screen_id: str, name: str | None, cap: int) -> bool:
+        _, scripts, _ = self._open()
+        with reachable():
+            return await scripts.name_screen(site, screen_id, name, cap)
+
+    async def remove_screen(
+        self, site: str, screen_id: str, at: datetime, since: datetime, cap: int
+    ) -> bool:
+        _, scripts, _ = self._open()
+        with reachable():
+            return await scripts.remove_screen(site, screen_id, to_ms(at), to_ms(since), cap)
 
     # -- allowances: counted in Redis, so the limit holds across processes ----------------
 

@@ -26,6 +26,7 @@ STATUS_OF: dict[str, int] = {
     # kiosks and anonymous issuing (6.7)
     **{code: 403 for code in (E.KIOSK_ONLY, E.INVALID_KIOSK_KEY)},
     **{code: 409 for code in (E.QUEUE_FULL, E.TOO_MANY_KIOSKS)},
+    E.TOO_MANY_SCREENS: 409,  # names or removals of screens (the socket's refusal: no status)
     E.TOO_MANY_TICKETS: 429,
     # users (6.6)
     **{code: 422 for code in (E.WEAK_PASSWORD, E.PASSWORD_TOO_LONG)},

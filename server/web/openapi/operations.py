@@ -54,6 +54,7 @@ SITE_ID = Param("site", "path", {"type": "string", "pattern": "^[a-z0-9-]+$"})
 COUNTER = Param("counter", "path", {"type": "string", "pattern": "^[^/]+$"})
 USERNAME = Param("username", "path", {"type": "string", "pattern": "^[^/]+$"})
 KIOSK = Param("kiosk", "path", {"type": "string", "pattern": "^[^/]+$"})
+DISPLAY = Param("display", "path", {"type": "string", "pattern": "^[^/]+$"})
 TICKET = Param("ticket_id", "path", {"type": "string", "pattern": TICKET_ID})
 IDEMPOTENCY = Param(
     "Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200}, False
@@ -64,6 +65,7 @@ TICKETS = "/api/v1/sites/{site}/tickets"
 COUNTERS = "/api/v1/sites/{site}/counters/{counter}"
 USER = "/api/v1/users/{username}"
 KIOSKS = "/api/v1/sites/{site}/kiosks"
+SCREEN = "/api/v1/sites/{site}/displays/{display}"
 
 OWN_TICKET = {"ticket": ref("OwnTicket")}
 LOGIN = closed({"username": STRING, "password": STRING})
@@ -274,6 +276,28 @@ OPERATIONS: tuple[Operation, ...] = (
         (*c.ADMIN, *c.SITE),
         ADMIN,
         params=(SITE_ID,),
+    ),
+    Operation(
+        "patch",
+        SCREEN,
+        "Name a screen (at most 80 characters, one line); null forgets its name",
+        200,
+        obj({"display": obj({"id": STRING, "name": nullable(STRING)})}),
+        (*c.ADMIN, *c.CHANGES, *c.BODY, *c.SITE, E.UNKNOWN_DISPLAY, E.TOO_MANY_SCREENS),
+        ADMIN,
+        body=closed({"name": nullable(STRING)}),
+        params=(SITE_ID, DISPLAY),
+    ),
+    Operation(
+        "delete",
+        SCREEN,
+        "Remove a screen from the list and forget its name (one still connected is listed "
+        "again at its next report)",
+        204,
+        None,
+        (*c.ADMIN, *c.CHANGES, *c.SITE, E.UNKNOWN_DISPLAY, E.TOO_MANY_SCREENS),
+        ADMIN,
+        params=(SITE_ID, DISPLAY),
     ),
     Operation(
         "get",

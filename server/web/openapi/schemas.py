@@ -129,7 +129,7 @@ SCHEMAS: dict[str, Schema] = {
         },
         {
             name: nullable(STRING)
-            for name in ("page", "zone", "screen", "version", "lang", "audio", "epoch")
+            for name in ("name", "page", "zone", "screen", "version", "lang", "audio", "epoch")
         }
         | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
     ),
