@@ -88,6 +88,11 @@ class SiteQueue:
         self.site.counter(counter_id)
         return [self._live[ticket_id] for ticket_id in self._held.get(counter_id, [])]
 
+    def held_before(self, day: date) -> list[Ticket]:
+        """Tickets still held from before `day` (their day is over)."""
+        held = [self._live[i] for ids in self._held.values() for i in ids]
+        return [ticket for ticket in held if ticket.day < day]
+
     def held_counts(self) -> dict[str, int]:
         """Tickets held, per counter holding some."""
         return {counter: len(held) for counter, held in self._held.items() if held}

@@ -140,6 +140,11 @@ class Ticket:
         self._require(Status.CALLED, move="hold it")
         return replace(self, status=Status.HELD)
 
+    def close_held(self, now: datetime) -> Ticket:
+        """Still held when its day is over: closed, held being its final state."""
+        self._require(Status.HELD, move="close it as held")
+        return replace(self, finished_at=now)
+
     def recall(self) -> Ticket:
         self._require(Status.CALLED, move="recall it")
         return replace(self, recalls=self.recalls + 1)

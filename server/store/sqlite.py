@@ -432,6 +432,8 @@ class SqliteStore:
     async def prune(self, now: datetime) -> None:
         def job() -> None:
             conn = self._db
+            for queue in self._queues.values():
+                self._close_held(queue, now)
             for site_id, queue in self._queues.items():
                 conn.execute(
                     "DELETE FROM events WHERE site = ? AND seq <= ? AND ts < ?",
@@ -444,6 +446,22 @@ class SqliteStore:
             conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
 
         await self._run(job)
+
+    def _close_held(self, queue: SiteQueue, now: datetime) -> None:
+        """Tickets still held from an earlier day are closed as held (CONTRACT 6.5)."""
+        over = queue.held_before(queue.site.local_day(now))
+        if not over:
+            return
+        assert self._writer is not None
+        self._writer.if_rolled_back(lambda: self._reload(queue.site))
+        for ticket in over:
+            closed = ticket.close_held(now)
+            self._db.execute(
+                f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}) VALUES ({TICKET_PLACEHOLDERS})",
+                ticket_row(closed),
+            )
+            queue.apply(closed)
+        self._snapshots.pop(queue.site.id, None)
 
     # -- users ----------------------------------------------------------------
 

@@ -37,6 +37,7 @@ NAMES = (
     "kiosk",
     "screen",
     "allowance",
+    "held",
 )
 
 
@@ -247,6 +248,14 @@ class Scripts:
         return int(
             await self._run("allowance", key=key, limit=limit, window=window_ms, now=str(now_ms))
         )
+
+    async def close_held(self, site: str, closing: list[tuple[str, str, str, str]]) -> None:
+        """Close held tickets: (counter, id, its record as read, its closed record)."""
+        entries = [
+            {"counter": counter, "id": ticket_id, "old": old, "new": new}
+            for counter, ticket_id, old, new in closing
+        ]
+        await self._run("held", site, entries=entries, keep=int(keys.KEEP_TICKETS.total_seconds()))
 
     async def prune_answers(self, before_ms: int) -> int:
         return int(await self._run("prune", before=before_ms))

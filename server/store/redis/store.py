@@ -47,7 +47,7 @@ from loket.server.store.redis import users as user_records
 from loket.server.store.redis.connection import Address, connect, reachable
 from loket.server.store.redis.feed import PAGE, Feed
 from loket.server.store.redis.plans import Plan, View
-from loket.server.store.redis.records import member, ticket_from_record
+from loket.server.store.redis.records import member, record, ticket_from_record
 from loket.server.store.redis.scripts import Peeked, Reply, Scripts
 from loket.server.users import Session, User, UserChange
 
@@ -348,8 +348,23 @@ class RedisStore:
         with reachable():
             for site in self._sites:
                 await self._trim(scripts, site, now - KEEP_HISTORY)
+                await self._close_held(scripts, self._site(site), now)
             await scripts.prune_answers(int((now - KEEP_IDEMPOTENCY).timestamp() * 1000))
         # sessions expire in Redis by themselves
+
+    async def _close_held(self, scripts: Scripts, site: Site, now: datetime) -> None:
+        """Tickets still held from an earlier day are closed as held (CONTRACT 6.5)."""
+        today = site.local_day(now)
+        for counter in site.counters:
+            peeked, _ = await self._peek(site, counter.id, 0, held=True)
+            closing = []
+            for text in peeked.held:
+                ticket = ticket_from_record(text) if text else None
+                if ticket is not None and ticket.day < today:
+                    closing.append((counter.id, ticket.id, text, record(ticket.close_held(now))))
+            if closing:
+                await scripts.close_held(site.id, closing)
+                self._forget(site.id)
 
     async def _trim(self, scripts: Scripts, site: str, cutoff: datetime) -> None:
         """Drop the site's oldest events, keeping its last KEEP_EVENTS and all after
