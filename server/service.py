@@ -22,7 +22,7 @@ from loket.server.domain.commands import Destination
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.estimate import Estimate
-from loket.server.domain.events import Called
+from loket.server.domain.events import Called, Transferred
 from loket.server.domain.numbers import following_number
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
@@ -149,10 +149,10 @@ class LoketService:
         self._site_seq[event.site] = event.seq
         self.hub.publish(event.site, (event.seq, event.wire(self.store.epoch)))
         self.tickets.publish(event)
-        if isinstance(event.payload, Called):
+        if isinstance(event.payload, Called | Transferred):
             self._prepare_audio(event.site, event.payload)
 
-    def _prepare_audio(self, site_id: str, call: Called) -> None:
+    def _prepare_audio(self, site_id: str, call: Called | Transferred) -> None:
         """Has the call's audio rendered now, so that it is ready when displays ask. A call
         made by another process (on a shared store) is only learnt: its URLs can be rendered
         here when a display asks, and the process that made it renders it ahead.
@@ -176,6 +176,8 @@ class LoketService:
         if not ours:
             return
         self.audio.prepare(announcement.urls, announcement.start_at)
+        if isinstance(call, Transferred):
+            return
         service = call.ticket.service
         if [c.id for c in site.counters if service in c.services] != [call.counter]:
             return
@@ -368,7 +370,8 @@ class LoketService:
             site.counter(to.counter)
         if to.service is not None:
             site.service(to.service)
-        return await self.store.transfer(site.id, counter, to, self._stamp(user))
+        spoken = self.announcer.transfer if site.announce_transfers else None
+        return await self.store.transfer(site.id, counter, to, self._stamp(user), spoken)
 
     async def call(self, user: User, site_id: str, counter: str, name: str) -> Result:
         """Call one ticket by its ref or its number of the day (CONTRACT 6.5)."""

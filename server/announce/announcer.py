@@ -36,18 +36,31 @@ class TextOnly:
 class Announcer:
     voicing: Voicing = field(default_factory=TextOnly)
 
-    def text(self, site: Site, number: str, service: str, counter_id: str, lang: str) -> str:
+    def text(
+        self,
+        site: Site,
+        number: str,
+        service: str,
+        counter_id: str | None,
+        lang: str,
+    ) -> str:
+        """What is said of a call to `counter_id`; with None, of a transfer to the line of
+        `service` (where to wait)."""
         settings = site.announcements
+        words = ticket_words(number, service, lang, digits=settings.digits)
+        service_name = site.text(site.service(service).name, lang)
+        if counter_id is None:
+            return settings.wait_template(lang).format(number=words, service=service_name)
         counter = site.counter(counter_id)
         return settings.template(lang).format(
-            number=ticket_words(number, service, lang, digits=settings.digits),
+            number=words,
             counter=counter_words(counter_id, lang),
             counter_name=site.text(counter.name, lang),
-            service=site.text(site.service(service).name, lang),
+            service=service_name,
         )
 
     def segments(
-        self, site: Site, number: str, service: str, counter_id: str
+        self, site: Site, number: str, service: str, counter_id: str | None
     ) -> tuple[Segment, ...]:
         segments = []
         for lang in site.languages:
@@ -56,10 +69,15 @@ class Announcer:
         return tuple(segments)
 
     def announcement(
-        self, site: Site, ticket: Ticket, counter_id: str, now: datetime
+        self, site: Site, ticket: Ticket, counter_id: str | None, now: datetime
     ) -> Announcement:
         return Announcement(
             start_at=int(now.timestamp() * 1000) + site.announcements.lead_ms,
             segments=self.segments(site, ticket.number, ticket.service, counter_id),
             chime=self.voicing.chime_url(site),
         )
+
+    def transfer(self, site: Site, ticket: Ticket, counter_id: str, now: datetime) -> Announcement:
+        """Where a transferred ticket goes: to its desk (said as a call there), or to wait
+        in its new service's line. `counter_id`, the counter it left, is not said."""
+        return self.announcement(site, ticket, ticket.desk, now)

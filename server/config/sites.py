@@ -126,6 +126,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
         announcements=announcements,
         remote_tickets=_flag(r, raw, "remote_tickets", True, place),
         paper_mm=_paper_mm(r, raw, place),
+        announce_transfers=_flag(r, raw, "announce_transfers", False, place),
     )
 
 

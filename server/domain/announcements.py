@@ -16,6 +16,15 @@ DEFAULT_TEMPLATES = {
     "ru": "Номер очереди {number}, пройдите к окну номер {counter}",
 }
 
+# A transfer to another service's line, when the site announces transfers: where to wait.
+# (A transfer to one counter is announced as a call to that counter.)
+DEFAULT_WAIT_TEMPLATES = {
+    "id": "Nomor antrian {number}, silakan menunggu panggilan {service}",
+    "en": "Number {number}, please wait for {service}",
+    "az": "Növbə nömrəsi {number}, {service} növbəsini gözləyin",
+    "ru": "Номер очереди {number}, ожидайте вызова: {service}",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Voice:
@@ -42,6 +51,9 @@ class Announcements:
 
     def template(self, lang: str) -> str:
         return self.templates.get(lang) or DEFAULT_TEMPLATES.get(lang, DEFAULT_TEMPLATES["en"])
+
+    def wait_template(self, lang: str) -> str:
+        return DEFAULT_WAIT_TEMPLATES.get(lang, DEFAULT_WAIT_TEMPLATES["en"])
 
     def voice(self, lang: str) -> Voice:
         return self.voices.get(lang) or Voice(lang)

@@ -6,14 +6,19 @@ earlier one) and returns them as Changes; the store turns each Change into one e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from loket.server.domain.errors import DomainError, NotCallable, QueueEmpty, QueueFull
-from loket.server.domain.events import CLOSED, Called, EventType, Issued, Payload
+from loket.server.domain.events import CLOSED, Called, EventType, Issued, Payload, Transferred
 from loket.server.domain.queue import Call, SiteQueue
+from loket.server.domain.site import Site
 from loket.server.domain.speech import Announcement
 from loket.server.domain.ticket import PublicTicket, Status, Ticket
+
+# how a store has a move announced: (site, ticket, counter, now) → the announcement
+Speak = Callable[[Site, Ticket, str, datetime], Announcement]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,16 @@ class Change:
     waiting: dict[str, int]
     came_from: str | None = None  # a call's: the line it left, or "held" or "no_show"
 
+    def announcement(
+        self, site: Site, announce: Speak | None, now: datetime
+    ) -> Announcement | None:
+        """What is said of it: a call, or a transfer when the store was given how to
+        announce one (the site announces transfers)."""
+        if announce is None or self.event not in (EventType.CALLED, EventType.TRANSFERRED):
+            return None
+        assert self.counter is not None
+        return announce(site, self.ticket, self.counter, now)
+
     def payload(self, announcement: Announcement | None = None) -> Payload:
         """The change as its event; a call carries the announcement only Python can make."""
         ticket = PublicTicket.of(self.ticket)
@@ -35,6 +50,8 @@ class Change:
             return Called(
                 ticket, self.counter, self.recall, announcement, self.waiting, self.came_from
             )
+        if self.event is EventType.TRANSFERRED:
+            return Transferred(ticket, self.counter, self.waiting, announcement)
         return CLOSED[self.event](ticket, self.counter, self.waiting)
 
 

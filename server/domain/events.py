@@ -96,9 +96,17 @@ class NoShow(Closed):
 
 @dataclass(frozen=True, slots=True)
 class Transferred(Closed):
-    """To another line: its ticket says which (its service, or `for_counter`)."""
+    """To another line: its ticket says which (its service, or `for_counter`). Spoken
+    where the site announces transfers (`announcement`, only then in its JSON)."""
 
     type: ClassVar[EventType] = EventType.TRANSFERRED
+    announcement: Announcement | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = Closed.to_json(self)
+        if self.announcement is not None:
+            data["announcement"] = self.announcement.to_json()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,4 +141,8 @@ def payload_from_json(kind: str, data: Mapping[str, Any], day_of: DayOf) -> Payl
             waiting,
             data.get("from"),
         )
+    if event_type is EventType.TRANSFERRED:
+        announcement = data.get("announcement")
+        spoken = None if announcement is None else Announcement.from_json(announcement)
+        return Transferred(ticket, counter, waiting, spoken)
     return CLOSED[event_type](ticket, counter, waiting)

@@ -61,6 +61,8 @@ class Site:
     # enrolled kiosks (and the server's own machine)
     remote_tickets: bool = True
     paper_mm: int = 80  # the kiosk printer's roll: 80 or 58 mm (a kiosk's ?paper= overrides)
+    # a transfer is spoken too: "… please proceed to counter 3" / "… please wait for …"
+    announce_transfers: bool = False
 
     def service(self, service_id: str) -> Service:
         for service in self.services:

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from loket.server.domain.commands import Destination
+from loket.server.domain.commands import Destination, Speak
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError
 from loket.server.domain.site import Site
-from loket.server.domain.speech import Announcement
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event
@@ -33,7 +32,7 @@ def new_ticket_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-Announce = Callable[[Site, Ticket, str, datetime], Announcement]
+Announce = Speak
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +119,16 @@ class Store(Protocol):
 
     async def finish(self, site: str, counter: str, status: Status, stamp: Stamp) -> Result: ...
 
-    async def transfer(self, site: str, counter: str, to: Destination, stamp: Stamp) -> Result: ...
+    async def transfer(
+        self,
+        site: str,
+        counter: str,
+        to: Destination,
+        stamp: Stamp,
+        announce: Announce | None = None,
+    ) -> Result:
+        """`announce`: how to say where the ticket goes (None: it is not said)."""
+        ...
 
     async def call(
         self, site: str, counter: str, name: str, stamp: Stamp, announce: Announce

@@ -266,11 +266,7 @@ class SqliteStore:
         for change in outcome.changes:
             seq += 1
             ticket = change.ticket
-            announcement = None
-            if change.event is EventType.CALLED and announce is not None:
-                assert change.counter is not None
-                announcement = announce(queue.site, ticket, change.counter, stamp.at)
-            payload = change.payload(announcement)
+            payload = change.payload(change.announcement(queue.site, announce, stamp.at))
             text = dumps(payload.to_json())  # once: kept, and sent as it is
             event = Event(queue.site.id, seq, stamp.at, payload, stamp.by, text)
             conn.execute(
@@ -340,11 +336,18 @@ class SqliteStore:
 
         return await self._run(lambda: self._command(site, move, stamp))
 
-    async def transfer(self, site: str, counter: str, to: Destination, stamp: Stamp) -> Result:
+    async def transfer(
+        self,
+        site: str,
+        counter: str,
+        to: Destination,
+        stamp: Stamp,
+        announce: Announce | None = None,
+    ) -> Result:
         def move(queue: SiteQueue) -> Outcome:
             return commands.transfer(queue, counter, to, stamp.at)
 
-        return await self._run(lambda: self._command(site, move, stamp))
+        return await self._run(lambda: self._command(site, move, stamp, announce))
 
     async def call(
         self, site: str, counter: str, name: str, stamp: Stamp, announce: Announce

@@ -4,11 +4,14 @@ and transferring to a line's head or to one counter — and every refusal a clea
 from __future__ import annotations
 
 import asyncio
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.inprocess.running import ADMIN_PASSWORD, Loket
+from loket.server.config import parse_sites
+from tests.inprocess.running import ADMIN_PASSWORD, Loket, running_loket
 
 
 async def queue(loket: Loket, counter: str) -> dict[str, Any]:
@@ -160,3 +163,39 @@ async def test_two_clerks_calling_the_same_ticket_at_once(loket: Loket) -> None:
     winner = next(a for a in answers if a.status_code == 200).json()["ticket"]["counter"]
     serving = (await loket.http.get("/api/v1/sites/demo/state")).json()["data"]["now_serving"]
     assert [(s["counter"], s["ticket"]["number"]) for s in serving] == [(winner, "A002")]
+
+
+async def test_a_site_that_announces_transfers_says_where_to_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = resources.files("loket.server").joinpath("demo.toml").read_text(encoding="utf-8")
+    toml = demo.replace(
+        'timezone = "Asia/Jakarta"', 'timezone = "Asia/Jakarta"\nannounce_transfers = true', 1
+    )
+    sites = parse_sites(toml, "demo with announced transfers")
+    async with running_loket(tmp_path, monkeypatch, sites=sites) as loket:
+        async with loket.display() as tv:
+            seq = (await tv.receive())["seq"]
+            await loket.issue("A")
+            await loket.call("1")
+            await loket.act("1", "transfer", json={"counter": "5"})
+            await loket.call("5")
+            await loket.act("5", "transfer", json={"service": "B"})
+            moves = [e for e in await tv.until(seq + 5) if e["type"] == "ticket.transferred"]
+        to_desk, to_line = moves
+        said = [s["text"] for s in to_desk["data"]["announcement"]["segments"]]
+        assert said[0] == "Nomor antrian A satu, silakan menuju loket lima"
+        waiting = [s["text"] for s in to_line["data"]["announcement"]["segments"]]
+        assert waiting[1] == "Number ay one, please wait for Passport"  # service B
+        audio = await loket.http.get(to_line["data"]["announcement"]["segments"][0]["url"])
+        assert audio.status_code == 200
+
+
+async def test_transfers_are_not_announced_unless_the_site_says_so(loket: Loket) -> None:
+    await loket.issue("A")
+    await loket.call("1")
+    async with loket.display() as tv:
+        seq = (await tv.receive())["seq"]
+        await loket.act("1", "transfer", json={"counter": "5"})
+        (moved,) = await tv.until(seq + 1)
+    assert moved["type"] == "ticket.transferred" and "announcement" not in moved["data"]

@@ -153,9 +153,9 @@ def finish(view: View, status: Status, stamp: Stamp) -> Plan:
     return _counter_move(view, outcome, stamp)
 
 
-def transfer(view: View, to: Destination, stamp: Stamp) -> Plan:
+def transfer(view: View, to: Destination, stamp: Stamp, announce: Announce | None) -> Plan:
     outcome = commands.transfer(view.queue(), view.counter, to, stamp.at)
-    return _counter_move(view, outcome, stamp)
+    return _counter_move(view, outcome, stamp, announce)
 
 
 def _counter_move(
@@ -238,13 +238,9 @@ def _step(
         step["hold"] = ticket.counter
     if ticket.status in _CLOSED:
         step["closed"] = True
-    announcement = None
     if change.event is EventType.CALLED:
-        assert change.counter is not None
         step["recent"] = f"{change.counter} {change.recall}"
-        if announce is not None:
-            announcement = announce(site, ticket, change.counter, now)
-    data = change.payload(announcement).to_json()
+    data = change.payload(change.announcement(site, announce, now)).to_json()
     data["waiting"] = WAITING
     if old is None:
         data["ticket"]["ref"] = REF

@@ -255,8 +255,17 @@ class RedisStore:
             site, counter, stamp.at, lambda v: plans.finish(v, status, stamp)
         )
 
-    async def transfer(self, site: str, counter: str, to: Destination, stamp: Stamp) -> Result:
-        return await self._counter(site, counter, stamp.at, lambda v: plans.transfer(v, to, stamp))
+    async def transfer(
+        self,
+        site: str,
+        counter: str,
+        to: Destination,
+        stamp: Stamp,
+        announce: Announce | None = None,
+    ) -> Result:
+        return await self._counter(
+            site, counter, stamp.at, lambda v: plans.transfer(v, to, stamp, announce)
+        )
 
     async def call(
         self, site: str, counter: str, name: str, stamp: Stamp, announce: Announce
