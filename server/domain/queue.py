@@ -155,3 +155,17 @@ class SiteQueue:
         for index, call in enumerate(self._recent):
             if call.ticket.id == ticket.id:
                 self._recent[index] = replace(call, ticket=ticket)
+
+    # -- a reloaded site file -------------------------------------------------------
+
+    def take_site(self, site: Site) -> None:
+        """The site's new version (same id): a new service gets an empty line; a removed
+        service's line goes once it is empty (the store refuses to remove one with people
+        waiting), a removed counter's current ticket stays until it is closed."""
+        self.site = site
+        services = {s.id for s in site.services}
+        for service in [s for s, entries in self._waiting.items() if not entries]:
+            if service not in services:
+                del self._waiting[service]
+        for service in services:
+            self._waiting.setdefault(service, [])

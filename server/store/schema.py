@@ -81,6 +81,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX sessions_user ON sessions (username);
     """,
+    # 6: the running text an admin set on the admin page, per site and language: it wins
+    # over the site file's until cleared
+    """
+    CREATE TABLE tickers (
+        site TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,
+        PRIMARY KEY (site, lang)
+    );
+    """,
 ]
 
 

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
+from loket.server.hall import site_version
 from loket.server.i18n.calendar import calendar_names
 from loket.server.i18n.formatting import day_text, moment_format, moment_text
 from loket.server.i18n.pseudo import PSEUDO_LANG
@@ -81,9 +82,11 @@ def _render(
     if page in ("kiosk", "ticket"):
         config.update(moment=moment_format(lang))  # the tickets' times, as the server writes them
     if site is not None:
+        version = site_version(site)  # its socket tells the page when the site changed
         config.update(
             site=site.id,
-            ws=f"/ws/display/{site.id}",
+            site_version=version,
+            ws=f"/ws/display/{site.id}?site={version}",
             services={s.id: tr(s.name) for s in site.services},
             counters={c.id: tr(c.name) for c in site.counters},
         )
@@ -246,7 +249,7 @@ async def visitor_ticket(request: Request) -> Response:
             "config": {
                 **view,
                 "past": past,
-                "ticket_ws": f"/ws/ticket/{ticket.id}",
+                "ticket_ws": f"/ws/ticket/{ticket.id}?site={site_version(site)}",
                 "chime": f"/audio/chime/{site.id}.wav" if chime else None,
             },
         },
