@@ -111,7 +111,7 @@ class Hall:
                 text, sites = self._read()
             except ConfigError as error:
                 raise Invalid(
-                    f"The site file was not taken: {error}. Nothing was changed.",
+                    f"{error}. Nothing was changed.",
                     ErrorCode.INVALID_SITE_FILE,
                 ) from None
             changed = await self._take(sites, check=True)

@@ -11,6 +11,7 @@ import { api, newKey } from "loket/api";
 import { Login } from "loket/auth";
 import { DASH, formatTime, h, readConfig, restartClass, setText, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
+import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
 
 const RETRY_DELAYS_MS = [700, 1500, 3000]; // call-next only: it is safe to repeat with its key
@@ -309,7 +310,16 @@ const socket = new LiveSocket(config.ws, {
     socketSeq = msg.seq;
     render();
   },
+  onControl: followSite(config, siteChanged),
 });
+
+/** The site changed (sitechange.js put in the new names and services): find them again. */
+function siteChanged() {
+  dom.waiting = document.querySelectorAll("[data-waiting]");
+  dom.transferService = document.getElementById("transfer-service");
+  socket.path = config.ws;
+  render();
+}
 
 const login = new Login({
   view: document.getElementById("login-view"),

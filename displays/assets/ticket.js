@@ -11,6 +11,7 @@
 
 import { AudioOutput } from "loket/audio";
 import { readConfig, restartClass, setText, translator } from "loket/page";
+import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
 import { aheadText, formatMoment } from "loket/ticketcard";
 
@@ -184,5 +185,9 @@ const socket = new LiveSocket(config.ticket_ws, {
   indicator: document.getElementById("conn-status"),
   onSnapshot: (data) => update(data, "snapshot"),
   onEvent: (msg) => update(msg.data, msg.type),
+  onControl: followSite(config, () => {
+    socket.path = config.ticket_ws;
+    render(); // the names of its service and counter, as the site calls them now
+  }),
 }).start();
 window.loketTicket = { socket, audio, view: () => view }; // for tests

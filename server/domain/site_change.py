@@ -44,13 +44,16 @@ def check_fixed(old: Sequence[Site], new: Sequence[Site]) -> None:
             for verb, ids in (("adds", added), ("removes", removed))
             if ids
         )
-        raise ChangeRefused(f"The new file {what}: sites are added or removed by a restart.")
+        raise ChangeRefused(
+            f"The new file {what}: sites are added or removed by a restart. Nothing was changed."
+        )
     by_id = {s.id: s for s in old}
     for site in new:
         for name in FIXED:
             if getattr(site, name) != getattr(by_id[site.id], name):
                 raise ChangeRefused(
-                    f"The new file changes the {name} of site {site.id}: that takes a restart."
+                    f"The new file changes the {name} of site {site.id}: that takes a restart. "
+                    "Nothing was changed."
                 )
 
 

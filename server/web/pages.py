@@ -259,7 +259,7 @@ async def visitor_ticket(request: Request) -> Response:
 
 
 async def admin(request: Request) -> Response:
-    return _render(request, "admin.html", None, {}, "admin")
+    return _render(request, "admin.html", None, {"language_name": language_name}, "admin")
 
 
 ROUTES = [
