@@ -1,0 +1,66 @@
+"""Both stores take a reloaded site file and keep the running text (issue 16)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from loket.server.domain.site import Counter, Service
+from loket.server.domain.site_change import InUse
+from loket.server.domain.ticket import Status
+from loket.server.store import Stamp
+from tests.store.test_store_contract import ANNOUNCE, SITES, Opened, now, opened, store_url
+
+__all__ = ["opened", "store_url"]  # fixtures
+
+DEMO = SITES[0]
+WITH_D = replace(
+    DEMO,
+    services=(*DEMO.services, Service("D", {"en": "Taxes"})),
+    counters=(*DEMO.counters, Counter("7", {"en": "Tax desk"}, ("D",))),
+)
+WITHOUT_C = replace(
+    DEMO,
+    services=DEMO.services[:2],
+    counters=tuple(replace(c, services=("A",)) if "C" in c.services else c for c in DEMO.counters),
+)
+
+
+async def test_a_new_service_and_counter_work_at_once(opened: Opened) -> None:
+    store = opened.store
+    await store.reconfigure((WITH_D,))
+    issued = await store.issue("demo", "D", Stamp(now()))
+    assert issued.ticket["number"] == "D001"
+    assert (await store.snapshot("demo")).data["waiting"]["D"] == 1
+    called = await store.call_next("demo", "7", Stamp(now(), "clerk"), ANNOUNCE)
+    assert called.ticket["number"] == "D001"
+    serving = (await store.snapshot("demo")).data["now_serving"]
+    assert [(s["counter"], s["ticket"]["number"]) for s in serving] == [("7", "D001")]
+
+
+async def test_a_service_people_wait_for_is_not_removed(opened: Opened) -> None:
+    store = opened.store
+    await store.issue("demo", "C", Stamp(now()))
+    with pytest.raises(InUse, match="Service C of site demo has 1 waiting"):
+        await store.reconfigure((WITHOUT_C,))
+    # nothing changed: counter 5 still calls C
+    called = await store.call_next("demo", "5", Stamp(now(), "clerk"), ANNOUNCE)
+    assert called.ticket["service"] == "C"
+    with pytest.raises(InUse, match="Counter 5 of site demo is serving a ticket"):
+        await store.reconfigure((replace(WITHOUT_C, counters=WITHOUT_C.counters[:4]),))
+    await store.finish("demo", "5", Status.DONE, Stamp(now(), "clerk"))
+    await store.reconfigure((WITHOUT_C,))
+    assert "C" not in (await store.snapshot("demo")).data["waiting"]
+
+
+async def test_the_running_text_is_kept_per_language_until_cleared(opened: Opened) -> None:
+    store = opened.store
+    assert await store.tickers() == {}
+    await store.set_ticker("demo", {"en": "Closed at noon.", "id": "Tutup siang."})
+    await store.set_ticker("demo", {"id": None})
+    assert await store.tickers() == {"demo": {"en": "Closed at noon."}}
+    reopened = await opened.reopen()
+    assert await reopened.tickers() == {"demo": {"en": "Closed at noon."}}
+    await reopened.set_ticker("demo", {"en": None})
+    assert await reopened.tickers() == {}
