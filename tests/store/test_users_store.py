@@ -242,7 +242,7 @@ async def test_users_and_sessions_of_the_previous_sqlite_schema(tmp_path: Path) 
     finally:
         await store.close()
     with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 6
         plan = conn.execute(
             "EXPLAIN QUERY PLAN DELETE FROM sessions WHERE username = 'clerk'"
         ).fetchall()
