@@ -35,7 +35,7 @@ from loket.server.hub import Hub
 from loket.server.protocol import control
 from loket.server.reader import ConfigError
 from loket.server.sites import Sites
-from loket.server.store import Store
+from loket.server.store import Store, StoreUnavailable
 from loket.server.ticketfeed import TicketFeed
 
 log = logging.getLogger("loket")
@@ -227,5 +227,7 @@ class Hall:
                         log.error("the site file another process shared was not taken: %s", error)
                 self._edited = await self.store.tickers()
                 await self._show()
-        except Exception:  # the store is away: the next news, or reconnect, tries again
+        except StoreUnavailable as error:  # the next news, or the reconnect, tries again
+            log.warning("could not follow a change of the sites: %s", error)
+        except Exception:  # a bug: logged, and the next news tries again
             log.exception("could not follow a change of the sites")

@@ -32,3 +32,5 @@ class SignalReloads:
             log.error("SIGHUP: the site file was not taken, nothing changed: %s", refused.message)
         except StoreUnavailable as error:
             log.error("SIGHUP: the site file was not taken, nothing changed: %s", error)
+        except Exception:  # a bug: said, and the server serves on with its sites
+            log.exception("SIGHUP: the site file was not taken")

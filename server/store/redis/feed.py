@@ -212,6 +212,7 @@ class Feed:
                     for site in self._last:
                         await self.catch_up(site)
                     self.connected = True
+                    self._sites_changed()  # a site file may have been shared meanwhile
                     backoff = BACKOFF_FIRST
                 await self._read(self._pubsub)
             except asyncio.CancelledError:
@@ -222,7 +223,6 @@ class Feed:
                 self.connected = False
                 self._changed(None)  # cached snapshots may miss what comes meanwhile
                 self._users_changed()  # and remembered sessions
-                self._sites_changed()  # and a reload made meanwhile
                 await self._unsubscribe()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_CAP)
