@@ -3,7 +3,6 @@ running text edited on the admin page, the site file reloaded from its button; t
 display, a counter page and the kiosk take the new names without reloading."""
 
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.pages import log_in
 from tests.support.server import LoketServer
+from tests.support.sitefiles import DEMO
 
-DEMO = resources.files("loket.server").joinpath("demo.toml").read_text(encoding="utf-8")
 NEW_COUNTER = """
 [[sites.counters]]
 id = "7"

@@ -4,15 +4,14 @@ the running text, through the HTTP API, as the admin page and the screens see th
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.inprocess.running import Loket, running_loket
+from tests.support.sitefiles import DEMO, demo_with, without_service_c
 
-DEMO = resources.files("loket.server").joinpath("demo.toml").read_text(encoding="utf-8")
 COUNTER_7 = """
 [[sites.counters]]
 id = "7"
@@ -24,24 +23,6 @@ SERVICE_D = """
 id = "D"
 name = { id = "Pajak", en = "Taxes", az = "Vergilər" }
 """
-
-
-def demo_with(*changes: tuple[str, str], more: str = "") -> str:
-    text = DEMO
-    for old, new in changes:
-        assert old in text
-        text = text.replace(old, new)
-    return text + more
-
-
-def without_service_c() -> str:
-    """The demo site with service C gone (and counter 5 serving B instead)."""
-    text = demo_with(
-        ('services = ["C"]', 'services = ["B"]'), ('services = ["A", "B", "C"]', 'services = ["A"]')
-    )
-    start = text.index('[[sites.services]]\nid = "C"')
-    end = text.index("[[sites.counters]]")
-    return text[:start] + text[end:]
 
 
 @pytest.fixture

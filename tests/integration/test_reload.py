@@ -8,34 +8,21 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import ExitStack
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from tests.integration.test_workers import Rig as WorkersRig
-from tests.integration.test_workers import connections, wait_for_workers
+from tests.integration.test_workers import connections, display, wait_for_workers
 from tests.support.redis import RedisServer
 from tests.support.server import LoketServer
+from tests.support.sitefiles import DEMO, demo_with, without_service_c
 from tests.support.waiting import receive, wait_until
 
-DEMO = resources.files("loket.server").joinpath("demo.toml").read_text(encoding="utf-8")
-RENAMED = DEMO.replace('en = "Counter 1"', 'en = "Front desk"')
-
-
-def without_service_c() -> str:
-    text = DEMO.replace('services = ["C"]', 'services = ["B"]').replace(
-        'services = ["A", "B", "C"]', 'services = ["A"]'
-    )
-    start = text.index('[[sites.services]]\nid = "C"')
-    return text[:start] + text[text.index("[[sites.counters]]") :]
-
-
-def display(server: LoketServer) -> ClientConnection:
-    return connect(f"{server.ws_url}/ws/display/demo", compression=None, open_timeout=5)
+RENAMED = demo_with(('en = "Counter 1"', 'en = "Front desk"'))
 
 
 def counter_names(server: LoketServer) -> dict[str, str]:
