@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from loket.server.domain.site import Counter, Service
 from loket.server.domain.site_change import InUse
 from loket.server.domain.ticket import Status
-from loket.server.store import Stamp
+from loket.server.store import Stamp, open_store
 from tests.store.test_store_contract import ANNOUNCE, SITES, Opened, now, opened, store_url
 
 __all__ = ["opened", "store_url"]  # fixtures
@@ -64,3 +65,29 @@ async def test_the_running_text_is_kept_per_language_until_cleared(opened: Opene
     assert await reopened.tickers() == {"demo": {"en": "Closed at noon."}}
     await reopened.set_ticker("demo", {"en": None})
     assert await reopened.tickers() == {}
+
+
+async def test_a_shared_site_file_reaches_every_process_on_redis(
+    opened: Opened, store_url: str
+) -> None:
+    """On Redis the process that reloads shares the file's text and the others hear of it
+    (server/hall.py); an SQLite file serves one process, which has nobody to tell."""
+    other = open_store(store_url) if store_url.startswith("redis://") else None
+    if other is None:
+        await opened.store.share_sites("[[sites]]")
+        assert await opened.store.shared_sites() is None
+        return
+    heard = asyncio.Event()
+    await other.open(SITES, lambda event: None)
+    try:
+        other.watch_sites(heard.set)
+        assert await other.shared_sites() is None
+        await opened.store.share_sites("# the new file\n")
+        await asyncio.wait_for(heard.wait(), 5)
+        assert await other.shared_sites() == "# the new file\n"
+        heard.clear()
+        await opened.store.set_ticker("demo", {"en": "Closed at noon."})
+        await asyncio.wait_for(heard.wait(), 5)
+        assert await other.tickers() == {"demo": {"en": "Closed at noon."}}
+    finally:
+        await other.close()
