@@ -28,7 +28,7 @@ from loket.server.settings import Settings, default_audio_cache
 from loket.server.store import open_store
 from loket.server.store.metered import metered
 from loket.server.transport.addresses import AddressCounts, Trusted
-from loket.server.web import api, audio, kiosks, metrics, openapi, pages, qr, screens
+from loket.server.web import api, audio, hall, kiosks, metrics, openapi, pages, qr, screens
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.capped import Capped
 from loket.server.web.errors import HANDLERS
@@ -87,6 +87,7 @@ def create_app(
             announcer=Announcer(library),
             audio=library,
             clock=clock or utcnow,
+            config=settings.config,
         )
         await service.start()
         try:
@@ -115,6 +116,7 @@ def create_app(
         *api.ROUTES,
         *kiosks.ROUTES,
         *screens.ROUTES,
+        *hall.ROUTES,
         *openapi.ROUTES,
         *metrics.ROUTES,
         *audio.ROUTES,

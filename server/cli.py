@@ -21,6 +21,7 @@ from loket.server.errors import ServiceError
 from loket.server.hub import Hub
 from loket.server.logs import log_config
 from loket.server.password_rules import password_problem
+from loket.server.reload_signal import SignalReloads
 from loket.server.service import LoketService
 from loket.server.settings import Settings
 from loket.server.store import is_shared, open_store
@@ -152,11 +153,14 @@ async def _serve(settings: Settings, sites: tuple[Site, ...], fd: int | None = N
     # should end with status 0, not with a death by SIGTERM or a KeyboardInterrupt
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload asked before start-up: too soon
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.02)
     if server.started:
         _settle_memory()
+        reloads = SignalReloads(app.state.service)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloads.asked)
         if fd is None:
             port = server.servers[0].sockets[0].getsockname()[1]
             print(_urls(settings.host, port, sites), flush=True)

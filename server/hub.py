@@ -10,6 +10,7 @@ laggard never slows the others.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ DEFAULT_LIMIT = 512
 RECENT = 1000  # messages kept per topic, so most resumes are answered from memory
 
 Message = tuple[int, str]  # (seq, the encoded message)
+CONTROL = sys.maxsize  # the seq a control message travels with in the hub (hub.tell)
 
 
 class Sink(Protocol):
@@ -157,3 +159,11 @@ class Hub:
             return []
         start = seq + 1 - recent[0][0]  # messages are published with consecutive seqs
         return [recent[i] for i in range(start, len(recent))]
+
+    # -- control messages (seq null), e.g. a site's new description ----------------------
+
+    def tell(self, topic: str, wire: str) -> None:
+        """A control message to every subscriber of `topic` now; not kept for replay (it is
+        no event). Its seq is CONTROL, above any snapshot's, so no sink skips it."""
+        for subscription in tuple(self._topics.get(topic, ())):
+            subscription.push((CONTROL, wire))

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, NoReturn
 
 from loket.server.announce import Announcer
@@ -27,6 +28,7 @@ from loket.server.domain.numbers import following_number
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized
+from loket.server.hall import Hall
 from loket.server.hub import RECENT, Hub, Message, Sink, Subscription
 from loket.server.kiosks import Kiosks
 from loket.server.login_throttle import LoginThrottle
@@ -36,6 +38,7 @@ from loket.server.passwords import Passwords
 from loket.server.protocol import Event
 from loket.server.screens import Screens
 from loket.server.session_cache import SessionCache
+from loket.server.sites import Sites
 from loket.server.store import Result, Snapshot, Stamp, Store
 from loket.server.ticketfeed import Followed, TicketFeed
 from loket.server.users import USERNAME, NoAdminLeft, Role, Session, User, UserChange
@@ -88,8 +91,11 @@ class LoketService:
         audio: AudioLibrary | None = None,
         passwords: Passwords | None = None,
         clock: Callable[[], datetime] = utcnow,
+        config: Path | None = None,
     ) -> None:
-        self.sites = {site.id: site for site in sites}
+        """`config`: the site file that `sites` came from, read again on a reload (None:
+        the built-in demo site)."""
+        self.sites = Sites(sites)  # the one holder: a reload swaps it (server/hall.py)
         self.store = store
         self.hub = hub
         self.announcer = announcer or Announcer()
@@ -106,6 +112,7 @@ class LoketService:
         # visitors' phones: one entry per followed ticket, moved by the site's events
         self.tickets = TicketFeed(sites, store.ticket, lambda: self.store.epoch, clock)
         self._epoch = ""
+        self.hall = Hall(self.sites, store, hub, self.tickets, lambda: self.clock(), config)
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)
@@ -114,8 +121,10 @@ class LoketService:
         for site_id in self.sites:
             self._site_seq[site_id] = (await self.store.snapshot(site_id)).seq
         await self._seed_estimates()
+        await self.hall.start()
 
     async def stop(self) -> None:
+        self.hall.stop()
         self.tickets.close()
         await self.store.close()
         if self.audio is not None:

@@ -1,7 +1,8 @@
 """`loket serve --workers N`: N server processes sharing one listening socket, all on one
 Redis store (SQLite serves a single process). This process binds the socket, starts the
 workers with it (`loket serve --fd`), restarts one that dies, and stops them all cleanly on
-SIGTERM or Ctrl-C — the workers close their sockets with 1012 as a single server does."""
+SIGTERM or Ctrl-C — the workers close their sockets with 1012 as a single server does.
+SIGHUP makes one worker read the site file again; the others follow it through Redis."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class Workers:
         bound = sock.getsockname()[1]
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: setattr(self, "stopping", True))
+        signal.signal(signal.SIGHUP, lambda *_: self.reload())
         self.processes = [self._start(sock.fileno()) for _ in range(self.count)]
         if not _ready(host, bound, time.monotonic() + READY_TIMEOUT):
             print("loket: the workers did not start", file=sys.stderr)
@@ -92,3 +94,11 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
         return 0
+
+    def reload(self) -> None:
+        """SIGHUP: one worker reads the site file again and shares it through Redis, where
+        the others take it (server/hall.py): one check, one answer in the log."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGHUP)
+                return

@@ -13,6 +13,7 @@ import { Login } from "loket/auth";
 import { formatMoment } from "loket/calendar";
 import { DASH, h, readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
+import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
 
 const RETRY_DELAYS_MS = [700, 1500, 3000]; // call-next only: it is safe to repeat with its key
@@ -311,7 +312,16 @@ const socket = new LiveSocket(config.ws, {
     socketSeq = msg.seq;
     render();
   },
+  onControl: followSite(config, siteChanged),
 });
+
+/** The site changed (sitechange.js put in the new names and services): find them again. */
+function siteChanged() {
+  dom.waiting = document.querySelectorAll("[data-waiting]");
+  dom.transferService = document.getElementById("transfer-service");
+  socket.path = config.ws;
+  render();
+}
 
 const login = new Login({
   view: document.getElementById("login-view"),

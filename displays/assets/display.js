@@ -20,6 +20,7 @@ import { dayText } from "loket/calendar";
 import { Labels } from "loket/labels";
 import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
 import { Pager } from "loket/pager";
+import { followSite } from "loket/sitechange";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
@@ -49,7 +50,14 @@ const listPager = (id, rowSelector) => {
   const list = document.getElementById(id);
   return new Pager(list, [...list.querySelectorAll(rowSelector)], document.getElementById(`${id}-page`));
 };
-const pagers = [listPager("serving-list", ".serving-row"), listPager("waiting-list", ".waiting-row")];
+const listPagers = () => [listPager("serving-list", ".serving-row"), listPager("waiting-list", ".waiting-row")];
+const pagers = listPagers();
+
+function servingRows() {
+  return new Map(
+    Array.from(document.querySelectorAll(".serving-row[data-counter]"), (row) => [row.dataset.counter, row]),
+  );
+}
 
 const dom = {
   current: document.getElementById("current"),
@@ -60,9 +68,7 @@ const dom = {
   clock: document.getElementById("clock"),
   date: document.getElementById("date"),
   ticker: document.getElementById("ticker-text"),
-  servingRows: new Map(
-    Array.from(document.querySelectorAll(".serving-row[data-counter]"), (row) => [row.dataset.counter, row]),
-  ),
+  servingRows: servingRows(),
   waitingCounts: document.querySelectorAll("[data-waiting]"),
   soundBanner: document.getElementById("sound-banner"),
 };
@@ -220,6 +226,7 @@ const socket = new LiveSocket(config.ws, {
     else if (firstSight(callKey(msg.data))) announce(msg);
   },
   onReplayed: replayedCall, // already in the snapshot; only the announcement is left to decide
+  onControl: followSite(config, siteChanged),
 });
 window.loketSocket = socket; // diagnostic and test hook (browser tests cut the link with it)
 // Diagnostic and test hook: what was played and when (announce.js), the sound state and the
@@ -273,6 +280,25 @@ function sizeTicker() {
 function fit() {
   sizeTicker();
   for (const pager of pagers) pager.measure();
+}
+
+/** The site changed (a reload of its file, a new running text): sitechange.js has put in
+ * the new names, rows and running text; what refers to them is found again. */
+function siteChanged(doc) {
+  const display = document.querySelector(".display");
+  display.dataset.layout = doc.querySelector(".display")?.dataset.layout || "{}";
+  applyLayout(display);
+  dom.servingRows = servingRows();
+  dom.waitingCounts = document.querySelectorAll("[data-waiting]");
+  dom.ticker = document.getElementById("ticker-text");
+  dom.ticker?.addEventListener("animationiteration", nextTicker);
+  tickerTurn = 0;
+  pagers.splice(0, pagers.length, ...listPagers());
+  labels.take(config.labels || {});
+  socket.path = config.ws; // a reconnect names the version shown now
+  shownCall = null; // the current call's counter name, again
+  render();
+  fit();
 }
 
 async function keepScreenOn() {

@@ -12,6 +12,8 @@
 
 import { api } from "loket/api";
 import { readConfig, translator } from "loket/page";
+import { followSite } from "loket/sitechange";
+import { LiveSocket } from "loket/socket";
 import { fillTicketCard, fitPageToSlip } from "loket/ticketcard";
 
 const SHOW_TICKET_S = 20;
@@ -27,8 +29,9 @@ const priority = document.getElementById("priority");
 const error = document.getElementById("kiosk-error");
 const countdown = document.getElementById("kiosk-countdown");
 const printButton = document.getElementById("print-ticket");
-const serviceButtons = Array.from(document.querySelectorAll(".service-btn[data-service]"));
-const grid = document.getElementById("service-grid");
+// both found again when the site's services change (sitechange.js)
+let serviceButtons = Array.from(document.querySelectorAll(".service-btn[data-service]"));
+let grid = document.getElementById("service-grid");
 const scrollHint = document.getElementById("scroll-hint");
 
 const setupToggle = document.getElementById("kiosk-setup-toggle");
@@ -202,9 +205,6 @@ function backToStart() {
 }
 
 priority.addEventListener("click", () => setPriority(priority.getAttribute("aria-pressed") !== "true"));
-for (const button of serviceButtons) {
-  button.addEventListener("click", () => issue(button.dataset.service));
-}
 printButton.addEventListener("click", () => {
   done.classList.add("slip"); // the paper layout, measured for the page's length
   fitPageToSlip(card);
@@ -230,9 +230,30 @@ document.getElementById("kiosk-forget").addEventListener("click", () => {
   setEnrolment(t("key_forgotten"), "warn");
 });
 
+/** The service buttons and their grid: at start, and again when the site's services change. */
+function bindServices() {
+  for (const button of serviceButtons) {
+    button.addEventListener("click", () => issue(button.dataset.service));
+    button.disabled = busy;
+  }
+  gridSize.observe(grid);
+  grid.addEventListener("scroll", showScrollHint, { passive: true });
+}
+
+const gridSize = new ResizeObserver(showScrollHint);
 keepPaperInLanguageLinks();
-new ResizeObserver(showScrollHint).observe(grid);
-grid.addEventListener("scroll", showScrollHint, { passive: true });
+bindServices();
+// the site's changes (services added, renamed) come over a display socket: no reload,
+// which would lose a visitor's half-made choice
+new LiveSocket(config.ws, {
+  onControl: followSite(config, () => {
+    gridSize.disconnect();
+    serviceButtons = Array.from(document.querySelectorAll(".service-btn[data-service]"));
+    grid = document.getElementById("service-grid");
+    bindServices();
+    showScrollHint();
+  }),
+}).start();
 takeKeyFromLink();
 checkKey();
 // the enrolment step: a site that takes tickets from enrolled kiosks only asks for the key

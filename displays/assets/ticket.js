@@ -12,6 +12,7 @@
 import { AudioOutput } from "loket/audio";
 import { formatMoment } from "loket/calendar";
 import { readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
+import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
 import { aheadText } from "loket/ticketcard";
 
@@ -185,5 +186,9 @@ const socket = new LiveSocket(config.ticket_ws, {
   indicator: document.getElementById("conn-status"),
   onSnapshot: (data) => update(data, "snapshot"),
   onEvent: (msg) => update(msg.data, msg.type),
+  onControl: followSite(config, () => {
+    socket.path = config.ticket_ws;
+    render(); // the names of its service and counter, as the site calls them now
+  }),
 }).start();
 window.loketTicket = { socket, audio, view: () => view }; // for tests

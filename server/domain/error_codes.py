@@ -73,6 +73,12 @@ class ErrorCode(StrEnum):
     QUEUE_FULL = "queue_full"  # a service's max_waiting (CONTRACT 6.7)
     NO_CURRENT_TICKET = "no_current_ticket"
     NOT_CALLABLE = "not_callable"  # CONTRACT 6.5: not waiting, held here, or a no-show today
+    # changing the hall while running (a reload of the site file, the running text)
+    INVALID_SITE_FILE = "invalid_site_file"  # the new file does not read: nothing changed
+    RELOAD_REFUSED = "reload_refused"  # a change that takes a restart (a site added, ...)
+    SERVICE_IN_USE = "service_in_use"  # a service removed while people wait for it
+    COUNTER_IN_USE = "counter_in_use"  # a counter removed while it serves a ticket
+    INVALID_TICKER = "invalid_ticker"
     # the server
     INTERNAL_ERROR = "internal_error"  # a bug: logged, never a traceback to the client
     UNAVAILABLE = "unavailable"

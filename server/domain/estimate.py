@@ -206,3 +206,14 @@ class WaitEstimator:
 
     def _has_work(self, counter: _Counter) -> bool:
         return any(self._waiting.get(s, 0) > 0 for s in counter.services)
+
+    # -- a reloaded site file ---------------------------------------------------------
+
+    def take_counters(self, counters: Mapping[str, Iterable[str]]) -> None:
+        """Counters added, re-assigned or gone: one that stays keeps the pace it learnt."""
+        known = self._counters
+        self._counters = {}
+        for counter_id, services in counters.items():
+            counter = known.get(counter_id) or _Counter(tuple(services))
+            counter.services = tuple(services)
+            self._counters[counter_id] = counter

@@ -88,6 +88,18 @@ class SiteQueue:
         self.site.counter(counter_id)
         return [self._live[ticket_id] for ticket_id in self._held.get(counter_id, [])]
 
+    def usage(self) -> tuple[dict[str, int], set[str]]:
+        """The live tickets of each service, and the counters with a ticket: at it, held
+        by it, or in its own line (what a new site file may not remove)."""
+        services: dict[str, int] = {}
+        for ticket in self._live.values():
+            services[ticket.service] = services.get(ticket.service, 0) + 1
+        counters = set(self._current) | {c for c, held in self._held.items() if held}
+        counters |= {
+            line[1:] for line, entries in self._waiting.items() if line[0] == "@" and entries
+        }
+        return services, counters
+
     def held_before(self, day: date) -> list[Ticket]:
         """Tickets still held from before `day` (their day is over)."""
         held = [self._live[i] for ids in self._held.values() for i in ids]
@@ -197,3 +209,17 @@ class SiteQueue:
         for index, call in enumerate(self._recent):
             if call.ticket.id == ticket.id:
                 self._recent[index] = replace(call, ticket=ticket)
+
+    # -- a reloaded site file -------------------------------------------------------
+
+    def take_site(self, site: Site) -> None:
+        """The site's new version (same id): a new service gets an empty line; a removed
+        service's line goes once it is empty (the store refuses to remove one with people
+        waiting), a removed counter's current ticket stays until it is closed."""
+        self.site = site
+        services = {s.id for s in site.services}
+        for service in [s for s, entries in self._waiting.items() if not entries]:
+            if service not in services:
+                del self._waiting[service]
+        for service in services:
+            self._waiting.setdefault(service, [])

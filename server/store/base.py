@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -231,4 +231,32 @@ class Store(Protocol):
 
     async def give_back_allowance(self, key: str) -> None:
         """Undoes the last take of `key`."""
+        ...
+
+    # -- the sites while running: a reloaded site file, the running text (server/hall.py)
+
+    async def reconfigure(self, sites: tuple[Site, ...], check: bool = True) -> None:
+        """Take the sites' new version (same ids). With `check`, first refuse (InUse,
+        changing nothing) to drop a service people wait for or a counter serving someone."""
+        ...
+
+    async def tickers(self) -> dict[str, dict[str, str]]:
+        """The running texts an admin set, by site, then language."""
+        ...
+
+    async def set_ticker(self, site: str, texts: Mapping[str, str | None]) -> None:
+        """Set an admin's running text per language (None: clear it); every process hears."""
+        ...
+
+    async def share_sites(self, text: str) -> None:
+        """Hand the site file just taken to the other processes sharing the store."""
+        ...
+
+    async def shared_sites(self) -> str | None:
+        """The site file last shared (None: none, or nothing is shared: one process)."""
+        ...
+
+    def watch_sites(self, changed: Callable[[], None]) -> None:
+        """From now on call `changed` when another process took a site file or set a running
+        text, or when such news may have been missed."""
         ...

@@ -102,6 +102,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, id)
     ) WITHOUT ROWID;
     """,
+    # 8: the running text an admin set on the admin page, per site and language: it wins
+    # over the site file's until cleared
+    """
+    CREATE TABLE tickers (
+        site TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,
+        PRIMARY KEY (site, lang)
+    );
+    """,
 ]
 
 

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from loket.server.domain.events import EventType
 from loket.server.domain.numbers import parse_number
 from loket.server.domain.queue import RECENT_CALLS, Call, SiteQueue
 from loket.server.domain.site import Site
+from loket.server.domain.site_change import check_removals
 from loket.server.domain.ticket import Status, Ticket, make_ref, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
@@ -720,6 +721,54 @@ class SqliteStore:
 
     async def give_back_allowance(self, key: str) -> None:
         self._allowances.give_back(key)
+
+    # -- the sites while running (server/hall.py): one process, nobody else to tell ------
+
+    async def reconfigure(self, sites: tuple[Site, ...], check: bool = True) -> None:
+        # on the writer thread: no command runs between the check and the change
+        await self._run(lambda: self._reconfigure(sites, check))
+
+    def _reconfigure(self, sites: tuple[Site, ...], check: bool) -> None:
+        queues = [(self._queue(site.id), site) for site in sites]
+        if check:
+            for queue, site in queues:
+                check_removals(queue.site, site, *queue.usage())
+        for queue, site in queues:
+            queue.take_site(site)
+            self._snapshots.pop(site.id, None)
+
+    async def tickers(self) -> dict[str, dict[str, str]]:
+        def job() -> dict[str, dict[str, str]]:
+            found: dict[str, dict[str, str]] = {}
+            for site, lang, text in self._db.execute("SELECT site, lang, text FROM tickers"):
+                found.setdefault(site, {})[lang] = text
+            return found
+
+        return await self._run(job)
+
+    async def set_ticker(self, site: str, texts: Mapping[str, str | None]) -> None:
+        def job() -> None:
+            for lang, text in texts.items():
+                if text is None:
+                    self._db.execute(
+                        "DELETE FROM tickers WHERE site = ? AND lang = ?", (site, lang)
+                    )
+                else:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO tickers (site, lang, text) VALUES (?, ?, ?)",
+                        (site, lang, text),
+                    )
+
+        await self._run(job)
+
+    async def share_sites(self, text: str) -> None:
+        pass  # an SQLite file serves one process
+
+    async def shared_sites(self) -> str | None:
+        return None
+
+    def watch_sites(self, changed: Callable[[], None]) -> None:
+        pass
 
 
 _SCREEN = "WHERE site = ? AND id = ?"

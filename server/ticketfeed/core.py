@@ -264,3 +264,20 @@ class FeedCore(Generic[P]):
         entry: Followed[P], kind: str, epoch: str, ts: datetime, estimate: Estimate | None
     ) -> str:
         return encode(kind, epoch, entry.seq, ts, entry.ticket_json, entry.position, estimate)
+
+    # -- a reloaded site file (server/hall.py) ------------------------------------------
+
+    def take_sites(self, sites: Iterable[Site]) -> None:
+        """The sites' new version: their counters may serve other services now."""
+        for site in sites:
+            state = self._sites.get(site.id)
+            if state is not None:
+                state.site = site
+                state.estimator.take_counters({c.id: c.services for c in site.counters})
+
+    def phones_of(self, site_id: str) -> list[P]:
+        """Every phone following a ticket of the site."""
+        state = self._sites.get(site_id)
+        if state is None:
+            return []
+        return [phone for entry in state.followed.values() for phone in entry.phones]

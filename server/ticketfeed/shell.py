@@ -107,3 +107,13 @@ class TicketFeed:
         while self._core.following:
             await asyncio.sleep(REFRESH_S)
             self._send(self._core.refresh(self._epoch(), self._clock()))
+
+    # -- a reloaded site file (server/hall.py) ------------------------------------------
+
+    def take_sites(self, sites: Iterable[Site]) -> None:
+        self._core.take_sites(sites)
+
+    def tell_site(self, site_id: str, wire: str) -> None:
+        """A control message (seq null) to every phone following a ticket of the site."""
+        for phone in self._core.phones_of(site_id):
+            phone.push((0, wire))

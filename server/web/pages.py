@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
+from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
     day_text,
@@ -89,9 +90,11 @@ def _render(
     if page in ("counter", "admin"):
         config.update(time=time_format(lang))  # a time of day today
     if site is not None:
+        version = site_version(site)  # its socket tells the page when the site changed
         config.update(
             site=site.id,
-            ws=f"/ws/display/{site.id}",
+            site_version=version,
+            ws=f"/ws/display/{site.id}?site={version}",
             services={s.id: tr(s.name) for s in site.services},
             counters={c.id: tr(c.name) for c in site.counters},
         )
@@ -256,7 +259,7 @@ async def visitor_ticket(request: Request) -> Response:
             "config": {
                 **view,
                 "past": past,
-                "ticket_ws": f"/ws/ticket/{ticket.id}",
+                "ticket_ws": f"/ws/ticket/{ticket.id}?site={site_version(site)}",
                 "chime": f"/audio/chime/{site.id}.wav" if chime else None,
             },
         },
@@ -266,7 +269,7 @@ async def visitor_ticket(request: Request) -> Response:
 
 
 async def admin(request: Request) -> Response:
-    return _render(request, "admin.html", None, {}, "admin")
+    return _render(request, "admin.html", None, {"language_name": language_name}, "admin")
 
 
 ROUTES = [

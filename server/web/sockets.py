@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from loket.server.displays import parse_hello
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import NotFound
+from loket.server.hall import site_version
 from loket.server.hub import Message
 from loket.server.protocol import control, dumps, error_message, replayed, snapshot_message
 from loket.server.service import LoketService
@@ -191,6 +192,19 @@ class DisplayConnection(Connection):
                 break
             await self._send({"type": "websocket.send", "text": replayed(wire)})
 
+    async def tell_site(self, version: str | None) -> None:
+        """The page says which version of its site it shows (?site=, server/hall.py): if
+        the site changed since (a reload while the page was away), it is told so now."""
+        await send_site_if_changed(self.ws, self.service, self.site, version)
+
+
+async def send_site_if_changed(
+    ws: WebSocket, service: LoketService, site_id: str, version: str | None
+) -> None:
+    site = service.sites.get(site_id)
+    if version is not None and site is not None and version != site_version(site):
+        await ws.send_text(service.hall.site_message(site))
+
 
 class DisplaySocket:
     """The ASGI endpoint of /ws/display/{site}."""
@@ -208,6 +222,7 @@ class DisplaySocket:
         with service.subscribe(site.id, connection) as subscription:
             try:
                 await connection.send_snapshot()
+                await connection.tell_site(ws.query_params.get("site"))
                 subscription.start()  # events that came meanwhile follow the snapshot
                 await connection.listen()
             except WebSocketDisconnect:

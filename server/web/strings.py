@@ -150,6 +150,11 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "user_enabled": "{username} can log in again.",
         "user_deleted": "The user {username} was deleted.",
         "last_admin": "At least one administrator must stay enabled.",
+        # admin_hall.js
+        "reload_done": "The site file was taken: {changes}",
+        "reload_same": "The site file was read again: nothing changed.",
+        "reload_failed": "The site file was not taken: {message}",
+        "ticker_saved": "Saved: the displays show it now.",
     },
 }
 

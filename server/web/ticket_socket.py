@@ -25,7 +25,13 @@ from loket.server.store import StoreUnavailable
 from loket.server.ticketfeed import Followed
 from loket.server.web.close_codes import CloseCode
 from loket.server.web.ratelimit import limit
-from loket.server.web.sockets import STORE_AWAY, Connection, pong, refuse_and_close
+from loket.server.web.sockets import (
+    STORE_AWAY,
+    Connection,
+    pong,
+    refuse_and_close,
+    send_site_if_changed,
+)
 from loket.server.web.tickets import known_id
 
 
@@ -81,6 +87,7 @@ class TicketSocket:
             async with service.follow_ticket(ticket_id, connection) as (phone, entry):
                 connection.entry = entry
                 await connection.send_snapshot()
+                await send_site_if_changed(ws, service, entry.site, ws.query_params.get("site"))
                 phone.start()  # what changed meanwhile follows the snapshot
                 await connection.listen()
         except WebSocketDisconnect:

@@ -55,4 +55,16 @@ export class Labels {
       h("span", { class: `ml ml-${this.mode}`, dataset: { ml: "" }, "aria-hidden": "true" }, spans),
     ];
   }
+
+  /** The site changed (sitechange.js): new names, perhaps another mode; the turn goes on. */
+  take(config) {
+    clearInterval(this.timer);
+    this.mode = config.mode || "single";
+    this.seconds = config.seconds || 8;
+    this.langs = config.langs || [];
+    this.counters = config.counters || {};
+    this.index = this.index % Math.max(1, this.langs.length);
+    this.start();
+    this.apply(document);
+  }
 }

@@ -19,7 +19,9 @@ PAGE_SCRIPTS = {
     "admin": "counter_client/assets/admin.js",
 }
 # scripts a page loads beside its own, which share its strings
-EXTRA_SCRIPTS = {"admin": ("counter_client/assets/admin_kiosks.js",)}
+EXTRA_SCRIPTS = {
+    "admin": ("counter_client/assets/admin_kiosks.js", "counter_client/assets/admin_hall.js")
+}
 TRANSLATOR_MODULE = "page"  # static/js/page.js defines t(); it uses no keys of its own
 CLDR_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 REQUIRED_PLURALS = ("one", "other")  # other: the fallback; one: English needs it

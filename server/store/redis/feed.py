@@ -50,6 +50,7 @@ class Feed:
         epoch: str,
         changed: Callable[[str | None], None],
         users_changed: Callable[[], None] = lambda: None,
+        sites_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self.epoch = epoch
         self.connected = False
@@ -59,6 +60,7 @@ class Feed:
         self._changed = changed  # a site's state moved on (None: every site's)
         self._day_of = {site_id: site.local_day for site_id, site in sites.items()}
         self._users_changed = users_changed  # a user was changed, or such news missed
+        self._sites_changed = sites_changed  # a site file or running text, or news missed
         self._channels = {keys.channel(site): site for site in sites}
         self._last = dict.fromkeys(sites, 0)
         self._last_data: dict[str, str] = {}
@@ -185,7 +187,7 @@ class Feed:
     async def _subscribe(self) -> PubSub:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(*self._channels, keys.users_channel())
+            await pubsub.subscribe(*self._channels, keys.users_channel(), keys.sites_channel())
         except BaseException:
             await pubsub.aclose()
             raise
@@ -210,6 +212,7 @@ class Feed:
                     for site in self._last:
                         await self.catch_up(site)
                     self.connected = True
+                    self._sites_changed()  # a site file may have been shared meanwhile
                     backoff = BACKOFF_FIRST
                 await self._read(self._pubsub)
             except asyncio.CancelledError:
@@ -240,6 +243,9 @@ class Feed:
             if message["type"] == "message":
                 if message["channel"] == keys.users_channel():
                     self._users_changed()
+                    continue
+                if message["channel"] == keys.sites_channel():
+                    self._sites_changed()
                     continue
                 site = self._channels.get(message["channel"])
                 if site is not None:

@@ -24,6 +24,9 @@ loket:site:<site>:screens        hash: screen id → the name an admin gave it
 loket:site:<site>:screens:removed  hash: screen id → when an admin removed it (ms since 1970)
 loket:allowance:<key>            list of the times (ms) of a key's recent uses, expiring
 loket:events:<site>              the pub/sub channel of the site's events
+loket:site:<site>:ticker         hash: language → the running text an admin set (server/hall.py)
+loket:sites-file                 the text of the site file a process took last (a reload)
+loket:sites-changed              the pub/sub channel: a site file was taken, a running text set
 """
 
 from __future__ import annotations
@@ -94,3 +97,15 @@ def allowance(key: str) -> str:
 
 def channel(site_id: str) -> str:
     return f"{PREFIX}events:{site_id}"
+
+
+def ticker(site_id: str) -> str:
+    return site(site_id, "ticker")
+
+
+def sites_file() -> str:
+    return PREFIX + "sites-file"
+
+
+def sites_channel() -> str:
+    return PREFIX + "sites-changed"

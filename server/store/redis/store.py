@@ -12,7 +12,7 @@ be lost in a crash); a Redis that loses it anyway is noticed by its missing epoc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from loket.server.domain.commands import Destination
 from loket.server.domain.errors import NotFound, QueueFull
 from loket.server.domain.queue import Call
 from loket.server.domain.site import Site
+from loket.server.domain.site_change import check_removals, removes_any
 from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
@@ -55,6 +56,7 @@ TRIES = 20  # a command read, then found changed when it ran: read again, this o
 FIRST_K = 1  # the options a call prepares, doubled after each stale try...
 MAX_K = 16  # ...up to this many
 HISTORY_LIMIT = keys.STREAM_CAP
+USAGE_LIMIT = 10_000  # tickets a reload's check reads per counter's line
 
 
 class RedisStore:
@@ -68,6 +70,7 @@ class RedisStore:
         self._sites: dict[str, Site] = {}
         self._snapshots: dict[str, Snapshot] = {}
         self._users_changed: Callable[[], None] = lambda: None
+        self._sites_changed: Callable[[], None] = lambda: None
 
     @property
     def epoch(self) -> str:
@@ -95,6 +98,7 @@ class RedisStore:
                     self._epoch,
                     self._forget,
                     lambda: self._users_changed(),
+                    lambda: self._sites_changed(),
                 )
                 await feed.start()
         except BaseException:
@@ -554,6 +558,75 @@ class RedisStore:
         client, _, _ = self._open()
         with reachable():
             await client.rpop(keys.allowance(key))
+
+    # -- the sites while running (server/hall.py) --------------------------------------
+
+    async def reconfigure(self, sites: tuple[Site, ...], check: bool = True) -> None:
+        """The check reads each site's counts as its snapshot does; a ticket issued for a
+        removed service between the read and the swap is refused by the service (it no
+        longer knows the service), so at most a ticket issued in that instant waits on."""
+        if check:
+            _, scripts, feed = self._open()
+            with reachable():
+                for site in sites:
+                    old = self._site(site.id)
+                    state = await scripts.snapshot(old)
+                    feed.notice(state.epoch)
+                    waiting = {s.id: n for s, n in zip(old.services, state.waiting, strict=True)}
+                    serving = {
+                        c.id for c, text in zip(old.counters, state.serving, strict=True) if text
+                    }
+                    if removes_any(old, site):  # then who is held or sent to a desk too
+                        for counter in old.counters:
+                            line = await self.line(old.id, counter.id, USAGE_LIMIT)
+                            desk = [t for t in line.waiting if t.desk == counter.id]
+                            if line.held or desk:
+                                serving.add(counter.id)
+                            current = [] if line.current is None else [line.current]
+                            for ticket in [*desk, *line.held, *current]:
+                                waiting[ticket.service] = waiting.get(ticket.service, 0) + 1
+                    check_removals(old, site, waiting, serving)
+        self._sites = {site.id: site for site in sites}  # the ids (the feed's channels) stay
+        self._forget(None)
+
+    async def tickers(self) -> dict[str, dict[str, str]]:
+        client, _, _ = self._open()
+        found: dict[str, dict[str, str]] = {}
+        with reachable():
+            for site in self._sites:
+                texts = await client.hgetall(keys.ticker(site))
+                if texts:
+                    found[site] = {str(lang): str(text) for lang, text in texts.items()}
+        return found
+
+    async def set_ticker(self, site: str, texts: Mapping[str, str | None]) -> None:
+        client, _, _ = self._open()
+        with reachable():
+            async with client.pipeline(transaction=True) as pipe:
+                for lang, text in texts.items():
+                    if text is None:
+                        pipe.hdel(keys.ticker(site), lang)
+                    else:
+                        pipe.hset(keys.ticker(site), lang, text)
+                pipe.publish(keys.sites_channel(), site)
+                await pipe.execute()
+
+    async def share_sites(self, text: str) -> None:
+        client, _, _ = self._open()
+        with reachable():
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.set(keys.sites_file(), text)
+                pipe.publish(keys.sites_channel(), "")
+                await pipe.execute()
+
+    async def shared_sites(self) -> str | None:
+        client, _, _ = self._open()
+        with reachable():
+            text = await client.get(keys.sites_file())
+        return None if text is None else str(text)
+
+    def watch_sites(self, changed: Callable[[], None]) -> None:
+        self._sites_changed = changed
 
 
 def _kiosk(site: str, kiosk_id: str, text: str, used: str | None) -> tuple[Kiosk, str]:

@@ -32,6 +32,9 @@ STATUS_OF: dict[str, int] = {
     **{code: 422 for code in (E.WEAK_PASSWORD, E.PASSWORD_TOO_LONG)},
     E.WRONG_PASSWORD: 403,
     E.LAST_ADMIN: 409,
+    # changing the hall while running (a reload of the site file, the running text)
+    **{code: 422 for code in (E.INVALID_SITE_FILE, E.INVALID_TICKER)},
+    **{code: 409 for code in (E.RELOAD_REFUSED, E.SERVICE_IN_USE, E.COUNTER_IN_USE)},
     # JSON-only requests, from pages of this server only
     E.UNSUPPORTED_MEDIA_TYPE: 415,
     E.BAD_ORIGIN: 403,

@@ -66,6 +66,7 @@ COUNTERS = "/api/v1/sites/{site}/counters/{counter}"
 USER = "/api/v1/users/{username}"
 KIOSKS = "/api/v1/sites/{site}/kiosks"
 SCREEN = "/api/v1/sites/{site}/displays/{display}"
+TICKER = "/api/v1/sites/{site}/ticker"
 
 OWN_TICKET = {"ticket": ref("OwnTicket")}
 LOGIN = closed({"username": STRING, "password": STRING})
@@ -410,5 +411,43 @@ OPERATIONS: tuple[Operation, ...] = (
         (*c.SITE, E.UNKNOWN_CHIME, E.AUDIO_OFF, E.CHIME_UNREADABLE),
         params=(SITE_ID,),
         media=WAV,
+    ),
+    # changing the hall while running (issue 16)
+    Operation(
+        "post",
+        "/api/v1/admin/reload",
+        "Read the site file again and take it: what changed (nothing changes if it is refused)",
+        200,
+        obj({"changed": array(STRING), "sites": array(ref("Site"))}),
+        (
+            *c.ADMIN,
+            *c.CHANGES,
+            E.INVALID_SITE_FILE,
+            E.RELOAD_REFUSED,
+            E.SERVICE_IN_USE,
+            E.COUNTER_IN_USE,
+        ),  # fmt: skip
+        ADMIN,
+    ),
+    Operation(
+        "get",
+        TICKER,
+        "The site's running text: the file's, the admin's (which wins until cleared) and shown",
+        200,
+        ref("Ticker"),
+        (*c.ADMIN, *c.SITE),
+        ADMIN,
+        params=(SITE_ID,),
+    ),
+    Operation(
+        "put",
+        TICKER,
+        "Set the running text per language (null or an empty text: back to the file's)",
+        200,
+        ref("Ticker"),
+        (*c.ADMIN, *c.CHANGES, *c.BODY, *c.SITE, E.INVALID_TICKER),
+        ADMIN,
+        body=closed({"texts": {"type": "object", "additionalProperties": nullable(STRING)}}),
+        params=(SITE_ID,),
     ),
 )

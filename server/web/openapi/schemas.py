@@ -77,6 +77,8 @@ SCHEMAS: dict[str, Schema] = {
         },
         {"timezone": STRING},
     ),
+    # the running text per language: the site file's, the admin's override, what is shown
+    "Ticker": obj({"site": STRING, "file": TEXTS, "edited": TEXTS, "shown": TEXTS}),
     # CONTRACT 6.1: a Ticket names itself by `ref`; its `id` is its holder's secret, only
     # in the answers to the holder (OwnTicket), never anywhere else
     "Ticket": {**obj(TICKET, TICKET_OPTIONAL), "not": {"required": ["id"]}},
