@@ -79,6 +79,8 @@ def test_a_busy_service_or_counter_stays() -> None:
     assert refused.value.code == "service_in_use"
     check_removals(DEMO, without_c, {"A": 1, "C": 0}, ["1"])  # nobody waits for C: it goes
     without_5 = replace(DEMO, counters=DEMO.counters[:4])
-    with pytest.raises(InUse, match="Counter 5 of site demo is serving, holding or expecting a ticket") as refused:
+    with pytest.raises(
+        InUse, match="Counter 5 of site demo is serving, holding or expecting a ticket"
+    ) as refused:
         check_removals(DEMO, without_5, {}, ["5"])
     assert refused.value.code == "counter_in_use"
