@@ -147,7 +147,8 @@ async def display(request: Request) -> Response:
                 "tickers": tickers,
                 "zone": zone,
                 "labels": labels.config(),
-                "calendar": calendar_names(lang),
+                # the date in each language the labels show, turning with them
+                "calendars": {code: calendar_names(code) for code in labels.languages},
             },
         },
         "display",
