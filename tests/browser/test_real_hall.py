@@ -280,6 +280,11 @@ def test_priority_calls_are_marked_on_the_board(browser: Browser, tmp_path: Path
             )
             assert size >= 0.045 * 1080
             assert page.evaluate(GEOMETRY) == []
+            # while its row flashes (yellow, then dark), its number stays black on white
+            flashing = page.locator(".serving-row.flash .serving-number")
+            for _ in range(4):
+                assert flashing.evaluate("el => getComputedStyle(el).color") == "rgb(0, 0, 0)"
+                page.wait_for_timeout(300)
             page.screenshot(path=str(SHOTS / "priority-called.png"))
             http.post(f"{base}/counters/2/call-next", headers=staff).raise_for_status()
             expect(page.locator("#current-number")).to_have_text("DKP001")
