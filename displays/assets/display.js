@@ -64,6 +64,8 @@ const dom = {
   number: document.getElementById("current-number"),
   counter: document.getElementById("current-counter"),
   recall: document.getElementById("current-recall"),
+  priority: document.getElementById("current-priority"),
+  priorityNote: document.getElementById("priority-note"),
   recent: document.getElementById("recent-list"),
   clock: document.getElementById("clock"),
   date: document.getElementById("date"),
@@ -98,19 +100,40 @@ function renderCurrent() {
   if (key === shownCall) return;
   shownCall = key;
   dom.number.textContent = newest ? newest.ticket.number : DASH;
-  // the CSS sizes the number to its length: a long one stays whole
-  dom.number.style.setProperty("--chars", String(Math.max(4, dom.number.textContent.length)));
   dom.counter.replaceChildren(...(newest ? labels.counter(newest.counter) : []));
   dom.current.classList.toggle("empty", !newest);
+  dom.current.classList.toggle("priority-call", Boolean(newest?.ticket.priority));
+  dom.priority.hidden = !newest?.ticket.priority;
   dom.recall.hidden = !(newest && newest.recall > 0);
+  fitNumber();
+}
+
+/** The CSS makes the called number as wide as its panel from its width in em, measured here
+ * in the font it is shown in: a long number stays whole, a short one is not held small. */
+function fitNumber() {
+  const width = dom.number.getBoundingClientRect().width;
+  const size = Number.parseFloat(getComputedStyle(dom.number).fontSize);
+  if (width > 0 && size > 0) dom.number.style.setProperty("--number-em", (width / size).toFixed(3));
+}
+
+/** "Priority" for screen readers (display.html) on a row the script builds, or nothing. */
+function priorityNote(ticket) {
+  if (!ticket.priority) return null;
+  const note = dom.priorityNote.content.firstElementChild.cloneNode(true);
+  note.hidden = false;
+  return note;
 }
 
 function renderRecent() {
   const items = state.recent.slice(1, 1 + PREVIOUS_CALLS).map((call) =>
     h(
       "li",
-      { class: "recent-item", dataset: { ticket: call.ticket.number, ref: call.ticket.ref } },
+      {
+        class: call.ticket.priority ? "recent-item priority-ticket" : "recent-item",
+        dataset: { ticket: call.ticket.number, ref: call.ticket.ref },
+      },
       h("span", { class: "recent-number" }, call.ticket.number),
+      priorityNote(call.ticket),
       h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
       h("span", { class: "recent-counter" }, labels.counter(call.counter)),
     ),
@@ -122,6 +145,8 @@ function renderServing() {
   for (const [id, row] of dom.servingRows) {
     const ticket = state.nowServing.get(id);
     setText(row.querySelector(".serving-number"), ticket ? ticket.number : DASH);
+    row.querySelector(".priority-note").hidden = !ticket?.priority;
+    row.classList.toggle("priority-ticket", Boolean(ticket?.priority));
     row.classList.toggle("idle", !ticket);
   }
 }
@@ -243,12 +268,23 @@ window.loketAudio = {
   },
 };
 
+let shownDay = "";
+
 function tickClock() {
   const now = new Date(socket.now()); // the server's clock: a TV's own clock is often wrong
   setText(dom.clock, formatTime(now, config.lang));
-  // the server's CLDR names when it gave them (every language alike), else the browser's
-  setText(dom.date, config.calendar ? dayText(now, config.calendar, siteTimeZone()) : formatDate(now, config.lang));
   dom.clock.dateTime = now.toISOString();
+  // in each of the labels' languages, turning with them, from the server's CLDR names
+  // (every language alike); the browser's own words if it gave none
+  const calendars = config.calendars || {};
+  const days = Object.fromEntries(
+    Object.entries(calendars).map(([lang, names]) => [lang, dayText(now, names, siteTimeZone())]),
+  );
+  const own = days[config.lang] ?? formatDate(now, config.lang);
+  const key = JSON.stringify([own, days]);
+  if (key === shownDay) return; // once a day: the spans are built anew
+  shownDay = key;
+  dom.date.replaceChildren(...labels.texts(days, own));
 }
 
 // The running text in the labels' languages (config.tickers), one language per pass: it
@@ -279,6 +315,7 @@ function sizeTicker() {
 /** Sizes what depends on the screen: the running text's speed, the lists' pages. */
 function fit() {
   sizeTicker();
+  fitNumber();
   for (const pager of pagers) pager.measure();
 }
 

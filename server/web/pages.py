@@ -160,7 +160,8 @@ async def display(request: Request) -> Response:
                 "tickers": tickers,
                 "zone": zone,
                 "labels": labels.config(),
-                "calendar": day_format(lang),
+                # the date in each language the labels show, turning with them
+                "calendars": {code: day_format(code) for code in labels.languages},
             },
         },
         "display",

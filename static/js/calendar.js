@@ -1,5 +1,5 @@
 // Days and times written in the page's language from the CLDR patterns and names the server
-// gives (server/i18n/calendar.py: config.calendar, config.moment, config.time), not from the
+// gives (server/i18n/calendar.py: config.calendars, config.moment, config.time), not from the
 // browser's own locale data: browsers built with reduced data know no month names in some
 // languages (Chromium: Azerbaijani, "2026 M12 6"). Plain functions, no imports: Node's
 // tests (tests/js) run them as they are.
@@ -52,7 +52,7 @@ export function formatMoment(when, format, timeZone) {
   return fillPattern(format.pattern, fieldsAt(new Date(when), timeZone), format);
 }
 
-/** The hall display's day (config.calendar): "Minggu, 6 Desember", "bazar, 6 dekabr". */
+/** The hall display's day (one of config.calendars): "Minggu, 6 Desember", "bazar, 6 dekabr". */
 export function dayText(when, names, timeZone) {
   return formatMoment(when, names, timeZone);
 }

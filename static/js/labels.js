@@ -1,7 +1,7 @@
 // The hall display's labels in all the site's languages (server/web/multilingual.py renders
 // each as <span data-ml><span lang data-i>…</span>…</span>): rotated every few seconds, all
-// in step, or shown as a pair, per the site's [sites.display] setting. Counter names that the
-// script writes (the current call, previous calls) are built the same way.
+// in step, or shown as a pair, per the site's [sites.display] setting. What the script writes
+// (counter names in the current call and previous calls, the date) is built the same way.
 
 import { h } from "loket/page";
 
@@ -45,10 +45,14 @@ export class Labels {
    */
   counter(id) {
     const names = this.counters[id] || {};
-    const own = names[this.langs[0]] || id;
+    return this.texts(names, names[this.langs[0]] || id);
+  }
+
+  /** Text the script writes in each language (`texts`: lang → text; `own` when one lacks). */
+  texts(texts, own = texts[this.langs[0]]) {
     if (this.langs.length < 2 || this.mode === "single") return [own];
     const spans = this.langs.map((lang, i) =>
-      h("span", { lang, dataset: { i: String(i) }, hidden: !this.visible(i) }, names[lang] || own),
+      h("span", { lang, dataset: { i: String(i) }, hidden: !this.visible(i) }, texts[lang] || own),
     );
     return [
       h("span", { class: "sr-only" }, own),

@@ -1,7 +1,9 @@
-// A list of the hall display shown page by page when its rows, at their minimum height, do
-// not all fit: as many rows as fit, the next page every few seconds, "2 / 3" in an
-// indicator. The list's CSS gives the minimum row height as --row-min (in em) and the
-// columns (its grid tracks); the class "paged" fixes the rows at it, "off-page" hides a row.
+// A list of the hall display shown page by page when its rows do not all fit: as many rows
+// as fit, the next page every few seconds, "2 / 3" in an indicator. The rows are measured
+// as they are (the CSS gives each at least --row-min and its content's height, then
+// stretches them to fill the list); only when the last one would end below the list's
+// bottom does it page. The class "paged" gives every row one height (--page-row: the
+// highest one's, or more to fill the list), "off-page" hides a row.
 
 export class Pager {
   /** @param {HTMLElement} list @param {HTMLElement[]} rows @param {HTMLElement} indicator */
@@ -18,12 +20,25 @@ export class Pager {
   measure() {
     this.list.classList.remove("paged");
     for (const row of this.rows) row.classList.remove("off-page");
-    const style = getComputedStyle(this.list);
-    const columns = style.gridTemplateColumns.split(" ").filter(Boolean).length || 1;
-    const rowHeight = Number.parseFloat(style.getPropertyValue("--row-min")) * Number.parseFloat(style.fontSize);
-    const fit = Math.max(1, Math.floor(this.list.clientHeight / rowHeight));
-    this.perPage = columns * fit;
-    this.pages = Math.ceil(this.rows.length / this.perPage);
+    const room = this.list.clientHeight;
+    const top = this.list.getBoundingClientRect().top + this.list.clientTop;
+    const last = this.rows.at(-1);
+    if (!last || last.getBoundingClientRect().bottom - top <= room + 0.5) {
+      this.perPage = Infinity;
+      this.pages = 1;
+    } else {
+      // overflowing, each row is at its least height: a page holds rows as high as the highest
+      const style = getComputedStyle(this.list);
+      const columns = style.gridTemplateColumns.split(" ").filter(Boolean).length || 1;
+      const rowHeight = Math.max(...this.rows.map((row) => row.getBoundingClientRect().height));
+      const gap = Number.parseFloat(style.rowGap) || 0;
+      const perColumn = Math.max(1, Math.floor((room + gap + 0.5) / (rowHeight + gap)));
+      // the page's rows share the list's height, as the rows of a list that fits do
+      const pageRow = Math.max(rowHeight, (room + gap) / perColumn - gap);
+      this.list.style.setProperty("--page-row", `${Math.floor(pageRow * 100) / 100}px`);
+      this.perPage = columns * perColumn;
+      this.pages = Math.ceil(this.rows.length / this.perPage);
+    }
     this.page = Math.min(this.page, this.pages - 1);
     this.show();
   }

@@ -137,9 +137,12 @@ def _names(texts: tuple[str, ...]) -> str:
     return "{ " + ", ".join(f"{lang} = {json.dumps(text)}" for lang, text in pairs) + " }"
 
 
-def real_hall_site(counters: int = 20, services: int = 8, rotate_seconds: int = 8) -> str:
+def real_hall_site(
+    counters: int = 20, services: int = 8, rotate_seconds: int = 8, short_names: bool = False
+) -> str:
     """The hall's TOML with `counters` counters calling from the first `services` services
-    (at most 12) in turn, labels rotating every `rotate_seconds`."""
+    (at most 12) in turn, labels rotating every `rotate_seconds`; with `short_names` the
+    services are named by their agency's short name ("Dukcapil") instead."""
     parts = [
         f"""
 [[sites]]
@@ -151,8 +154,9 @@ ticker = {_names(TICKER)}
 display = {{ labels = "rotate", rotate_seconds = {rotate_seconds} }}
 """
     ]
-    for prefix, _, *full in SERVICES[:services]:
-        parts.append(f'[[sites.services]]\nid = "{prefix}"\nname = {_names(tuple(full))}\n')
+    for prefix, short, *full in SERVICES[:services]:
+        names = (short,) * len(LANGS) if short_names else tuple(full)
+        parts.append(f'[[sites.services]]\nid = "{prefix}"\nname = {_names(names)}\n')
     for n in range(1, counters + 1):
         prefix, short, *_ = SERVICES[(n - 1) % services]
         names = tuple(f"{word} {n} – {short}" for word in COUNTER_WORD)
