@@ -28,6 +28,9 @@ carries every event of the phase; the floor's does not.)
 
     .venv/bin/python bench/call_next.py            # ~1.5 minutes
     .venv/bin/python bench/call_next.py --quick    # < 30 s
+    .venv/bin/python bench/call_next.py --before REV --rounds 4
+        # another revision's server and this checkout's, alternating, side by side: the
+        # medians over the rounds of each phase's rate and p99
 
 Prints figures; never passes or fails on time.
 """
@@ -269,10 +272,12 @@ def top_up(port: int, target: int) -> None:
 
 
 class Bench:
-    def __init__(self, quick: bool, server_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, quick: bool, server_env: dict[str, str] | None = None, root: Path = h.ROOT
+    ) -> None:
         self.quick = quick
         self.seconds = 1.0 if quick else 5.0
-        self.loket = h.start_loket(server_env)
+        self.loket = h.start_loket(server_env, root=root)
         self.floor = h.start_floor()
         self.token = h.login(self.loket.port)
         ctx = multiprocessing.get_context("fork")
@@ -408,10 +413,57 @@ def report(phases: list[Phase], seconds: float, server_env: list[str]) -> str:
     )
 
 
+def run_once(quick: bool, server_env: dict[str, str], root: Path = h.ROOT) -> list[Phase]:
+    bench = Bench(quick, server_env, root)
+    try:
+        return bench.run()
+    finally:
+        bench.close()
+
+
+def side_by_side(revision: str, rounds: int, quick: bool, server_env: dict[str, str]) -> str:
+    """`revision`'s server and this checkout's, alternating; per phase the median (and
+    range) over the rounds of the rate, and the median of the p50 and p99."""
+    before = h.old_checkout(revision)
+    runs: dict[str, list[list[Phase]]] = {"before": [], "after": []}
+    for round_ in range(rounds):
+        for label, root in (("before", before), ("after", h.ROOT)):
+            runs[label].append(run_once(quick, server_env, root))
+            print(f"round {round_ + 1}/{rounds}: {label} done", file=sys.stderr)
+    table = h.Table(
+        ["phase", f"per s {revision}", "per s now", "change", "p50 / p99 ms before", "now"]
+    )
+    for index, phase in enumerate(runs["after"][0]):
+        if not phase.clients:
+            continue
+        rates = {k: [r[index].rate for r in v] for k, v in runs.items()}
+
+        def ms(label: str, q: int, i: int = index) -> float:
+            return h.median([h.percentile(r[i].latency_ms, q) for r in runs[label]])
+
+        old, new = h.median(rates["before"]), h.median(rates["after"])
+        table.add(
+            phase.name,
+            f"{old:,.0f} ({min(rates['before']):,.0f}–{max(rates['before']):,.0f})",
+            f"{new:,.0f} ({min(rates['after']):,.0f}–{max(rates['after']):,.0f})",
+            f"{(new - old) / old:+.0%}",
+            f"{ms('before', 50):.1f} / {ms('before', 99):.1f}",
+            f"{ms('after', 50):.1f} / {ms('after', 99):.1f}",
+        )
+    return table.render()
+
+
 def main() -> None:
-    args = h.bench_parser(__doc__, "1 s phases (< 30 s in all)").parse_args()
+    parser = h.bench_parser(__doc__, "1 s phases (< 30 s in all)")
+    parser.add_argument("--before", help="also run this revision's server, side by side")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each")
+    args = parser.parse_args()
     h.raise_nofile()
     started = time.monotonic()
+    if args.before:
+        print(side_by_side(args.before, args.rounds, args.quick, h.env_pairs(args.server_env)))
+        print(f"\n(total {time.monotonic() - started:.0f} s)")
+        return
     bench = Bench(args.quick, h.env_pairs(args.server_env))
     try:
         phases = bench.run()
