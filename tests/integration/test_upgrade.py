@@ -36,8 +36,11 @@ from typing import Any
 import pytest
 import uvicorn
 
+from loket.server.announce import Announcer
 from loket.server.app import create_app
+from loket.server.config import load_sites
 from loket.server.settings import Settings
+from loket.server.store import Stamp, open_store
 from loket.server.store.schema import MIGRATIONS
 from tests.support.redis import redis_server, redis_url  # noqa: F401  (fixtures)
 from tests.upgrade import scenario
@@ -46,6 +49,7 @@ from tests.upgrade.stores import load_redis, read_dump, schema_version
 FIXTURES = Path(__file__).resolve().parents[1] / "upgrade"
 RELEASES = sorted(p for p in FIXTURES.glob("release-*") if (p / "expected.json").is_file())
 AFTER_STOP = timedelta(minutes=5)  # the new release starts this long after the old stopped
+TEXT_ONLY = Announcer().announcement
 
 
 class Clock:
@@ -133,3 +137,32 @@ async def test_upgrade_in_place_redis(
     expected = _expected(release, "redis")
     load_redis(redis_url, read_dump(release / expected["file"]))
     await carry_on(redis_url, tmp_path, expected)
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+@pytest.mark.parametrize("release", RELEASES, ids=lambda path: path.name)
+async def test_tickets_of_the_previous_release_are_called_by_name(
+    release: Path, store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """CONTRACT 6.5 on data the previous release wrote: every ticket waiting there is in
+    the counters' lines, and a clerk calls one by its number (Redis indexes the refs of
+    tickets it had before refs were indexed)."""
+    expected = _expected(release, store)
+    if store == "redis":
+        url = str(request.getfixturevalue("redis_url"))
+        load_redis(url, read_dump(release / expected["file"]))
+    else:
+        shutil.copyfile(release / expected["file"], tmp_path / "loket.db")
+        url = f"sqlite:///{tmp_path / 'loket.db'}"
+    at = datetime.fromisoformat(expected["before"]["stopped_at"]) + AFTER_STOP
+    opened = open_store(url)
+    await opened.open(load_sites(None), lambda event: None)
+    try:
+        waiting = (await opened.snapshot("demo")).data["waiting"]
+        lines = [await opened.line("demo", counter, 200) for counter in ("1", "3", "5")]
+        assert sum(len(line.waiting) for line in lines) == sum(waiting.values()) > 0
+        last = lines[0].waiting[-1]  # the last of counter 1's line: called out of turn
+        called = await opened.call("demo", "1", last.number, Stamp(at, "admin"), TEXT_ONLY)
+        assert (called.ticket["ref"], called.ticket["status"]) == (last.ref, "called")
+    finally:
+        await opened.close()

@@ -48,7 +48,7 @@ from loket.server.store.redis import users as user_records
 from loket.server.store.redis.connection import Address, connect, reachable
 from loket.server.store.redis.feed import PAGE, Feed
 from loket.server.store.redis.plans import Plan, View
-from loket.server.store.redis.records import member, record, ticket_from_record
+from loket.server.store.redis.records import ORDER_WIDTH, member, record, ticket_from_record
 from loket.server.store.redis.scripts import Peeked, Reply, Scripts
 from loket.server.users import Session, User, UserChange
 
@@ -105,6 +105,24 @@ class RedisStore:
             await client.aclose()
             raise
         self._client, self._scripts, self._feed = client, scripts, feed
+        with reachable():
+            for site in sites:
+                await self._index_refs(client, site)
+
+    async def _index_refs(self, client: Redis, site: Site) -> None:
+        """Tickets waiting or at a counter since before refs were indexed (an upgrade)
+        are added to the index, so that staff can call them by name (CONTRACT 6.5)."""
+        ids = list(await client.hvals(keys.site(site.id, "current")))
+        for line in site.services:
+            members = await client.zrange(keys.waiting(site.id, line.id), 0, -1)
+            ids += [str(m)[ORDER_WIDTH:] for m in members]
+        for ticket_id in ids:
+            text = await client.get(keys.ticket(str(ticket_id)))
+            if text is not None:
+                ticket = ticket_from_record(str(text))
+                refs = keys.site(site.id, f"refs:{ticket.day.isoformat()}")
+                await client.hsetnx(refs, ticket.number, ticket.id)
+                await client.expire(refs, int(keys.NUMBER_TTL.total_seconds()), nx=True)
 
     async def close(self) -> None:
         if self._feed is not None:
