@@ -228,7 +228,9 @@ def destination(body: dict[str, Any]) -> Destination:
     service = field(body, "service", str, None)
     counter = field(body, "counter", str, None)
     first = field(body, "first", bool, False)
-    if (service is None) == (counter is None):
+    if service is None and counter is None:  # v1 clients heard missing_field
+        raise Invalid("The field 'service' (or 'counter') is required.", ErrorCode.MISSING_FIELD)
+    if service is not None and counter is not None:
         raise Invalid(
             "Name either a 'service' or a 'counter' to transfer to.", ErrorCode.INVALID_BODY
         )

@@ -120,7 +120,7 @@ async def test_done_tickets_and_current_ones_cannot_be_called(loket: Loket) -> N
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({}, 422, "invalid_body"),
+        ({}, 422, "missing_field"),
         ({"service": "B", "counter": "3"}, 422, "invalid_body"),
         ({"counter": "3", "first": True}, 422, "invalid_field"),
         ({"service": "B", "first": "yes"}, 422, "invalid_field"),
