@@ -26,6 +26,7 @@ def test_snapshot_first_then_every_event_with_consecutive_seq(live_server: Loket
             "now_serving": [],
             "recent": [],
             "waiting": {"A": 0, "B": 0, "C": 0},
+            "held": {},  # CONTRACT 6.5: per counter holding tickets
         }
         auth = {"Authorization": f"Bearer {login(http)}"}
         issued = http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()
