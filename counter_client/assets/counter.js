@@ -3,11 +3,12 @@
 // answers and from the site's live events; whichever is newer (by seq) wins, so a late
 // event never undoes a fresh answer.
 //
-// config.strings keys (texts: server/web/strings.py, page "counter"; plus those of auth.js
-// and counterline.js): called, recalled, closed_done, closed_no_show, transferred,
-//   transferred_first, transferred_desk, held, details, queue_empty, no_current, forbidden,
-//   retrying, network_failed, failed, session_expired, serving_for, confirm_no_show,
-//   no_counters, not_callable, type_number, line_failed
+// Texts: server/web/strings.py, page "counter" (auth.js and counterline.js list their own).
+// config.strings keys:
+//   called, recalled, closed_done, closed_no_show, transferred, transferred_first,
+//   transferred_desk, held, details, queue_empty, no_current, forbidden, retrying,
+//   network_failed, failed, session_expired, serving_for, confirm_no_show, no_counters,
+//   not_callable, type_number, line_failed
 // config.time: how the page's language writes a time of day (server/i18n/calendar.py).
 
 import { api, newKey } from "loket/api";
@@ -340,8 +341,10 @@ dom.dialog.addEventListener("close", () => {
     press("transfer", kind === "counter" ? { counter: id } : first ? { service: id, first } : { service: id });
   }
   dom.dialog.returnValue = "";
-  const back = transferFrom && transferFrom.isConnected ? transferFrom : document.getElementById("call-next");
-  back.focus();
+  // back where the clerk was; from nowhere in particular (the body), to the big button
+  const from = transferFrom;
+  const usable = from && from !== document.body && from.isConnected && !from.disabled;
+  (usable ? from : document.getElementById("call-next")).focus();
 });
 
 // -- call a ticket by its number, or from the line ---------------------------------
@@ -366,6 +369,7 @@ dom.numberField.addEventListener("keydown", (event) => {
   if (event.key === "Escape") {
     dom.numberField.value = "";
     setText(dom.numberError, "");
+    dom.numberField.blur(); // the shortcuts work again (call-next cannot take the focus while busy)
     document.getElementById("call-next").focus();
   }
 });

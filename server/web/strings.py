@@ -99,6 +99,8 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "line_count_few": "{n} waiting",
         "line_count_many": "{n} waiting",
         "line_count_other": "{n} waiting",
+        "call": "Call",
+        "call_back": "Call back",
         "call_ticket": "Call {number}",
         "call_back_ticket": "Call {number} back",
         "badge_desk": "Sent here",

@@ -4,8 +4,8 @@
 // or changes only the rows it must: no flicker, and a focused button keeps its focus.
 //
 // config.strings keys used here (server/web/strings.py, page "counter"):
-//   line_count_*, line_capped, line_empty, held_empty, call_ticket, call_back_ticket,
-//   badge_desk, badge_ahead, badge_priority, waited
+//   line_count_one, line_count_few, line_count_many, line_count_other, call, call_back, call_ticket, call_back_ticket, badge_desk, badge_ahead,
+//   badge_priority, waited
 
 import { api } from "loket/api";
 import { h, setText } from "loket/page";
@@ -122,18 +122,18 @@ export class LineView {
     this.receivedAt = 0; // performance.now() of the answer shown
     this.waiting = new Rows(
       this.line,
-      (ticket) => this.makeRow(ticket, "call_ticket"),
+      (ticket) => this.makeRow(ticket, false),
       (row, ticket) => this.updateRow(row, ticket),
     );
     this.heldRows = new Rows(
       this.held,
-      (ticket) => this.makeRow(ticket, "call_back_ticket"),
+      (ticket) => this.makeRow(ticket, true),
       (row, ticket) => this.updateRow(row, ticket),
     );
     this.limit = 200; // the API's cap (CONTRACT 6.5)
   }
 
-  makeRow(ticket, callKey) {
+  makeRow(ticket, held) {
     const parts = {
       number: h("span", { class: "line-number" }),
       badges: h("span", { class: "line-badges" }),
@@ -155,7 +155,8 @@ export class LineView {
       parts.call,
     );
     row.parts = parts;
-    row.callKey = callKey;
+    row.held = held;
+    parts.call.textContent = held ? this.t("call_back") : this.t("call");
     return row;
   }
 
@@ -183,8 +184,11 @@ export class LineView {
     if (ticket.ahead_at) badges.push(h("span", { class: "badge badge-ahead" }, t("badge_ahead")));
     if (ticket.priority) badges.push(h("span", { class: "badge badge-priority" }, t("badge_priority")));
     parts.badges.replaceChildren(...badges);
-    const label = t(row.callKey, { number: ticket.number });
-    setText(parts.call, label);
+    // "Call" to the eye, beside the number; "Call A015" to a screen reader and to a hover
+    const number = { number: ticket.number };
+    const label = row.held ? t("call_back_ticket", number) : t("call_ticket", number);
+    parts.call.setAttribute("aria-label", label);
+    parts.call.title = label;
   }
 
   /** Shows one answer of GET .../queue. */
