@@ -146,12 +146,17 @@ export class LineView {
       if (event.detail > 1) return; // the second click of a double click
       this.onCall(row.ticket);
     });
+    // two lines beside the number: the marks, then the wait and the service
     const row = h(
       "li",
       { class: "line-row", dataset: { ref: ticket.ref } },
       parts.number,
-      h("span", { class: "line-what" }, parts.letter, parts.service, parts.badges),
-      parts.waited,
+      h(
+        "span",
+        { class: "line-what" },
+        parts.badges,
+        h("span", { class: "line-sub" }, parts.waited, parts.letter, parts.service),
+      ),
       parts.call,
     );
     row.parts = parts;
