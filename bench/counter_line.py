@@ -18,8 +18,8 @@ GET .../queue it makes included); "drawing" the DOM work alone; and, from this s
 burst: 40 tickets issued at once, to count how many times the page reads the line (one
 request in flight, at most one more queued).
 
-    .venv/bin/python bench/counter_line.py            # 100 events — about 40 s
-    .venv/bin/python bench/counter_line.py --quick    # 25 events — about 20 s
+    .venv/bin/python bench/counter_line.py            # 100 events — about 1 min
+    .venv/bin/python bench/counter_line.py --quick    # 25 events — about 30 s
 
 Prints figures; never passes or fails on time. Target: under 50 ms per event.
 """

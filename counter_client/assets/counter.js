@@ -14,7 +14,8 @@
 import { api, newKey } from "loket/api";
 import { Login } from "loket/auth";
 import { formatMoment } from "loket/calendar";
-import { clock, LineFeed, LineView, measure } from "loket/counterline";
+import { clock, LineView, measure } from "loket/counterline";
+import { LineFeed } from "loket/linefeed";
 import { DASH, h, readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
@@ -123,7 +124,7 @@ const line = new LineView({
 });
 
 const feed = new LineFeed(
-  `${config.api}/queue`,
+  () => api(`${config.api}/queue`),
   (answer, since) => {
     const began = performance.now();
     line.show(answer);

@@ -1,13 +1,13 @@
 // The clerk's line on the counter page (CONTRACT 6.5): who waits for this counter in the
 // order it would call them, whom it holds. Read from GET .../queue whenever an event may
-// have changed it (no polling), and drawn row by row, keyed by ref, so that an update moves
-// or changes only the rows it must: no flicker, and a focused button keeps its focus.
+// have changed it (no polling; linefeed.js), and drawn row by row, keyed by ref, so that an
+// update moves or changes only the rows it must: no flicker, and a focused button keeps
+// its focus.
 //
 // config.strings keys used here (server/web/strings.py, page "counter"):
 //   line_count_one, line_count_few, line_count_many, line_count_other, call, call_back, call_ticket, call_back_ticket, badge_desk, badge_ahead,
 //   badge_priority, waited
 
-import { api } from "loket/api";
 import { h, setText } from "loket/page";
 
 const MEASURES_KEPT = 500; // performance entries of the line kept for the bench, then cleared
@@ -19,48 +19,6 @@ export function clock(seconds) {
   const minutes = Math.floor(s / 60);
   const short = `${two(minutes % 60)}:${two(s % 60)}`;
   return minutes >= 60 ? `${Math.floor(minutes / 60)}:${short}` : short;
-}
-
-/**
- * Reads the line: one request in flight at a time, and at most one more asked for while it
- * runs (however many events came meanwhile: the next answer covers them all).
- */
-export class LineFeed {
-  constructor(path, onLine, onError) {
-    this.path = path;
-    this.onLine = onLine;
-    this.onError = onError;
-    this.running = false;
-    this.again = false;
-    this.since = null; // performance.now() of the first event the next answer must show
-  }
-
-  /** An event may have changed the line; `at` is when it came (performance.now()). */
-  refresh(at = performance.now()) {
-    if (this.since === null) this.since = at;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.run();
-  }
-
-  async run() {
-    this.running = true;
-    const since = this.since;
-    this.since = null;
-    try {
-      this.onLine(await api(this.path), since);
-    } catch (error) {
-      this.onError(error);
-    } finally {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.run();
-      }
-    }
-  }
 }
 
 /** One list of tickets (the line, or the held ones), keyed by ref. */
