@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.pages import Site, log_in
+from tests.browser.pages import Display, Site, log_in
 from tests.support.real_hall import SERVICES, SITE_ID, real_hall_site
 from tests.support.server import ADMIN_PASSWORD, LoketServer
 
@@ -145,19 +145,22 @@ def test_a_clerk_calls_a_ticket_by_a_click_or_by_its_number(
 
 
 def test_hold_sets_a_visitor_aside_and_a_click_calls_them_back(
-    browser: Browser, live_server: LoketServer
+    browser: Browser, live_server: LoketServer, display: Display
 ) -> None:
     site = Site(live_server)
     first, second = issue(site), issue(site)
     page = counter_page(browser, live_server)
+    serving = display.page.locator('.serving-row[data-counter="1"] .serving-number')
     held = page.locator("#held")
     expect(page.locator("#held-empty")).to_be_visible()
 
     page.keyboard.press("Space")
     expect(page.locator("#current-ticket")).to_have_text(first)
     expect(page.locator("#hold")).to_be_enabled()
+    expect(serving).to_have_text(first)
     page.keyboard.press("KeyH")
     expect(page.locator("#current-ticket")).to_have_text("—")
+    expect(serving).to_have_text("—")  # the hall display serves nobody there either
     expect(held.locator(".line-number")).to_have_text([first])
     expect(page.locator("#held-empty")).to_be_hidden()
     expect(page.locator("#counter-message")).to_contain_text(f"{first} is on hold.")
