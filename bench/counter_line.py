@@ -14,7 +14,9 @@ each after the previous one is drawn, round-robin:
 The page itself times each update with performance marks (static/js/counterline.js):
 "event → drawn" from the event's arrival on the page's socket to the rows updated (the
 GET .../queue it makes included); "drawing" the DOM work alone; and, from this script,
-"event → next frame" up to the first frame after the drawing (rAF, then a task). Then a
+"event → next frame" up to the first frame after the drawing (rAF, then a task). An
+update's time is split into the wait before its read starts (a read already running makes
+it wait), the read (resource timing) and the answer to the rows drawn. Then a
 burst: 40 tickets issued at once, to count how many times the page reads the line (one
 request in flight, at most one more queued).
 
@@ -77,7 +79,7 @@ FIGURES = """() => ({
   render: performance.getEntriesByName("loket-line-render").map((e) => e.duration),
   frames: window.benchFrames,
   reads: performance.getEntriesByType("resource")
-    .filter((e) => e.name.includes("/queue")).map((e) => e.duration),
+    .filter((e) => e.name.includes("/queue")).map((e) => [e.startTime, e.responseEnd]),
 })"""
 
 
@@ -226,7 +228,11 @@ def main() -> None:
     add("event → drawn, per update", updates)
     for label, values in per_kind.items():
         add(f"  action: {label}", values)
-    add("GET .../queue in the page", figures["reads"])
+    # where an update's time goes: each update made one read, in order
+    pairs = list(zip(figures["line"], figures["reads"], strict=False))
+    add("  event → read starts", [read[0] - start for (start, _), read in pairs])
+    add("  read (GET .../queue)", [end - begin for _, (begin, end) in pairs])
+    add("  answer → drawn", [s + d - read[1] for (s, d), read in pairs])
     add("drawing alone", figures["render"])
     add("event → next frame", figures["frames"])
     print(
