@@ -77,11 +77,20 @@ def test_the_line_puts_a_desk_transfer_and_priority_first_and_follows_the_hall_l
     before = waited.inner_text()
     expect(waited).not_to_have_text(before, timeout=3000)
 
-    # a kiosk issues a ticket: it joins the end of the line, without a reload
+    # a kiosk issues a ticket: it joins the end of the line, without a reload; the rows
+    # already there stay the same elements, and a focused row keeps the focus
     marker = page.evaluate("() => (window.loketMarker = 'same page')")
+    page.get_by_role("button", name=f"Call {second}", exact=True).focus()
+    page.evaluate(
+        "n => { for (const r of document.querySelectorAll('#line .line-row')) r.kept = n; }",
+        "kept",
+    )
     later = issue(site)
     expect_line(page, [passport, urgent, first, second, later])
     expect(page.locator("#line-count")).to_have_text("5 waiting")
+    kept = page.evaluate("() => [...document.querySelectorAll('#line .line-row')].map(r => r.kept)")
+    assert kept == ["kept", "kept", "kept", "kept", None]
+    expect(page.get_by_role("button", name=f"Call {second}", exact=True)).to_be_focused()
     # a ticket of a service this counter does not call changes nothing here
     reads = len(queue_reads)
     issue(site, "C")
@@ -90,6 +99,7 @@ def test_the_line_puts_a_desk_transfer_and_priority_first_and_follows_the_hall_l
     # another counter calls from the same line: the ticket leaves this line too
     act(site, "2", "call-next")
     expect_line(page, [passport, first, second, later])
+    expect(page.get_by_role("button", name=f"Call {second}", exact=True)).to_be_focused()
     assert page.evaluate("() => window.loketMarker") == marker
     shot(page, "counter-line-1366x768")
 
