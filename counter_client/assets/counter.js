@@ -1,16 +1,21 @@
-// The staff page of one counter: log in, then call, recall, close and transfer tickets.
-// The current ticket comes from the API's answers and from the site's live events;
-// whichever is newer (by seq) wins, so a late event never undoes a fresh answer.
+// The staff page of one counter: log in, then call, recall, close, hold and transfer
+// tickets, and see the line (counterline.js). The current ticket comes from the API's
+// answers and from the site's live events; whichever is newer (by seq) wins, so a late
+// event never undoes a fresh answer.
 //
-// config.strings keys (texts: server/web/strings.py, page "counter"; plus those of auth.js):
-//   called, recalled, closed_done, closed_no_show, transferred, details,
-//   queue_empty, no_current, forbidden, retrying, network_failed, failed,
-//   session_expired, serving_for, confirm_no_show, no_counters
+// Texts: server/web/strings.py, page "counter" (auth.js and counterline.js list their own).
+// config.strings keys:
+//   called, recalled, closed_done, closed_no_show, transferred, transferred_first,
+//   transferred_desk, held, details, queue_empty, no_current, forbidden, retrying,
+//   network_failed, failed, session_expired, serving_for, confirm_no_show, no_counters,
+//   not_callable, type_number, line_failed
 // config.time: how the page's language writes a time of day (server/i18n/calendar.py).
 
 import { api, newKey } from "loket/api";
 import { Login } from "loket/auth";
 import { formatMoment } from "loket/calendar";
+import { clock, LineView, measure } from "loket/counterline";
+import { LineFeed } from "loket/linefeed";
 import { DASH, h, readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";
 import { followSite } from "loket/sitechange";
@@ -18,7 +23,7 @@ import { LiveSocket } from "loket/socket";
 
 const RETRY_DELAYS_MS = [700, 1500, 3000]; // call-next only: it is safe to repeat with its key
 const MIN_BUSY_MS = 600; // a fast answer must not let the second click of a double click through
-const KEYS = { KeyR: "recall", KeyD: "done", KeyN: "no-show", KeyT: "transfer" };
+const KEYS = { KeyR: "recall", KeyD: "done", KeyN: "no-show", KeyH: "hold", KeyT: "transfer", KeyC: "number" };
 const CONFIRM_MS = 5000; // a no-show closes a visitor for good: a second press within this
 
 const config = readConfig();
@@ -35,7 +40,14 @@ const dom = {
   message: document.getElementById("counter-message"),
   user: document.getElementById("user-name"),
   dialog: document.getElementById("transfer-dialog"),
-  transferService: document.getElementById("transfer-service"),
+  transferTo: document.getElementById("transfer-to"),
+  transferNumber: document.getElementById("transfer-number"),
+  transferPlace: document.getElementById("transfer-place"),
+  transferBack: document.querySelector('#transfer-place [value="back"]'),
+  transferFirst: document.querySelector('#transfer-place [value="first"]'),
+  numberForm: document.getElementById("call-by-number"),
+  numberField: document.getElementById("call-number"),
+  numberError: document.getElementById("call-number-error"),
   waiting: document.querySelectorAll("[data-waiting]"),
   priority: document.getElementById("current-priority"),
   timer: document.getElementById("current-timer"),
@@ -85,17 +97,68 @@ function render() {
 // How long the current visitor has been served, from the server's called_at (a clock a few
 // seconds off shows a few seconds off; never below zero).
 function elapsed(since) {
-  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000));
-  const two = (n) => String(n).padStart(2, "0");
-  const minutes = Math.floor(seconds / 60);
-  const clock = `${two(minutes % 60)}:${two(seconds % 60)}`;
-  return minutes >= 60 ? `${Math.floor(minutes / 60)}:${clock}` : clock;
+  return clock((Date.now() - Date.parse(since)) / 1000);
 }
 
 function tick() {
   const ticket = current();
   dom.timer.hidden = !(ticket && ticket.called_at);
   setText(dom.timer, dom.timer.hidden ? "" : t("serving_for", { time: elapsed(ticket.called_at) }));
+  line.tick();
+}
+
+// -- the line ------------------------------------------------------------------
+
+const line = new LineView({
+  t,
+  lang: config.lang,
+  counter: config.counter,
+  serviceName,
+  onCall: (ticket) => callTicket(ticket.ref),
+  line: document.getElementById("line"),
+  held: document.getElementById("held"),
+  count: document.getElementById("line-count"),
+  capped: document.getElementById("line-capped"),
+  emptyLine: document.getElementById("line-empty"),
+  emptyHeld: document.getElementById("held-empty"),
+  heldSection: document.getElementById("held-section"),
+});
+
+const feed = new LineFeed(
+  () => api(`${config.api}/queue`),
+  (answer, since) => {
+    const began = performance.now();
+    line.show(answer);
+    measure(since, began);
+  },
+  (error) => {
+    if (error.status === 401) login.show(t("session_expired"));
+    else if (error.status !== 403) say(t("line_failed"), "warn"); // 403: the box says why
+  },
+);
+
+// The services this counter calls from now (its CounterState: opening may change them);
+// an issued ticket of another service does not change its line.
+let services = new Set(config.counter_services || []);
+
+function ownCounter(data) {
+  const state = data && data.counter;
+  return state && typeof state === "object" && state.counter === config.counter ? state : null;
+}
+
+function changesLine(msg) {
+  const data = msg.data || {};
+  if (msg.type === "ticket.issued") return Boolean(data.ticket) && services.has(data.ticket.service);
+  if (msg.type.startsWith("counter.")) {
+    const own = ownCounter(data);
+    if (own && Array.isArray(own.services)) services = new Set(own.services);
+    return Boolean(own);
+  }
+  return true; // a call, hold or transfer anywhere may take or bring someone of this line
+}
+
+function readLine(at) {
+  if (assigned && !dom.app.hidden) feed.refresh(at);
 }
 
 setInterval(tick, 1000);
@@ -170,7 +233,7 @@ async function post(action, body, key) {
 async function press(action, body) {
   if (busy || !assigned) return;
   if (action !== "no-show") disarm();
-  if (action !== "call-next" && !current()) return say(t("no_current"), "warn");
+  if (action !== "call-next" && action !== "call" && !current()) return say(t("no_current"), "warn");
   // One key per press; a press that got no answer is repeated with its key, so that the
   // server answers it once instead of calling a second person.
   const key = action === "call-next" ? retryKey || newKey() : null;
@@ -180,9 +243,9 @@ async function press(action, body) {
   try {
     const answer = await post(action, body, key);
     retryKey = null;
-    accept(action, answer);
+    accept(action, answer, body);
   } catch (error) {
-    refuse(action, error, key);
+    refuse(action, error, key, body);
   } finally {
     await sleep(Math.max(0, MIN_BUSY_MS - (performance.now() - began)));
     busy = false;
@@ -190,23 +253,39 @@ async function press(action, body) {
   }
 }
 
-function accept(action, { ticket, seq }) {
-  const stays = action === "call-next" || action === "recall";
+function transferred(vars, to) {
+  if (to.counter) return t("transferred_desk", { ...vars, counter: config.counters[to.counter] || to.counter });
+  return to.first ? t("transferred_first", vars) : t("transferred", vars);
+}
+
+function accept(action, { ticket, seq }, body) {
+  const stays = action === "call-next" || action === "recall" || action === "call";
   answered = { ticket: stays ? ticket : null, seq };
   const vars = { number: ticket.number, service: serviceName(ticket.service) };
   const messages = {
-    "call-next": [t("called", vars), "ok"],
-    recall: [t("recalled", vars), "ok"],
-    done: [t("closed_done", vars), ""],
-    "no-show": [t("closed_no_show", vars), ""],
-    transfer: [t("transferred", vars), ""],
+    "call-next": () => [t("called", vars), "ok"],
+    call: () => [t("called", vars), "ok"],
+    recall: () => [t("recalled", vars), "ok"],
+    done: () => [t("closed_done", vars), ""],
+    "no-show": () => [t("closed_no_show", vars), ""],
+    hold: () => [t("held", vars), ""],
+    transfer: () => [transferred(vars, body), ""],
   };
-  const [text, kind] = messages[action];
+  const [text, kind] = messages[action]();
   say(text, kind);
+  if (action === "call") {
+    dom.numberField.value = "";
+    setText(dom.numberError, "");
+  }
 }
 
-function refuse(action, error, key) {
-  if (error.status === 401 || error.code === "csrf_failed") {
+function refuse(action, error, key, body) {
+  if (error.code === "not_callable") {
+    const text = t("not_callable", { number: body.ticket.split("-").pop() }); // a ref: its number
+    setText(dom.numberError, text);
+    say(text, "error");
+    readLine(); // the line on screen was behind: show who is there now
+  } else if (error.status === 401 || error.code === "csrf_failed") {
     login.show(t("session_expired"));
   } else if (error.status === 403) {
     say(t("forbidden"), "error");
@@ -222,30 +301,92 @@ function refuse(action, error, key) {
   }
 }
 
+// -- transfer: to a service (back or head of its line) or to another counter ---------
+
+let transferFrom = null; // the element that had the focus before the dialog opened
+
+function transferTarget() {
+  const [kind, id] = dom.transferTo.value.split(":");
+  return { kind, id };
+}
+
+/** Back of the ticket's own line is where it came from: only its head makes sense there. */
+function fitPlace() {
+  const ticket = current();
+  const { kind, id } = transferTarget();
+  const own = kind === "service" && ticket && id === ticket.service;
+  dom.transferPlace.disabled = kind !== "service";
+  dom.transferBack.disabled = own;
+  if (own) dom.transferFirst.checked = true;
+}
+
 function openTransfer() {
   const ticket = current();
   if (busy || !assigned) return;
   if (!ticket) return say(t("no_current"), "warn");
-  for (const option of dom.transferService.options) option.disabled = option.value === ticket.service;
-  const first = Array.from(dom.transferService.options).find((option) => !option.disabled);
-  if (!first) return;
-  dom.transferService.value = first.value;
+  transferFrom = document.activeElement;
+  setText(dom.transferNumber, ticket.number);
+  const other = Array.from(dom.transferTo.options).find((o) => o.value !== `service:${ticket.service}`);
+  dom.transferTo.value = other ? other.value : `service:${ticket.service}`;
+  dom.transferBack.checked = true;
+  fitPlace();
   dom.dialog.showModal();
-  dom.transferService.focus();
+  dom.transferTo.focus();
 }
 
+dom.transferTo.addEventListener("change", fitPlace);
+
 dom.dialog.addEventListener("close", () => {
-  if (dom.dialog.returnValue === "transfer") press("transfer", { service: dom.transferService.value });
+  if (dom.dialog.returnValue === "transfer") {
+    const { kind, id } = transferTarget();
+    const first = dom.transferFirst.checked;
+    press("transfer", kind === "counter" ? { counter: id } : first ? { service: id, first } : { service: id });
+  }
   dom.dialog.returnValue = "";
+  // back where the clerk was; from nowhere in particular (the body), to the big button
+  const from = transferFrom;
+  const usable = from && from !== document.body && from.isConnected && !from.disabled;
+  (usable ? from : document.getElementById("call-next")).focus();
 });
+
+// -- call a ticket by its number, or from the line ---------------------------------
+
+function callTicket(name) {
+  disarm();
+  press("call", { ticket: name });
+}
+
+dom.numberForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = dom.numberField.value.trim().toUpperCase();
+  if (!name) {
+    setText(dom.numberError, t("type_number"));
+    return;
+  }
+  setText(dom.numberError, "");
+  callTicket(name);
+});
+
+dom.numberField.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    dom.numberField.value = "";
+    setText(dom.numberError, "");
+    dom.numberField.blur(); // the shortcuts work again (call-next cannot take the focus while busy)
+    document.getElementById("call-next").focus();
+  }
+});
+
+function shortcut(action) {
+  if (action === "transfer") openTransfer();
+  else if (action === "no-show") noShow();
+  else if (action === "number") dom.numberField.focus();
+  else press(action);
+}
 
 for (const button of dom.buttons) {
   button.addEventListener("click", (event) => {
     if (event.detail > 1) return; // the second click of a double click
-    const action = button.dataset.action;
-    if (action === "transfer") openTransfer();
-    else if (action === "no-show") noShow();
-    else press(action);
+    shortcut(button.dataset.action);
   });
 }
 
@@ -274,9 +415,7 @@ document.addEventListener(
       press("call-next");
     } else if (KEYS[event.code]) {
       event.preventDefault();
-      if (KEYS[event.code] === "transfer") openTransfer();
-      else if (KEYS[event.code] === "no-show") noShow();
-      else press(KEYS[event.code]);
+      shortcut(KEYS[event.code]);
     }
   },
   true,
@@ -303,14 +442,20 @@ const socket = new LiveSocket(config.ws, {
   indicator: document.getElementById("conn-status"),
   page: "counter", // for the hello report (display registry); no audio here
   onSnapshot(data, msg) {
+    const at = performance.now();
     state.reset(data);
     socketSeq = msg.seq;
+    const own = ownCounter({ counter: (data.counters || []).find((c) => c.counter === config.counter) });
+    if (own && Array.isArray(own.services)) services = new Set(own.services);
     render();
+    readLine(at);
   },
   onEvent(msg) {
+    const at = performance.now();
     state.apply(msg);
     socketSeq = msg.seq;
     render();
+    if (changesLine(msg)) readLine(at);
   },
   onControl: followSite(config, siteChanged),
 });
@@ -318,7 +463,8 @@ const socket = new LiveSocket(config.ws, {
 /** The site changed (sitechange.js put in the new names and services): find them again. */
 function siteChanged() {
   dom.waiting = document.querySelectorAll("[data-waiting]");
-  dom.transferService = document.getElementById("transfer-service");
+  dom.transferTo = document.getElementById("transfer-to"); // a new element: listen again
+  dom.transferTo.addEventListener("change", fitPlace);
   socket.path = config.ws;
   render();
 }
@@ -335,6 +481,7 @@ const login = new Login({
     say("");
     if (!socket.connected && socket.stopped) socket.start();
     render();
+    readLine();
     if (assigned) document.getElementById("call-next").focus();
     else dom.elsewhere.focus();
   },

@@ -85,6 +85,28 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "retrying": "Connection problem. Trying again…",
         "network_failed": "No connection to the server. Press the button again to retry.",
         "failed": "That did not work: {message}",
+        "transferred_first": "{number} is now first in line for {service}.",
+        "transferred_desk": "{number} now waits for {counter}.",
+        "held": "{number} is on hold. Call them back from the list when they return.",
+        "not_callable": (
+            "{number} cannot be called here: it is not waiting, not on hold at this counter, "
+            "and not a no-show of today."
+        ),
+        "type_number": "Type a ticket number, e.g. A015.",
+        "line_failed": "The line could not be read. It is shown again with the next change.",
+        # counterline.js
+        "line_count_one": "{n} waiting",
+        "line_count_few": "{n} waiting",
+        "line_count_many": "{n} waiting",
+        "line_count_other": "{n} waiting",
+        "call": "Call",
+        "call_back": "Call back",
+        "call_ticket": "Call {number}",
+        "call_back_ticket": "Call {number} back",
+        "badge_desk": "Sent here",
+        "badge_ahead": "Moved up",
+        "badge_priority": "Priority",
+        "waited": "waiting {time}",
     },
     "admin": {
         **_AUTH,

@@ -36,6 +36,7 @@ export class SiteState {
       }
       case "ticket.done":
       case "ticket.no_show":
+      case "ticket.held": // set aside by its counter (CONTRACT 6.5): nobody is served there
       case "ticket.transferred": {
         const shown = this.nowServing.get(data.counter);
         if (shown && shown.ref === ticket.ref) this.nowServing.delete(data.counter);
