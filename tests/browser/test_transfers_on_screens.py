@@ -139,12 +139,9 @@ def test_a_held_ticket_leaves_now_serving_and_its_call_back_is_a_call(
     )
 
 
-def test_an_announced_transfer_is_played_like_a_call(
-    browser: Browser, tmp_path: Path
-) -> None:
-    (tmp_path / "site.toml").write_text(
-        demo_with(('timezone = "Asia/Jakarta"', 'timezone = "Asia/Jakarta"\nannounce_transfers = true'))
-    )
+def test_an_announced_transfer_is_played_like_a_call(browser: Browser, tmp_path: Path) -> None:
+    zone = 'timezone = "Asia/Jakarta"'
+    (tmp_path / "site.toml").write_text(demo_with((zone, f"{zone}\nannounce_transfers = true")))
     with LoketServer(tmp_path, "--config", str(tmp_path / "site.toml")).running() as server:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         try:
@@ -209,6 +206,14 @@ def test_the_phone_says_held_then_the_call_back(
     site.call("2", mine["ref"])  # late, called again: a call like any other
     expect(page.locator("#call-screen")).to_be_visible(timeout=3000)
     expect(page.locator("#call-counter")).to_have_text("Counter 2")
+    page.locator("#call-ok").click()
+
+    site.transfer("2", counter="5")
+    expect(status).to_have_text("Please wait for Counter 5. You are next", timeout=3000)
+    expect(page.locator("#ticket-note")).to_have_text(
+        "You were sent on to Counter 5. You keep your number."
+    )
+    shot(page, "ticket-desk-en")
 
 
 def test_the_phone_says_which_counter_it_waits_for(
