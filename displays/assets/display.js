@@ -10,8 +10,7 @@
 // a call replayed after a network drop if it happened less than REPLAY_ANNOUNCE_MS ago (by
 // the server's clock); never what a snapshot shows, never a call seen before. A transfer that
 // carries an announcement (the site's announce_transfers) is played by the same rules, keyed
-// by its event's seq. While a call
-// is spoken its number on screen has the class "speaking".
+// by its event's seq. While a call is spoken its number on screen has the class "speaking".
 //
 // Per-TV sound settings come from the address (docs/hall-tv.md): ?volume=0–100 (default
 // 100), ?trim=ms (added to every start time; may be negative) and ?sound=off (this TV stays
@@ -182,14 +181,16 @@ function recentItem(call, movedAt = null) {
 /** The transfers still news, newest first, but not the newest call's (the big panel shows it). */
 function shownMoves() {
   const newest = state.recent[0]?.ticket.ref;
-  return state.movesSince(socket.now() - MOVE_SHOWN_MS).filter((move) => move.ticket.ref !== newest);
+  const moves = state.movesSince(socket.now() - MOVE_SHOWN_MS).filter((move) => move.ticket.ref !== newest);
+  return moves.slice(0, PREVIOUS_CALLS);
 }
 
+const movesKey = (moves) => moves.map((move) => move.ticket.ref).join(" ");
 let shownMoveKeys = "";
 
 function renderRecent() {
-  const moves = shownMoves().slice(0, PREVIOUS_CALLS);
-  shownMoveKeys = moves.map((move) => move.ticket.ref).join(" ");
+  const moves = shownMoves();
+  shownMoveKeys = movesKey(moves);
   const moved = new Set(moves.map((move) => move.ticket.ref));
   const calls = state.recent.slice(1).filter((call) => !moved.has(call.ticket.ref));
   const items = [
@@ -201,11 +202,7 @@ function renderRecent() {
 
 /** A transfer stops being news: the previous calls are shown again without it. */
 function expireMoves() {
-  const keys = shownMoves()
-    .slice(0, PREVIOUS_CALLS)
-    .map((move) => move.ticket.ref)
-    .join(" ");
-  if (keys === shownMoveKeys) return;
+  if (movesKey(shownMoves()) === shownMoveKeys) return;
   renderRecent();
   renderSpeaking();
 }

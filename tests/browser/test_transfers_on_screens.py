@@ -91,6 +91,7 @@ def test_the_display_says_where_a_transferred_ticket_goes(
     expect(display.page.locator("#current-moved")).to_be_visible(timeout=3000)
     expect(display.page.locator("#current-counter")).to_contain_text("Counter 6")
     expect(display.page.locator("#current-recall")).to_be_hidden()
+    shot(display.page, "display-transfer-current")
 
     # counter 5 calls the ticket sent to it: a normal call again, at counter 5
     site.counter("call-next", "5")
