@@ -1,10 +1,16 @@
 // The hall display: the newest call huge, the previous calls, who is served at each counter,
 // the waiting counts, a clock and the running text. Live through LiveSocket; no input.
 //
+// A transfer (CONTRACT 6.5) says where its ticket goes next, "A015 ↪ Counter 5" (a desk) or
+// "A015 ↪ Passport" (a service's line): first among the previous calls for MOVE_SHOWN_MS, and
+// wherever the screen shows that ticket's call until it is called again. A held ticket leaves
+// "now serving", as a done one does.
+//
 // Each call is announced at most once, keyed by (ticket ref, recall): a live call that is new;
 // a call replayed after a network drop if it happened less than REPLAY_ANNOUNCE_MS ago (by
-// the server's clock); never what a snapshot shows, never a call seen before. While a call
-// is spoken its number on screen has the class "speaking".
+// the server's clock); never what a snapshot shows, never a call seen before. A transfer that
+// carries an announcement (the site's announce_transfers) is played by the same rules, keyed
+// by its event's seq. While a call is spoken its number on screen has the class "speaking".
 //
 // Per-TV sound settings come from the address (docs/hall-tv.md): ?volume=0–100 (default
 // 100), ?trim=ms (added to every start time; may be negative) and ?sound=off (this TV stays
@@ -31,6 +37,7 @@ const REPLAY_ANNOUNCE_MS = 60000; // a call missed longer ago is stale: people h
 const HANDLED_KEPT = 500; // calls remembered; far more than can be replayed to us
 const TRIM_LIMIT_MS = 5000; // a larger trim is a typo, not a TV's audio delay
 const PAGE_MS = 8000; // each page of "now serving" (or waiting) rows: time to find one's own
+const MOVE_SHOWN_MS = 120000; // a transfer leads the previous calls this long
 
 /** The layout's CSS variables, from data-layout (display.html): the CSP allows no style="". */
 function applyLayout(node) {
@@ -64,6 +71,8 @@ const dom = {
   number: document.getElementById("current-number"),
   counter: document.getElementById("current-counter"),
   recall: document.getElementById("current-recall"),
+  moved: document.getElementById("current-moved"),
+  movedTag: document.getElementById("moved-tag"),
   priority: document.getElementById("current-priority"),
   priorityNote: document.getElementById("priority-note"),
   recent: document.getElementById("recent-list"),
@@ -90,21 +99,37 @@ function soundSettings(query) {
   };
 }
 
+/**
+ * Where a call's visitor is to go now: the counter that called them; once transferred
+ * (waiting again), the desk that will call them or the service whose line they wait in.
+ */
+function whereTo(call) {
+  const ticket = call.ticket;
+  if (ticket.status !== "waiting") return { moved: false, names: labels.counter(call.counter) };
+  if (ticket.for_counter) return { moved: true, names: labels.counter(ticket.for_counter) };
+  return { moved: true, names: labels.service(ticket.service) };
+}
+
+const whereKey = (call) => [call.ticket.status, call.ticket.for_counter ?? "", call.ticket.service].join("/");
+
 // Speaking the same number again must re-announce it, so the live region is refilled only
-// when the newest call changes (another ticket, or another recall of it).
+// when the newest call changes (another ticket, another recall of it, or where it goes).
 let shownCall = null; // null: nothing rendered yet
 
 function renderCurrent() {
   const newest = state.recent[0];
-  const key = newest ? `${newest.ticket.ref}/${newest.recall}` : "";
+  const key = newest ? `${newest.ticket.ref}/${newest.recall}/${whereKey(newest)}` : "";
   if (key === shownCall) return;
   shownCall = key;
+  const where = newest ? whereTo(newest) : { moved: false, names: [] };
   dom.number.textContent = newest ? newest.ticket.number : DASH;
-  dom.counter.replaceChildren(...(newest ? labels.counter(newest.counter) : []));
+  dom.counter.replaceChildren(...where.names);
   dom.current.classList.toggle("empty", !newest);
+  dom.current.classList.toggle("moved", where.moved);
   dom.current.classList.toggle("priority-call", Boolean(newest?.ticket.priority));
   dom.priority.hidden = !newest?.ticket.priority;
-  dom.recall.hidden = !(newest && newest.recall > 0);
+  dom.recall.hidden = !(newest && newest.recall > 0) || where.moved;
+  dom.moved.hidden = !where.moved;
   fitNumber();
 }
 
@@ -124,21 +149,62 @@ function priorityNote(ticket) {
   return note;
 }
 
-function renderRecent() {
-  const items = state.recent.slice(1, 1 + PREVIOUS_CALLS).map((call) =>
-    h(
-      "li",
-      {
-        class: call.ticket.priority ? "recent-item priority-ticket" : "recent-item",
-        dataset: { ticket: call.ticket.number, ref: call.ticket.ref },
-      },
-      h("span", { class: "recent-number" }, call.ticket.number),
-      priorityNote(call.ticket),
-      h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
-      h("span", { class: "recent-counter" }, labels.counter(call.counter)),
-    ),
+/** "Transferred" in the labels' languages (display.html), on a transfer's row. */
+function movedTag() {
+  return dom.movedTag.content.firstElementChild.cloneNode(true);
+}
+
+/** A previous call's row; `movedAt` (server ms) for a transfer shown as news, which flashes. */
+function recentItem(call, movedAt = null) {
+  const where = whereTo(call);
+  const classes = ["recent-item"];
+  if (call.ticket.priority) classes.push("priority-ticket");
+  if (where.moved) classes.push("moved");
+  const item = h(
+    "li",
+    { class: classes.join(" "), dataset: { ticket: call.ticket.number, ref: call.ticket.ref } },
+    h("span", { class: "recent-number" }, call.ticket.number),
+    priorityNote(call.ticket),
+    where.moved ? movedTag() : null,
+    h("span", { class: "arrow", "aria-hidden": "true" }, where.moved ? "↪" : "→"),
+    h("span", { class: "recent-counter" }, where.names),
   );
+  const age = movedAt === null ? FLASH_MS : socket.now() - movedAt;
+  if (age < FLASH_MS) {
+    // rebuilt on every event: the flash goes on from where it was, not from its start
+    item.classList.add("flash");
+    item.style.animationDelay = `${-Math.max(0, age)}ms`;
+  }
+  return item;
+}
+
+/** The transfers still news, newest first, but not the newest call's (the big panel shows it). */
+function shownMoves() {
+  const newest = state.recent[0]?.ticket.ref;
+  const moves = state.movesSince(socket.now() - MOVE_SHOWN_MS).filter((move) => move.ticket.ref !== newest);
+  return moves.slice(0, PREVIOUS_CALLS);
+}
+
+const movesKey = (moves) => moves.map((move) => move.ticket.ref).join(" ");
+let shownMoveKeys = "";
+
+function renderRecent() {
+  const moves = shownMoves();
+  shownMoveKeys = movesKey(moves);
+  const moved = new Set(moves.map((move) => move.ticket.ref));
+  const calls = state.recent.slice(1).filter((call) => !moved.has(call.ticket.ref));
+  const items = [
+    ...moves.map((move) => recentItem({ ticket: move.ticket, counter: move.counter }, move.at)),
+    ...calls.slice(0, PREVIOUS_CALLS - moves.length).map((call) => recentItem(call)),
+  ];
   dom.recent.replaceChildren(...items);
+}
+
+/** A transfer stops being news: the previous calls are shown again without it. */
+function expireMoves() {
+  if (movesKey(shownMoves()) === shownMoveKeys) return;
+  renderRecent();
+  renderSpeaking();
 }
 
 function renderServing() {
@@ -207,10 +273,17 @@ function firstSight(key) {
   return true;
 }
 
-const callKey = (data) => `${data.ticket.ref}/${data.recall || 0}`;
+/** The key an event's announcement is played under, once: a call's "ref/recall", an
+ * announced transfer's "ref/moved/seq"; null for an event that is not spoken. */
+function announceKey(msg) {
+  const data = msg.data;
+  if (!data || !data.ticket) return null;
+  if (msg.type === "ticket.called") return `${data.ticket.ref}/${data.recall || 0}`;
+  if (msg.type === "ticket.transferred" && data.announcement) return `${data.ticket.ref}/moved/${msg.seq}`;
+  return null;
+}
 
-function announce(msg, lateLimitMs) {
-  const key = callKey(msg.data);
+function announce(msg, key, lateLimitMs) {
   const newest = state.recent[0];
   // Highlight only what the screen shows as the current call (a replay may be older).
   if (newest && `${newest.ticket.ref}/${newest.recall}` === key) flash(newest);
@@ -223,12 +296,21 @@ function announce(msg, lateLimitMs) {
   announcer.play(msg.data.announcement, { key, lateLimitMs, onSpeaking });
 }
 
-/** A call that happened while we were away: announce it only while it is recent. */
+/** A call (or announced transfer) that happened while we were away: announce it only while
+ * it is recent. */
 function replayedCall(msg) {
-  if (msg.type !== "ticket.called" || !msg.data || !msg.data.ticket) return;
+  const key = announceKey(msg);
+  if (key === null) return;
   const age = socket.now() - Date.parse(msg.ts);
   if (!(age <= REPLAY_ANNOUNCE_MS)) return; // also a missing or unreadable ts
-  if (firstSight(callKey(msg.data))) announce(msg, REPLAY_ANNOUNCE_MS);
+  if (firstSight(key)) announce(msg, key, REPLAY_ANNOUNCE_MS);
+}
+
+/** A live transfer of the call the big panel shows: it flashes as a call does. */
+function flashMovedCurrent(msg) {
+  if (msg.type === "ticket.transferred" && state.recent[0]?.ticket.ref === msg.data?.ticket?.ref) {
+    restartClass(dom.current, "flash", FLASH_MS);
+  }
 }
 
 const sound = soundSettings(location.search);
@@ -244,13 +326,22 @@ const socket = new LiveSocket(config.ws, {
     render(); // a snapshot is the present state, not news: no flash, no sound
   },
   onEvent(msg) {
-    const call = state.apply(msg);
+    state.apply(msg);
     render();
-    if (!call) return;
+    const key = announceKey(msg);
     if (msg.replayed) replayedCall(msg); // filled a gap: it may be old news
-    else if (firstSight(callKey(msg.data))) announce(msg);
+    else {
+      flashMovedCurrent(msg);
+      if (key !== null && firstSight(key)) announce(msg, key);
+    }
   },
-  onReplayed: replayedCall, // already in the snapshot; only the announcement is left to decide
+  onReplayed(msg) {
+    // already in the snapshot; a transfer is news again while its ticket still waits
+    // there, and the announcement is left to decide
+    state.catchUp(msg);
+    render();
+    replayedCall(msg);
+  },
   onControl: followSite(config, siteChanged),
 });
 window.loketSocket = socket; // diagnostic and test hook (browser tests cut the link with it)
@@ -285,6 +376,11 @@ function tickClock() {
   if (key === shownDay) return; // once a day: the spans are built anew
   shownDay = key;
   dom.date.replaceChildren(...labels.texts(days, own));
+}
+
+function tick() {
+  tickClock();
+  expireMoves();
 }
 
 // The running text in the labels' languages (config.tickers), one language per pass: it
@@ -349,7 +445,7 @@ async function keepScreenOn() {
 render();
 soundStateChanged();
 tickClock();
-setInterval(tickClock, 1000);
+setInterval(tick, 1000);
 document.fonts.ready.then(fit);
 dom.ticker?.addEventListener("animationiteration", nextTicker);
 window.addEventListener("resize", fit);

@@ -4,10 +4,14 @@
 // short sound once the visitor has touched the page (browsers allow sound only after that).
 // Tickets of an earlier day and the print view (?print=1) have no script.
 //
+// Set aside by a counter ("held", CONTRACT 6.5) it says so, and that the visitor will be called
+// back there; waiting for one counter (`for_counter`: a transfer to that desk) it names that
+// counter and the place in its line; sent on to another service, it names the new one.
+//
 // config.strings keys (texts: server/web/strings.py, page "ticket"; plus those of ticketcard.js):
 //   status_waiting, status_called, status_recalled, status_done, status_no_show,
-//   note_transferred, wait_range, wait_up_to, wait_soon, wait_unknown, sound_enable,
-//   sound_ready
+//   status_held, status_desk, note_transferred, note_to_counter, wait_range, wait_up_to,
+//   wait_soon, wait_unknown, sound_enable, sound_ready
 
 import { AudioOutput } from "loket/audio";
 import { formatMoment } from "loket/calendar";
@@ -55,9 +59,22 @@ function statusText() {
       return t("status_done");
     case "no_show":
       return t("status_no_show");
-    default:
-      return aheadText(t, position, config.lang) || t("status_waiting");
+    case "held":
+      return t("status_held", { counter });
+    default: {
+      const ahead = aheadText(t, position, config.lang);
+      if (!ticket.for_counter) return ahead || t("status_waiting");
+      // the place in that counter's own line, once the server has read it
+      return [t("status_desk", { counter: counterName(ticket.for_counter) }), ahead].filter(Boolean).join(" ");
+    }
   }
+}
+
+/** After a transfer seen live: where the ticket was sent, and that it keeps its number. */
+function noteText(ticket) {
+  if (!transferred || ticket.status !== "waiting") return "";
+  if (ticket.for_counter) return t("note_to_counter", { counter: counterName(ticket.for_counter) });
+  return t("note_transferred", { service: serviceName(ticket.service) });
 }
 
 /** The estimate as a range of minutes; never a single promised time. */
@@ -78,9 +95,9 @@ function render() {
   dom.waitFact.hidden = ticket.status !== "waiting";
   setText(dom.wait, waitText(estimate));
   setText(dom.issued, formatMoment(ticket.issued_at, config.moment, siteTimeZone()));
-  const showNote = transferred && ticket.status === "waiting";
-  dom.note.hidden = !showNote;
-  setText(dom.note, showNote ? t("note_transferred", { service: serviceName(ticket.service) }) : "");
+  const note = noteText(ticket);
+  dom.note.hidden = !note;
+  setText(dom.note, note);
   setText(dom.callNumber, ticket.number);
   setText(dom.callCounter, counterName(ticket.counter));
   if (ticket.status !== "called") hideCall();

@@ -50,7 +50,8 @@ class Labels:
         return self._spans(lambda lang: self.site.text(names, lang))
 
     def config(self) -> dict[str, object]:
-        """For the page script: the rotation, and every counter's name in each language."""
+        """For the page script: the rotation, and every counter's and service's name in each
+        language (a transfer shows where the ticket goes: a desk or a service's line)."""
         return {
             "mode": self.site.display.mode,
             "seconds": self.site.display.seconds,
@@ -58,5 +59,9 @@ class Labels:
             "counters": {
                 c.id: {lang: self.site.text(c.name, lang) for lang in self.languages}
                 for c in self.site.counters
+            },
+            "services": {
+                s.id: {lang: self.site.text(s.name, lang) for lang in self.languages}
+                for s in self.site.services
             },
         }

@@ -58,7 +58,10 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "status_no_show": (
             "Your number was called but you were not there. Please ask at the information desk."
         ),
+        "status_held": "On hold at {counter}: you will be called back there. Please stay nearby.",
+        "status_desk": "Please wait for {counter}.",
         "note_transferred": "You were sent on to {service}. You keep your number.",
+        "note_to_counter": "You were sent on to {counter}. You keep your number.",
         "wait_range": "about {low}–{high} min",
         "wait_up_to": "up to {high} min",
         "wait_soon": "any moment now",

@@ -1,17 +1,19 @@
 // The hall display's labels in all the site's languages (server/web/multilingual.py renders
 // each as <span data-ml><span lang data-i>…</span>…</span>): rotated every few seconds, all
 // in step, or shown as a pair, per the site's [sites.display] setting. What the script writes
-// (counter names in the current call and previous calls, the date) is built the same way.
+// (counter and service names in the current call and previous calls, the date) is built the
+// same way.
 
 import { h } from "loket/page";
 
 export class Labels {
-  /** @param {{mode: string, seconds: number, langs: string[], counters: object}} config */
+  /** @param {{mode: string, seconds: number, langs: string[], counters: object, services: object}} config */
   constructor(config) {
     this.mode = config.mode || "single";
     this.seconds = config.seconds || 8;
     this.langs = config.langs || [];
     this.counters = config.counters || {};
+    this.services = config.services || {};
     this.index = 0; // the language shown now, when rotating
     this.timer = 0;
   }
@@ -44,7 +46,15 @@ export class Labels {
    * in a live region: a rotating name would be spoken again at every turn).
    */
   counter(id) {
-    const names = this.counters[id] || {};
+    return this.name(this.counters[id], id);
+  }
+
+  /** A service's name for the screen, the same way (the line a transferred ticket waits in). */
+  service(id) {
+    return this.name(this.services[id], id);
+  }
+
+  name(names = {}, id = "") {
     return this.texts(names, names[this.langs[0]] || id);
   }
 
@@ -67,6 +77,7 @@ export class Labels {
     this.seconds = config.seconds || 8;
     this.langs = config.langs || [];
     this.counters = config.counters || {};
+    this.services = config.services || {};
     this.index = this.index % Math.max(1, this.langs.length);
     this.start();
     this.apply(document);

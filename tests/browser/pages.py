@@ -37,9 +37,26 @@ class Site:
         answer.raise_for_status()
         return answer.json()["ticket"]
 
-    def counter(self, action: str, counter: str = "1") -> None:
-        answer = httpx.post(f"{self.base}/counters/{counter}/{action}", headers=self.auth)
+    def counter(self, action: str, counter: str = "1", body: dict | None = None) -> dict:
+        """An action at a counter (call-next, recall, done, no-show; the clerk's line of
+        CONTRACT 6.5: hold, call with {"ticket": ref or number}, transfer with {"service"}
+        or {"counter"}); the ticket acted on."""
+        answer = httpx.post(
+            f"{self.base}/counters/{counter}/{action}", headers=self.auth, json=body
+        )
         answer.raise_for_status()
+        return answer.json()["ticket"]
+
+    def hold(self, at: str) -> dict:
+        return self.counter("hold", at)
+
+    def call(self, at: str, ticket: str) -> dict:
+        return self.counter("call", at, {"ticket": ticket})
+
+    def transfer(self, at: str, **to: str | bool) -> dict:
+        """The ticket at counter `at` goes to `service="B"` (`first=True`: its line's
+        head) or to `counter="5"` (waits for that counter)."""
+        return self.counter("transfer", at, dict(to))
 
     def seq(self) -> int:
         return int(httpx.get(f"{self.base}/state").json()["seq"])
