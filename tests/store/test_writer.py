@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -92,12 +93,18 @@ async def test_a_failed_commit_undoes_the_whole_batch(writer: Writer) -> None:
         writer.conn.execute("INSERT INTO c (p) VALUES (99)")
 
     await writer.submit_alone(lambda: writer.conn.execute("PRAGMA foreign_keys = ON"))
-    results = await asyncio.gather(
+    # the three must be one batch: the writer is held busy until all three are queued (on
+    # a loaded machine it took the first alone, and the third made a batch of its own)
+    gate = threading.Event()
+    held = writer.submit_alone(lambda: gate.wait(10))
+    queued = [
         writer.submit(lambda: job(1)),
         writer.submit(breaks_the_commit),
         writer.submit(lambda: job(2)),
-        return_exceptions=True,
-    )
+    ]
+    gate.set()
+    await held
+    results = await asyncio.gather(*queued, return_exceptions=True)
     assert all(isinstance(r, sqlite3.Error) for r in results), results
     assert sorted(undone) == [1, 2]
     assert await writer.submit(lambda: rows(writer)) == []
