@@ -21,7 +21,7 @@ from itertools import islice
 from loket.server.domain.errors import NoCurrentTicket, QueueEmpty
 from loket.server.domain.numbers import format_number, parse_number
 from loket.server.domain.site import Site
-from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
+from loket.server.domain.ticket import Status, Ticket, desk_line, is_desk_line, parse_ref
 
 RECENT_CALLS = 10
 
@@ -96,7 +96,7 @@ class SiteQueue:
             services[ticket.service] = services.get(ticket.service, 0) + 1
         counters = set(self._current) | {c for c, held in self._held.items() if held}
         counters |= {
-            line[1:] for line, entries in self._waiting.items() if line[0] == "@" and entries
+            line[1:] for line, entries in self._waiting.items() if is_desk_line(line) and entries
         }
         return services, counters
 
@@ -127,7 +127,8 @@ class SiteQueue:
 
     def waiting_counts(self) -> dict[str, int]:
         """People waiting in each service's line (not those waiting for one counter)."""
-        return {line: len(entries) for line, entries in self._waiting.items() if line[0] != "@"}
+        lines = self._waiting.items()
+        return {line: len(entries) for line, entries in lines if not is_desk_line(line)}
 
     def now_serving(self) -> list[Call]:
         serving = []

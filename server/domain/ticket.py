@@ -115,7 +115,7 @@ class Ticket:
     @property
     def line(self) -> str:
         """The line a waiting ticket is in: its service's, or a desk's (desk_line)."""
-        return self.service if self.desk is None else desk_line(self.desk)
+        return line_of(self.service, self.desk)
 
     def _require(self, *allowed: Status, move: str) -> None:
         if self.status not in allowed:
@@ -194,6 +194,15 @@ def desk_line(counter: str) -> str:
     return f"@{counter}"
 
 
+def is_desk_line(line: str) -> bool:
+    return line.startswith("@")
+
+
+def line_of(service: str, desk: str | None) -> str:
+    """The line a ticket of `service` waits in: the desk's when it was sent to one."""
+    return service if desk is None else desk_line(desk)
+
+
 @dataclass(frozen=True, slots=True)
 class PublicTicket:
     """A ticket as the display feed shows it (CONTRACT `Ticket`): no internal fields, and
@@ -262,7 +271,7 @@ class PublicTicket:
 
     @property
     def line(self) -> str:
-        return self.service if self.desk is None else desk_line(self.desk)
+        return line_of(self.service, self.desk)
 
 
 def _public_json(ticket: Ticket | PublicTicket) -> dict[str, Any]:

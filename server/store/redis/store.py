@@ -116,13 +116,18 @@ class RedisStore:
         for line in site.services:
             members = await client.zrange(keys.waiting(site.id, line.id), 0, -1)
             ids += [str(m)[ORDER_WIDTH:] for m in members]
-        for ticket_id in ids:
-            text = await client.get(keys.ticket(str(ticket_id)))
+        if not ids:
+            return
+        # one round trip to read them and one to index them, not two per ticket
+        texts = await client.mget([keys.ticket(str(ticket_id)) for ticket_id in ids])
+        pipe = client.pipeline(transaction=False)
+        for text in texts:
             if text is not None:
                 ticket = ticket_from_record(str(text))
                 refs = keys.site(site.id, f"refs:{ticket.day.isoformat()}")
-                await client.hsetnx(refs, ticket.number, ticket.id)
-                await client.expire(refs, int(keys.NUMBER_TTL.total_seconds()), nx=True)
+                pipe.hsetnx(refs, ticket.number, ticket.id)
+                pipe.expire(refs, int(keys.NUMBER_TTL.total_seconds()), nx=True)
+        await pipe.execute()
 
     async def close(self) -> None:
         if self._feed is not None:
