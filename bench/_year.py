@@ -18,7 +18,8 @@ Deterministic from its seed. Writers: a Loket SQLite file (the real schema, load
 executemany in big transactions; `loket serve` opens it) and JSON lines, one event a
 line, for another loader.
 
-    .venv/bin/python bench/_year.py --days 365 --seed 1 --sqlite /tmp/year.db --jsonl /tmp/year.jsonl
+    .venv/bin/python bench/_year.py --days 365 --seed 1 \\
+        --sqlite /tmp/year.db --jsonl /tmp/year.jsonl
 
 It uses the installed `loket` package (install the checkout into the venv first).
 """
@@ -85,7 +86,7 @@ SHARE = {  # of the day's tickets
 SERVICE_MIN = {  # mean visit for a clerk of speed 1
     "DKP": 2.9,
     "IMI": 4.3,
-    "BPD": 2.3,
+    "BPD": 2.1,
     "BPK": 2.8,
     "BPT": 3.6,
     "PTS": 3.9,
@@ -218,9 +219,9 @@ class Hall:
                 self.serves[service].append(counter.id)
 
     def _ticket_id(self) -> str:
-        return base64.urlsafe_b64encode(self.rng.getrandbits(128).to_bytes(16, "big")).decode()[
-            :22
-        ]
+        """Like new_ticket_id's 128 random bits, but from the seed."""
+        raw = self.rng.getrandbits(128).to_bytes(16, "big")
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     def day(self, day: date, hours: Hours) -> DayOut:
         return _Day(self, day, hours).run()
