@@ -239,7 +239,6 @@ class _Day:
         self.order = itertools.count()
         self.final: dict[str, Ticket] = {}
         self.late: dict[str, list[tuple[float, str]]] = {s: [] for s in hall.serves}
-        self.forgotten: set[str] = set()
         week = day.isocalendar().week % 2
         self.desks = {
             c.id: Desk(c.id, c.services, hall.clerks[c.id][week]) for c in hall.site.counters
@@ -376,28 +375,43 @@ class _Day:
         return None
 
     def serve(self, desk: Desk, ticket: Ticket, minute: float, may_miss: bool) -> None:
-        """The visit of a ticket just called: its recalls and how it ends (one called by
-        ref, back from a hold or late, is there)."""
+        """The visit of a ticket just called: its recalls and its end, planned on the
+        agenda so that every event keeps its moment's place in seq (one called by ref,
+        back from a hold or late, is there)."""
         rng, counter = self.rng, desk.id
-        by = desk.clerk.username
         desk.state = "serving"
         if may_miss and rng.random() < NO_SHOW:
             for n in (1, 2):
-                self.keep(commands.recall(self.queue, counter), minute + n * NO_SHOW_MIN, by)
-            minute += 3 * NO_SHOW_MIN
-            gone = commands.finish(self.queue, counter, Status.NO_SHOW, self.at(minute))
-            self.keep(gone, minute, by)
-            back = minute + rng.uniform(10, 60)
-            if rng.random() < LATE_RETURN and back < self.hours.last_issue:
-                self.late[ticket.service].append((back, ticket.id))
-                self.late[ticket.service].sort()
-                self.plan(back, "late", ticket.service)
-            self.leave(desk, minute)
+                self.plan(minute + n * NO_SHOW_MIN, "recall", counter)
+            self.plan(minute + 3 * NO_SHOW_MIN, "gone", counter)
             return
         if rng.random() < SLOW:
             minute += rng.uniform(0.3, 1.0)
-            self.keep(commands.recall(self.queue, counter), minute, by)
+            self.plan(minute, "recall", counter)
         minute += _lognormal(rng, SERVICE_MIN[ticket.service] * desk.clerk.speed)
+        self.plan(minute, "end", counter)
+
+    def on_recall(self, minute: float, counter: str) -> None:
+        self.keep(commands.recall(self.queue, counter), minute, self.desks[counter].clerk.username)
+
+    def on_gone(self, minute: float, counter: str) -> None:
+        """A no-show; a few come back later the same day."""
+        desk, rng = self.desks[counter], self.rng
+        gone = commands.finish(self.queue, counter, Status.NO_SHOW, self.at(minute))
+        self.keep(gone, minute, desk.clerk.username)
+        ticket = gone.ticket
+        back = minute + rng.uniform(10, 60)
+        if rng.random() < LATE_RETURN and back < self.hours.last_issue:
+            self.late[ticket.service].append((back, ticket.id))
+            self.late[ticket.service].sort()
+            self.plan(back, "late", ticket.service)
+        self.leave(desk, minute)
+
+    def on_end(self, minute: float, counter: str) -> None:
+        """The visit is over: sent on, held, done, or left for the next call to close."""
+        desk, rng = self.desks[counter], self.rng
+        by = desk.clerk.username
+        ticket = self.queue.require_current(counter)
         end = rng.random()
         if end < TRANSFER:
             others = [s for s in self.hall.serves if s != ticket.service]
@@ -408,9 +422,7 @@ class _Day:
             self.move(commands.transfer(self.queue, counter, to, self.at(minute)), minute, by)
         elif end < TRANSFER + TO_DESK + HOLD:
             self.keep(commands.hold(self.queue, counter), minute, by)
-            if rng.random() < HOLD_FORGOTTEN:
-                self.forgotten.add(ticket.id)
-            else:
+            if rng.random() >= HOLD_FORGOTTEN:  # else closed as held when the day ends
                 due = minute + rng.uniform(5, 25)
                 desk.held.append((due, ticket.id))
                 self.plan(due, "due", counter)

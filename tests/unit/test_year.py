@@ -81,6 +81,8 @@ def test_seqs_are_consecutive_and_both_writers_agree(
 ) -> None:
     db, events = year
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    moments = [datetime.fromisoformat(e["ts"]) for e in events]
+    assert moments == sorted(moments)  # seq follows time, as in a running store
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT seq, type, ts, data, actor FROM events ORDER BY seq").fetchall()
     assert [(e["seq"], e["type"], e["ts"], e["data"], e["actor"]) for e in events] == [
