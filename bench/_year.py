@@ -84,14 +84,14 @@ SHARE = {  # of the day's tickets
     "BPN": 0.05,
 }
 SERVICE_MIN = {  # mean visit for a clerk of speed 1
-    "DKP": 2.9,
-    "IMI": 4.3,
-    "BPD": 2.1,
-    "BPK": 2.8,
-    "BPT": 3.6,
-    "PTS": 3.9,
-    "SKC": 2.5,
-    "BPN": 4.8,
+    "DKP": 2.1,
+    "IMI": 3.6,
+    "BPD": 2.0,
+    "BPK": 2.2,
+    "BPT": 2.8,
+    "PTS": 3.7,
+    "SKC": 1.8,
+    "BPN": 4.3,
 }
 WEEKDAY_TICKETS = (4_300, 4_100, 4_000, 3_900, 3_500, 2_000)  # Monday .. Saturday
 MONTH_FACTOR = (1.05, 0.95, 1.0, 0.9, 1.0, 1.05, 1.1, 1.0, 1.0, 1.0, 0.95, 0.95)  # Jan .. Dec
