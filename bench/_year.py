@@ -218,7 +218,7 @@ class Hall:
             for service in counter.services:
                 self.serves[service].append(counter.id)
 
-    def _ticket_id(self) -> str:
+    def ticket_id(self) -> str:
         """Like new_ticket_id's 128 random bits, but from the seed."""
         raw = self.rng.getrandbits(128).to_bytes(16, "big")
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -302,7 +302,7 @@ class _Day:
     def on_arrive(self, minute: float, service: str) -> None:
         outcome = commands.issue(
             self.queue,
-            self.hall._ticket_id(),
+            self.hall.ticket_id(),
             service,
             priority=self.rng.random() < PRIORITY,
             lang=self.rng.choice(("id", "id", "id", "en")),
