@@ -1,0 +1,163 @@
+"""The sites' event streams in Redis, read by the archive's consumer group.
+
+One group (GROUP) per site stream, shared by every archiving process: Redis hands each
+entry to one consumer, which acknowledges it once PostgreSQL has it; entries a consumer
+read but never acknowledged (it died) are claimed by another after `idle` seconds.
+
+A stream's entries carry no epoch: it is the site's epoch key, read before and after the
+entries. The script that starts a new epoch deletes the stream (and the group with it) in
+the same step, so when both reads agree, the entries belong to that epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from loket.server.archive.rows import Batch
+from loket.server.store.redis import keys
+from loket.server.store.redis.entries import Entry
+
+GROUP = "loket-archive"
+
+log = logging.getLogger("loket.archive")
+
+
+def seq_of(entry_id: str) -> int:
+    return int(entry_id.partition("-")[0])
+
+
+def _entry(site: str, entry_id: str, fields: Mapping[str, str]) -> Entry:
+    actor = fields.get("actor") or None
+    return Entry(site, seq_of(entry_id), fields["type"], fields["ts"], fields["data"], actor)
+
+
+def _by_stream(answer: Any) -> list[tuple[str, list[Any]]]:
+    """XREADGROUP's answer as (stream key, [(id, fields)]) whatever shape redis-py gives."""
+    if not answer:
+        return []
+    if isinstance(answer, dict):
+        return [(str(key), list(value)) for key, value in answer.items()]
+    return [(str(key), list(value)) for key, value in answer]
+
+
+def missing_group(error: ResponseError) -> bool:
+    return str(error).startswith("NOGROUP")
+
+
+class Streams:
+    def __init__(self, client: Redis, consumer: str) -> None:
+        self.client = client
+        self.consumer = consumer
+
+    async def join(self, site: str) -> None:
+        """The site's group, made if missing, from the stream's start: a stream that
+        lost its group (a new epoch) is archived from its first entry."""
+        try:
+            await self.client.xgroup_create(keys.events(site), GROUP, id="0", mkstream=True)
+        except ResponseError as error:
+            if not str(error).startswith("BUSYGROUP"):
+                raise
+
+    async def _epochs(self, sites: Sequence[str]) -> list[str | None]:
+        found = await self.client.mget([keys.site(site, "epoch") for site in sites])
+        return [None if epoch is None else str(epoch) for epoch in found]
+
+    async def read(self, sites: Sequence[str], count: int, block_ms: int) -> list[Batch]:
+        """New entries of the sites (waiting up to `block_ms` for some)."""
+        before = await self._epochs(sites)
+        streams: dict[Any, Any] = {keys.events(site): ">" for site in sites}
+        answer = await self.client.xreadgroup(
+            GROUP, self.consumer, streams, count=count, block=block_ms
+        )
+        after = await self._epochs(sites)
+        site_of = {keys.events(site): i for i, site in enumerate(sites)}
+        batches = []
+        for key, raw in _by_stream(answer):
+            i = site_of[key]
+            entries = tuple(_entry(sites[i], eid, fields) for eid, fields in raw if fields)
+            batch = self._batch(sites[i], before[i], after[i], entries)
+            if batch is not None:
+                batches.append(batch)
+        return batches
+
+    def _batch(
+        self, site: str, before: str | None, after: str | None, entries: tuple[Entry, ...]
+    ) -> Batch | None:
+        if not entries:
+            return None
+        if before is None or before != after:
+            # a new epoch began meanwhile: left pending, claimed again later with a
+            # settled epoch (or gone with the old stream, as Redis lost it)
+            log.warning("archive: %s changed epoch while being read; read again later", site)
+            return None
+        return Batch(site, before, entries)
+
+    async def claim(self, site: str, idle_s: float, count: int) -> list[Batch]:
+        """Entries read by a consumer (perhaps a dead one) but unacknowledged for `idle_s`,
+        now ours. Entries trimmed before they were archived are reported and dropped."""
+        key = keys.events(site)
+        before = (await self._epochs([site]))[0]
+        start = "0-0"
+        claimed: list[Entry] = []
+        while len(claimed) < count:
+            answer = await self.client.xautoclaim(
+                key, GROUP, self.consumer, int(idle_s * 1000), start, count=count
+            )
+            start, raw = str(answer[0]), answer[1]
+            deleted = list(answer[2]) if len(answer) > 2 else []
+            claimed += [_entry(site, eid, fields) for eid, fields in raw if eid and fields]
+            if deleted:
+                log.error(
+                    "archive: %d events of %s were trimmed from Redis before they were "
+                    "archived (ids %s…): PostgreSQL was unreachable too long",
+                    len(deleted),
+                    site,
+                    deleted[0],
+                )
+                await self.client.xack(key, GROUP, *deleted)
+            if start == "0-0":
+                break
+        after = (await self._epochs([site]))[0]
+        batch = self._batch(site, before, after, tuple(claimed))
+        return [] if batch is None else [batch]
+
+    async def ack(self, batch: Batch) -> None:
+        try:
+            await self.client.xack(keys.events(batch.site), GROUP, *batch.ids)
+        except ResponseError as error:
+            if not missing_group(error):  # gone with its stream (a new epoch): nothing to ack
+                raise
+
+    async def check_gap(self, site: str) -> bool:
+        """Whether the stream was trimmed past what the group has read: events lost to the
+        archive (logged loudly). A group made on a stream already trimmed (the archive
+        added to a running deployment) is reported too, once."""
+        key = keys.events(site)
+        try:
+            groups = await self.client.xinfo_groups(key)
+            stream = await self.client.xinfo_stream(key)
+        except ResponseError:
+            return False  # no stream yet
+        first = stream.get("first-entry")
+        group = next((g for g in groups if g.get("name") == GROUP), None)
+        if not first or group is None:
+            return False
+        delivered = seq_of(str(group.get("last-delivered-id", "0-0")))
+        first_seq = seq_of(str(first[0]))
+        if first_seq > delivered + 1:
+            log.error(
+                "archive: %s's stream begins at event %d but the archive has read up to %d: "
+                "events %d to %d were trimmed from Redis unarchived",
+                site,
+                first_seq,
+                delivered,
+                delivered + 1,
+                first_seq - 1,
+            )
+            return True
+        return False
