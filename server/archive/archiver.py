@@ -26,6 +26,7 @@ from redis.exceptions import RedisError, ResponseError
 from loket.server.archive.rows import Batch, insert
 from loket.server.archive.schema import migrate
 from loket.server.archive.stream import Streams, missing_group
+from loket.server.archive.url import safe as _safe
 from loket.server.store.redis.connection import READ_TIMEOUT
 
 log = logging.getLogger("loket.archive")
@@ -48,13 +49,6 @@ async def connect_archive(url: str) -> AsyncConnection:
         return await AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT_S)
     except (psycopg.Error, ValueError) as error:
         raise ArchiveUnavailable(f"the archive {_safe(url)} cannot be opened: {error}") from error
-
-
-def _safe(url: str) -> str:
-    """The URL without a password, for messages."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    return f"{scheme}{sep}{credentials.partition(':')[0]}{at}{host}" if at else url
 
 
 def consumer_name() -> str:
