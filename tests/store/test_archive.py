@@ -186,3 +186,28 @@ async def test_an_archive_that_cannot_be_opened_is_a_clear_error(redis_url: str)
         await client.aclose()
     assert "postgresql://loket@127.0.0.1:1/none cannot be opened" in str(raised.value)
     assert "secret" not in str(raised.value)
+
+
+async def test_an_archiver_killed_holding_a_batch_loses_nothing(
+    redis_url: str, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    async with store(redis_url) as opened:
+        await make_events(opened, 4)
+        async with archiver(redis_url, postgres_url):
+            await all_archived(redis_url, postgres_url)
+            postgres_server.stop()
+            try:
+                await make_events(opened, 6)
+
+                async def holding() -> bool:  # read, and stuck on PostgreSQL
+                    return await pending(redis_url) > 0
+
+                await eventually(holding)
+            except BaseException:
+                postgres_server.start()
+                raise
+        # the process is gone (stopped without a word to Redis), its batch still pending
+        assert await pending(redis_url) > 0
+        postgres_server.start()
+        async with archiver(redis_url, postgres_url, claim_idle_s=0.5):
+            await all_archived(redis_url, postgres_url)
