@@ -34,7 +34,8 @@ log = logging.getLogger("loket.archive")
 BATCH = 500  # entries per stream read
 BLOCK_S = READ_TIMEOUT / 2  # a read waits this long for new entries (under the socket timeout)
 CLAIM_IDLE_S = 60.0  # an entry unacknowledged this long is its consumer's no more
-CHECK_S = 60.0  # how often the streams are checked for events trimmed unarchived
+CHECK_S = 60.0  # how often the streams are checked for events trimmed unarchived...
+FORGET_S = 86_400.0  # ...and for consumers (processes) that did nothing for this long
 PAUSE_S = 0.5  # the first pause after a failure, doubled after each until...
 MAX_PAUSE_S = 30.0  # ...this
 CONNECT_TIMEOUT_S = 5
@@ -147,6 +148,7 @@ class Archiver:
             self._checked_at = now
             for site in sites:
                 await self.streams.check_gap(site)
+                await self.streams.forget_idle(site, FORGET_S)
         if now - self._claimed_at >= self.claim_idle_s / 2:
             self._claimed_at = now
             claimed = []

@@ -67,8 +67,10 @@ class Streams:
         found = await self.client.mget([keys.site(site, "epoch") for site in sites])
         return [None if epoch is None else str(epoch) for epoch in found]
 
-    async def read(self, sites: Sequence[str], count: int, block_ms: int) -> list[Batch]:
-        """New entries of the sites (waiting up to `block_ms` for some)."""
+    async def read(
+        self, sites: Sequence[str], count: int, block_ms: int | None = None
+    ) -> list[Batch]:
+        """New entries of the sites (waiting up to `block_ms` for some; None: not)."""
         before = await self._epochs(sites)
         streams: dict[Any, Any] = {keys.events(site): ">" for site in sites}
         answer = await self.client.xreadgroup(
@@ -93,7 +95,7 @@ class Streams:
         if before is None or before != after:
             # a new epoch began meanwhile: left pending, claimed again later with a
             # settled epoch (or gone with the old stream, as Redis lost it)
-            log.warning("archive: %s changed epoch while being read; read again later", site)
+            log.warning("archive: %s's epoch is unsettled; its entries are read later", site)
             return None
         return Batch(site, before, entries)
 
@@ -132,6 +134,23 @@ class Streams:
         except ResponseError as error:
             if not missing_group(error):  # gone with its stream (a new epoch): nothing to ack
                 raise
+
+    async def forget_idle(self, site: str, idle_s: float) -> int:
+        """Remove from the site's group the consumers (processes gone, most likely) that
+        hold nothing and did nothing for `idle_s`: each restart adds one, which would stay
+        for ever. How many were removed."""
+        key = keys.events(site)
+        try:
+            consumers = await self.client.xinfo_consumers(key, GROUP)
+        except ResponseError:
+            return 0  # no stream or group yet
+        gone = 0
+        for consumer in consumers:
+            name = str(consumer.get("name"))
+            idle = int(consumer.get("idle", 0)) / 1000
+            if name != self.consumer and int(consumer.get("pending", 0)) == 0 and idle >= idle_s:
+                gone += int(await self.client.xgroup_delconsumer(key, GROUP, name) == 0)
+        return gone
 
     async def check_gap(self, site: str) -> bool:
         """Whether the stream was trimmed past what the group has read: events lost to the

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from loket.server.announce import Announcer
 from loket.server.archive.archiver import Archiver, ArchiveUnavailable
-from loket.server.archive.stream import GROUP
+from loket.server.archive.stream import GROUP, Streams
 from loket.server.config import load_sites
 from loket.server.store import Stamp
 from loket.server.store.redis import RedisStore, keys
@@ -211,3 +211,19 @@ async def test_an_archiver_killed_holding_a_batch_loses_nothing(
         postgres_server.start()
         async with archiver(redis_url, postgres_url, claim_idle_s=0.5):
             await all_archived(redis_url, postgres_url)
+
+
+async def test_consumers_of_processes_gone_are_forgotten(redis_url: str) -> None:
+    client = connect(Address.parse(redis_url))
+    try:
+        mine, other = Streams(client, "mine"), Streams(client, "gone")
+        await mine.join("demo")
+        await client.xadd(keys.events("demo"), {"type": "t", "ts": "x", "data": "{}"}, id="1-0")
+        await other.read(["demo"], 10)  # holds an entry: kept until claimed
+        for name in ("idle", "mine"):  # one that did nothing, and this process's own
+            await client.xgroup_createconsumer(keys.events("demo"), GROUP, name)
+        assert await mine.forget_idle("demo", idle_s=0) == 1
+        names = {c["name"] for c in await client.xinfo_consumers(keys.events("demo"), GROUP)}
+    finally:
+        await client.aclose()
+    assert names == {"mine", "gone"}
