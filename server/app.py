@@ -98,10 +98,10 @@ def create_app(
             if generated is not None:
                 on_generated_password(generated)
             app.state.service = service
-            maintenance = asyncio.create_task(service.maintain())
             async with archiving(settings.store, settings.archive, lambda: list(service.sites)):
+                maintenance = asyncio.create_task(service.maintain())
                 yield
-            maintenance.cancel()
+                maintenance.cancel()
         finally:
             await service.stop()
 

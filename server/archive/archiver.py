@@ -122,6 +122,9 @@ class Archiver:
                 await self._drop_broken(error)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, MAX_PAUSE_S)
+            except Exception:  # a bug, or an entry it cannot read: said, and tried again
+                log.exception("archive: failed; trying again in %.1f s", MAX_PAUSE_S)
+                await asyncio.sleep(MAX_PAUSE_S)
 
     async def _archive(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed:
