@@ -227,3 +227,22 @@ async def test_consumers_of_processes_gone_are_forgotten(redis_url: str) -> None
     finally:
         await client.aclose()
     assert names == {"mine", "gone"}
+
+
+async def test_events_trimmed_before_the_archive_read_them_are_reported(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = connect(Address.parse(redis_url))
+    try:
+        streams = Streams(client, "mine")
+        await streams.join("demo")
+        for seq in range(1, 6):
+            fields = {"type": "t", "ts": "x", "data": "{}"}
+            await client.xadd(keys.events("demo"), fields, id=f"{seq}-0")
+        assert not await streams.check_gap("demo")  # nothing read yet, nothing lost
+        await client.xtrim(keys.events("demo"), minid="4-0", approximate=False)  # as prune does
+        with caplog.at_level("ERROR", "loket.archive"):
+            assert await streams.check_gap("demo")
+        assert "events 1 to 3 were trimmed from Redis unarchived" in caplog.text
+    finally:
+        await client.aclose()
