@@ -8,7 +8,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -19,6 +19,7 @@ from loket.server.archive.archiver import Archiver, ArchiveUnavailable
 from loket.server.archive.stream import GROUP, Streams
 from loket.server.config import load_sites
 from loket.server.store import Stamp
+from loket.server.store.base import KEEP_EVENTS
 from loket.server.store.redis import RedisStore, keys
 from loket.server.store.redis.connection import Address, connect
 from tests.support.postgres import PostgresServer
@@ -246,3 +247,24 @@ async def test_events_trimmed_before_the_archive_read_them_are_reported(
         assert "events 1 to 3 were trimmed from Redis unarchived" in caplog.text
     finally:
         await client.aclose()
+
+
+async def test_prune_keeps_what_the_archive_has_not_taken(
+    redis_url: str, postgres_url: str
+) -> None:
+    long_ago = now() - timedelta(days=3)
+    async with store(redis_url) as opened:
+        client = connect(Address.parse(redis_url))
+        await Streams(client, "archive").join("demo")  # an archive that reads nothing yet
+        await client.aclose()
+        for _ in range(KEEP_EVENTS + 5):
+            await opened.issue("demo", "C", Stamp(long_ago))
+        await opened.prune(now())
+        kept = await opened.events_after("demo", 0)
+        assert kept is not None and len(kept) == KEEP_EVENTS + 5  # nothing is archived yet
+        async with archiver(redis_url, postgres_url):
+            await all_archived(redis_url, postgres_url)
+        await opened.prune(now())
+        assert await opened.events_after("demo", 0) is None  # archived: trimmed as ever
+        kept = await opened.events_after("demo", 5)
+        assert kept is not None and len(kept) == KEEP_EVENTS
