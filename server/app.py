@@ -98,7 +98,13 @@ def create_app(
             if generated is not None:
                 on_generated_password(generated)
             app.state.service = service
-            async with archiving(settings.store, settings.archive, lambda: list(service.sites)):
+            archive = archiving(
+                settings.store,
+                settings.archive,
+                lambda: list(service.sites),  # those served now: a reload may add some
+                settings.archive_claim_s,
+            )
+            async with archive:
                 maintenance = asyncio.create_task(service.maintain())
                 yield
                 maintenance.cancel()

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from loket.server.archive.archiver import Archiver, ArchiveUnavailable
+from loket.server.archive.archiver import CLAIM_IDLE_S, Archiver, ArchiveUnavailable
 from loket.server.store.redis.connection import Address, connect
 
 log = logging.getLogger("loket.archive")
@@ -15,7 +15,10 @@ log = logging.getLogger("loket.archive")
 
 @asynccontextmanager
 async def archiving(
-    store_url: str, archive_url: str | None, sites: Callable[[], Iterable[str]]
+    store_url: str,
+    archive_url: str | None,
+    sites: Callable[[], Iterable[str]],
+    claim_idle_s: float = CLAIM_IDLE_S,
 ) -> AsyncIterator[None]:
     """Archive the events of `sites()` (the sites served now: a reload may add some) from
     the Redis store at `store_url` into `archive_url`; nothing when that is None."""
@@ -23,7 +26,7 @@ async def archiving(
         yield
         return
     client = connect(Address.parse(store_url))
-    archiver = Archiver(client, archive_url, sites)
+    archiver = Archiver(client, archive_url, sites, claim_idle_s)
     try:
         await archiver.open()
     except ArchiveUnavailable as error:

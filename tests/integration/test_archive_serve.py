@@ -12,6 +12,8 @@ import httpx
 import psycopg
 import redis
 
+from loket.server.archive.stream import GROUP
+from tests.support.postgres import PostgresServer
 from tests.support.server import ADMIN_PASSWORD, LoketServer, loket_command
 
 
@@ -40,6 +42,46 @@ def test_two_servers_archive_every_event_once(
         while len(archived_seqs(postgres_url)) < seq and time.monotonic() < deadline:
             time.sleep(0.1)
     assert archived_seqs(postgres_url) == list(range(1, seq + 1))
+
+
+def test_a_server_killed_holding_events_loses_none(
+    redis_url: str, postgres_url: str, postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """PostgreSQL down, server a holds events it read and could not archive, and dies
+    (SIGKILL); once PostgreSQL is back, b archives them and its own, each once."""
+    fast = {"LOKET_ARCHIVE_CLAIM_S": "1"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = LoketServer(tmp_path / "a", "--store", redis_url, "--archive", postgres_url, env=fast)
+    b = LoketServer(tmp_path / "b", "--store", redis_url, "--archive", postgres_url, env=fast)
+    with a.running(), b.running():
+        postgres_server.stop()
+        try:
+            for i in range(30):
+                with httpx.Client(base_url=(a, b)[i % 2].url, timeout=10) as http:
+                    answer = http.post("/api/v1/sites/demo/tickets", json={"service": "A"})
+                    assert answer.status_code == 201, answer.text
+            held = redis.Redis.from_url(redis_url, decode_responses=True)
+            assert a.process is not None
+            of_a = f":{a.process.pid}:"  # its consumer's name has its pid
+
+            def holding() -> int:  # what a read and could not archive
+                consumers = held.xinfo_consumers("loket:site:demo:events", GROUP)
+                return sum(int(c["pending"]) for c in consumers if of_a in c["name"])
+
+            deadline = time.monotonic() + 10
+            while not holding() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert holding() > 0
+            a.kill()
+        finally:
+            postgres_server.start()
+        seq = int(held.get("loket:site:demo:seq") or 0)
+        deadline = time.monotonic() + 30
+        while len(archived_seqs(postgres_url)) < seq and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert archived_seqs(postgres_url) == list(range(1, seq + 1))
+        assert held.xpending("loket:site:demo:events", GROUP)["pending"] == 0
 
 
 def refused(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
