@@ -118,6 +118,9 @@ class Archiver:
                     pending = []
                 pause = PAUSE_S
             except (psycopg.Error, RedisError, OSError) as error:
+                if isinstance(error, ResponseError) and missing_group(error):
+                    self._joined.clear()  # a stream gone with its group: join again now
+                    continue
                 log.warning("archive: %s; trying again in %.1f s", error, pause)
                 await self._drop_broken(error)
                 await asyncio.sleep(pause)
@@ -134,8 +137,6 @@ class Archiver:
         return self._conn
 
     async def _drop_broken(self, error: Exception) -> None:
-        if isinstance(error, ResponseError) and missing_group(error):
-            self._joined.clear()  # a stream gone with its group (a new epoch): join again
         if isinstance(error, psycopg.Error) and self._conn is not None:
             await self._conn.close()  # a fresh connection next time
             self._conn = None

@@ -4,15 +4,15 @@ One group (GROUP) per site stream, shared by every archiving process: Redis hand
 entry to one consumer, which acknowledges it once PostgreSQL has it; entries a consumer
 read but never acknowledged (it died) are claimed by another after `idle` seconds.
 
-A stream's entries carry no epoch: it is the site's epoch key, read before and after the
-entries. The script that starts a new epoch deletes the stream (and the group with it) in
-the same step, so when both reads agree, the entries belong to that epoch.
+A stream's entries carry no epoch: it is the site's epoch key, read with the entries in
+one transaction. The script that starts a new epoch deletes the stream (and the group with
+it) in the same step, so entries read with an epoch belong to it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -46,7 +46,8 @@ def _by_stream(answer: Any) -> list[tuple[str, list[Any]]]:
 
 
 def missing_group(error: ResponseError) -> bool:
-    return str(error).startswith("NOGROUP")
+    """A stream (and its group) gone: a new epoch began (or no command ran yet)."""
+    return "NOGROUP" in str(error)  # in a transaction, after "Command # n (…) caused error:"
 
 
 class Streams:
@@ -63,69 +64,74 @@ class Streams:
             if not str(error).startswith("BUSYGROUP"):
                 raise
 
-    async def _epochs(self, sites: Sequence[str]) -> list[str | None]:
-        found = await self.client.mget([keys.site(site, "epoch") for site in sites])
-        return [None if epoch is None else str(epoch) for epoch in found]
+    async def _with_epochs(self, sites: Sequence[str], command: Callable[[Any], Any]) -> Any:
+        """`command` on a transaction after the sites' epochs: [epochs, its answer], both
+        of one moment (no script can run between them)."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.mget([keys.site(site, "epoch") for site in sites])
+            command(pipe)
+            epochs, answer = await pipe.execute()
+        return [None if epoch is None else str(epoch) for epoch in epochs], answer
 
     async def read(
         self, sites: Sequence[str], count: int, block_ms: int | None = None
     ) -> list[Batch]:
         """New entries of the sites (waiting up to `block_ms` for some; None: not)."""
-        before = await self._epochs(sites)
+        batches = await self._read_now(sites, count)
+        if batches or block_ms is None:
+            return batches
+        # nothing new: wait for an entry (XREAD from the end takes nothing), then take it
+        ends: dict[Any, Any] = {keys.events(site): "$" for site in sites}
+        await self.client.xread(ends, block=block_ms)
+        return await self._read_now(sites, count)
+
+    async def _read_now(self, sites: Sequence[str], count: int) -> list[Batch]:
         streams: dict[Any, Any] = {keys.events(site): ">" for site in sites}
-        answer = await self.client.xreadgroup(
-            GROUP, self.consumer, streams, count=count, block=block_ms
+        epochs, answer = await self._with_epochs(
+            sites, lambda pipe: pipe.xreadgroup(GROUP, self.consumer, streams, count=count)
         )
-        after = await self._epochs(sites)
         site_of = {keys.events(site): i for i, site in enumerate(sites)}
         batches = []
         for key, raw in _by_stream(answer):
             i = site_of[key]
             entries = tuple(_entry(sites[i], eid, fields) for eid, fields in raw if fields)
-            batch = self._batch(sites[i], before[i], after[i], entries)
+            batch = self._batch(sites[i], epochs[i], entries)
             if batch is not None:
                 batches.append(batch)
         return batches
 
-    def _batch(
-        self, site: str, before: str | None, after: str | None, entries: tuple[Entry, ...]
-    ) -> Batch | None:
+    def _batch(self, site: str, epoch: str | None, entries: tuple[Entry, ...]) -> Batch | None:
         if not entries:
             return None
-        if before is None or before != after:
-            # a new epoch began meanwhile: left pending, claimed again later with a
-            # settled epoch (or gone with the old stream, as Redis lost it)
-            log.warning("archive: %s's epoch is unsettled; its entries are read later", site)
+        if epoch is None:  # a stream without an epoch (none is written so): left pending
+            log.error("archive: %s has events but no epoch; they are not archived", site)
             return None
-        return Batch(site, before, entries)
+        return Batch(site, epoch, entries)
 
     async def claim(self, site: str, idle_s: float, count: int) -> list[Batch]:
-        """Entries read by a consumer (perhaps a dead one) but unacknowledged for `idle_s`,
-        now ours. Entries trimmed before they were archived are reported and dropped."""
+        """Up to `count` entries read by a consumer (perhaps a dead one) but unacknowledged
+        for `idle_s`, now ours. Entries trimmed before they were archived are reported and
+        dropped."""
         key = keys.events(site)
-        before = (await self._epochs([site]))[0]
-        start = "0-0"
-        claimed: list[Entry] = []
-        while len(claimed) < count:
-            answer = await self.client.xautoclaim(
-                key, GROUP, self.consumer, int(idle_s * 1000), start, count=count
+        epochs, answer = await self._with_epochs(
+            [site],
+            lambda pipe: pipe.xautoclaim(
+                key, GROUP, self.consumer, int(idle_s * 1000), "0-0", count=count
+            ),
+        )
+        raw = answer[1]
+        deleted = list(answer[2]) if len(answer) > 2 else []
+        if deleted:
+            log.error(
+                "archive: %d events of %s were trimmed from Redis before they were "
+                "archived (ids %s…): PostgreSQL was unreachable too long",
+                len(deleted),
+                site,
+                deleted[0],
             )
-            start, raw = str(answer[0]), answer[1]
-            deleted = list(answer[2]) if len(answer) > 2 else []
-            claimed += [_entry(site, eid, fields) for eid, fields in raw if eid and fields]
-            if deleted:
-                log.error(
-                    "archive: %d events of %s were trimmed from Redis before they were "
-                    "archived (ids %s…): PostgreSQL was unreachable too long",
-                    len(deleted),
-                    site,
-                    deleted[0],
-                )
-                await self.client.xack(key, GROUP, *deleted)
-            if start == "0-0":
-                break
-        after = (await self._epochs([site]))[0]
-        batch = self._batch(site, before, after, tuple(claimed))
+            await self.client.xack(key, GROUP, *deleted)
+        claimed = tuple(_entry(site, eid, fields) for eid, fields in raw if eid and fields)
+        batch = self._batch(site, epochs[0], claimed)
         return [] if batch is None else [batch]
 
     async def ack(self, batch: Batch) -> None:
