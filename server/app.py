@@ -19,6 +19,8 @@ from loket.server.announce import Announcer
 from loket.server.announce.cache import DiskCache
 from loket.server.announce.library import AudioLibrary
 from loket.server.announce.voicepack import load_packs
+from loket.server.archive.running import archiving
+from loket.server.archive.url import check_archive
 from loket.server.config import load_sites
 from loket.server.domain.site import Site
 from loket.server.hub import Hub
@@ -68,6 +70,7 @@ def create_app(
 ) -> Starlette:
     """`clock`: the service's time (None: the real one); tests set it, e.g. to carry on a
     day recorded earlier (tests/integration/test_upgrade.py)."""
+    check_archive(settings.store, settings.archive)
     chosen_sites = sites if sites is not None else load_sites(settings.config)
     packs = load_packs(chosen_sites)  # here, not in the lifespan: a broken pack stops start-up
     figures = Metrics(speech=lambda: _speech_counts(app))
@@ -95,9 +98,16 @@ def create_app(
             if generated is not None:
                 on_generated_password(generated)
             app.state.service = service
-            maintenance = asyncio.create_task(service.maintain())
-            yield
-            maintenance.cancel()
+            archive = archiving(
+                settings.store,
+                settings.archive,
+                lambda: list(service.sites),  # those served now: a reload may add some
+                settings.archive_claim_s,
+            )
+            async with archive:
+                maintenance = asyncio.create_task(service.maintain())
+                yield
+                maintenance.cancel()
         finally:
             await service.stop()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
+from loket.server.archive.url import check_archive
 from loket.server.config import ConfigError, load_sites
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Site
@@ -39,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--store",
         help="sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://… (env LOKET_STORE)",
+    )
+    serve.add_argument(
+        "--archive",
+        help="postgresql://USER@HOST/DB: the archive of a redis:// store's events, for "
+        "reports (env LOKET_ARCHIVE)",
     )
     serve.add_argument(
         "--workers",
@@ -282,12 +288,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(
             config=args.config,
             store=getattr(args, "store", None),
+            archive=getattr(args, "archive", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             workers=getattr(args, "workers", None),
             trusted_proxies=getattr(args, "trusted_proxies", None),
         )
         is_shared(settings.store)  # a store URL that cannot work stops start-up here
+        check_archive(settings.store, settings.archive)  # ditto an archive's
         sites = load_sites(settings.config)
     except ConfigError as error:
         return _config_error(error)

@@ -39,6 +39,9 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     store: str = DEFAULT_STORE
+    archive: str | None = None  # postgresql://…: the record of a Redis store (CONTRACT 6.3)
+    # an archived event another process read but did not acknowledge this long is taken over
+    archive_claim_s: float = 60.0
     admin_password: str | None = None
     # the server pings every display this often and drops one silent for ws_ping_timeout
     ws_ping_interval: float = DEFAULT_PING_INTERVAL
@@ -76,6 +79,8 @@ class Settings:
             host=str(given.get("host", env.get("LOKET_HOST", DEFAULT_HOST))),
             port=int(str(given.get("port", env.get("PORT", DEFAULT_PORT)))),
             store=str(given.get("store", env.get("LOKET_STORE", DEFAULT_STORE))),
+            archive=str(given.get("archive", env.get("LOKET_ARCHIVE", ""))) or None,
+            archive_claim_s=float(env.get("LOKET_ARCHIVE_CLAIM_S", 60.0)),
             admin_password=env.get("LOKET_ADMIN_PASSWORD") or None,
             ws_ping_interval=float(env.get("LOKET_WS_PING_INTERVAL", DEFAULT_PING_INTERVAL)),
             ws_ping_timeout=float(env.get("LOKET_WS_PING_TIMEOUT", DEFAULT_PING_TIMEOUT)),

@@ -3,6 +3,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.support.redis import redis_server, redis_url  # noqa: F401  (fixtures)
 from tests.support.server import ADMIN_PASSWORD, LoketServer
 
 

@@ -39,7 +39,8 @@ PREFIX = "loket:"
 KEEP_TICKETS = timedelta(days=30)
 NUMBER_TTL = timedelta(days=3)
 # the history stream's cap, a safety net if nobody prunes: well above a day of a busy
-# site's events (pruning keeps KEEP_EVENTS and KEEP_HISTORY; trimming is approximate)
+# site's events (pruning keeps KEEP_EVENTS and KEEP_HISTORY, and what the archive has
+# yet to take, trim.lua: then this is the bound; trimming is approximate)
 STREAM_CAP = 100_000
 
 

@@ -1,0 +1,47 @@
+"""The archive's schema in PostgreSQL, versioned and upgraded step by step.
+
+Every process that archives migrates at start; an advisory lock makes concurrent starts
+take turns, so each step runs once.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from psycopg import AsyncConnection
+
+LOCK = 0x6C6F6B6574  # "loket": the advisory lock the migrations take
+
+MIGRATIONS: list[LiteralString] = [
+    # 1: every event ever, keyed by site, the epoch of the Redis history it came from (a
+    # Redis that lost its data starts a new epoch, and seqs over) and its seq
+    """
+    CREATE TABLE events (
+        site text NOT NULL,
+        epoch text NOT NULL,
+        seq bigint NOT NULL,
+        type text NOT NULL,
+        ts timestamptz NOT NULL,
+        actor text,
+        data jsonb NOT NULL,
+        PRIMARY KEY (site, epoch, seq)
+    );
+    CREATE INDEX events_site_ts ON events (site, ts);
+    """,
+]
+
+
+async def migrate(conn: AsyncConnection) -> int:
+    """Bring the archive's schema up to date; its version."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK,))
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)")
+        cursor = await conn.execute("SELECT version FROM schema_version")
+        row = await cursor.fetchone()
+        version = 0 if row is None else int(row[0])
+        if row is None:
+            await conn.execute("INSERT INTO schema_version VALUES (0)")
+        for step, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            await conn.execute(sql)
+            await conn.execute("UPDATE schema_version SET version = %s", (step,))
+    return len(MIGRATIONS)

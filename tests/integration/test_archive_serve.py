@@ -1,0 +1,118 @@
+"""`loket serve --store redis://… --archive postgresql://…`: real servers on a real Redis
+fill a real PostgreSQL, each event once; an archive that cannot work stops start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+from loket.server.archive.stream import GROUP
+from tests.support.postgres import PostgresServer
+from tests.support.server import ADMIN_PASSWORD, LoketServer, loket_command
+
+
+def archived_seqs(archive_url: str) -> list[int]:
+    with psycopg.connect(archive_url) as conn:
+        rows = conn.execute("SELECT seq FROM events WHERE site = 'demo' ORDER BY seq").fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def test_two_servers_archive_every_event_once(
+    redis_url: str, postgres_url: str, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        servers = []
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            server = LoketServer(tmp_path / name, "--store", redis_url, "--archive", postgres_url)
+            servers.append(stack.enter_context(server.running()))
+        for i in range(20):
+            with httpx.Client(base_url=servers[i % 2].url, timeout=10) as http:
+                answer = http.post("/api/v1/sites/demo/tickets", json={"service": "A"})
+                assert answer.status_code == 201, answer.text
+        seq = int(redis.Redis.from_url(redis_url).get("loket:site:demo:seq") or 0)
+        assert seq >= 20
+        deadline = time.monotonic() + 20
+        while len(archived_seqs(postgres_url)) < seq and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert archived_seqs(postgres_url) == list(range(1, seq + 1))
+
+
+def test_a_server_killed_holding_events_loses_none(
+    redis_url: str, postgres_url: str, postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """PostgreSQL down, server a holds events it read and could not archive, and dies
+    (SIGKILL); once PostgreSQL is back, b archives them and its own, each once."""
+    fast = {"LOKET_ARCHIVE_CLAIM_S": "1"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = LoketServer(tmp_path / "a", "--store", redis_url, "--archive", postgres_url, env=fast)
+    b = LoketServer(tmp_path / "b", "--store", redis_url, "--archive", postgres_url, env=fast)
+    with a.running(), b.running():
+        postgres_server.stop()
+        try:
+            for i in range(30):
+                with httpx.Client(base_url=(a, b)[i % 2].url, timeout=10) as http:
+                    answer = http.post("/api/v1/sites/demo/tickets", json={"service": "A"})
+                    assert answer.status_code == 201, answer.text
+            held = redis.Redis.from_url(redis_url, decode_responses=True)
+            assert a.process is not None
+            of_a = f":{a.process.pid}:"  # its consumer's name has its pid
+
+            def holding() -> int:  # what a read and could not archive
+                consumers = held.xinfo_consumers("loket:site:demo:events", GROUP)
+                return sum(int(c["pending"]) for c in consumers if of_a in c["name"])
+
+            deadline = time.monotonic() + 10
+            while not holding() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert holding() > 0
+            a.kill()
+        finally:
+            postgres_server.start()
+        seq = int(held.get("loket:site:demo:seq") or 0)
+        deadline = time.monotonic() + 30
+        while len(archived_seqs(postgres_url)) < seq and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert archived_seqs(postgres_url) == list(range(1, seq + 1))
+        assert held.xpending("loket:site:demo:events", GROUP)["pending"] == 0
+
+
+def refused(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"LOKET_ADMIN_PASSWORD": ADMIN_PASSWORD, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [loket_command(), "serve", "--port", "0", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_archive_with_sqlite_is_refused(tmp_path: Path, postgres_url: str) -> None:
+    done = refused(tmp_path, "--store", f"sqlite:///{tmp_path / 'x.db'}", "--archive", postgres_url)
+    assert done.returncode == 2
+    assert "--archive (LOKET_ARCHIVE) goes with a Redis store" in done.stderr
+
+
+def test_an_archive_url_that_is_not_postgresql_is_refused(tmp_path: Path, redis_url: str) -> None:
+    done = refused(tmp_path, "--store", redis_url, "--archive", "mysql://u@h/db")
+    assert done.returncode == 2
+    assert "unsupported archive URL 'mysql://u@h/db': use postgresql://" in done.stderr
+
+
+def test_an_archive_that_cannot_be_reached_stops_start_up(tmp_path: Path, redis_url: str) -> None:
+    archive = "postgresql://loket:hush@127.0.0.1:1/none"
+    done = refused(tmp_path, "--store", redis_url, "--archive", archive)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "the archive postgresql://loket@127.0.0.1:1/none cannot be opened" in output
+    assert "hush" not in output
+    assert "Loket is ready" not in output
