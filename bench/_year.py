@@ -61,18 +61,6 @@ START = date(2025, 12, 1)  # the default year: 2025-12-01 to 2026-11-30, all in 
 UTC_OFFSET = timedelta(hours=7)  # Asia/Jakarta, no summer time
 OPEN_AT = timedelta(hours=8)  # local time the doors open
 
-# CONTRACT 6.3's target_wait_min per service; in year_site.toml only as comments until the
-# site reader accepts it
-TARGET_WAIT_MIN = {
-    "DKP": 15,
-    "IMI": 20,
-    "BPD": 10,
-    "BPK": 15,
-    "BPT": 15,
-    "PTS": 30,
-    "SKC": 10,
-    "BPN": 30,
-}
 SHARE = {  # of the day's tickets
     "DKP": 0.26,
     "IMI": 0.16,

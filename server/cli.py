@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     user_commands = user.add_subparsers(dest="user_command", required=True)
     add = user_commands.add_parser("add", help="create a user")
     add.add_argument("username")
-    add.add_argument("--role", choices=["staff", "admin"], default="staff")
+    add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
     add.add_argument(
         "--counter",
         action="append",

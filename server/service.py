@@ -445,7 +445,7 @@ class LoketService:
             return Role(role)
         except ValueError:
             raise Invalid(
-                f"Unknown role {role!r}: use staff or admin.", ErrorCode.INVALID_ROLE
+                f"Unknown role {role!r}: use staff, supervisor or admin.", ErrorCode.INVALID_ROLE
             ) from None
 
     def _counters(self, counters: list[str] | None) -> tuple[str, ...] | None:

@@ -12,6 +12,7 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 class Role(StrEnum):
     ADMIN = "admin"
+    SUPERVISOR = "supervisor"  # every site's live view and reports, every counter (6.3)
     STAFF = "staff"
 
 
@@ -23,9 +24,14 @@ class User:
     disabled: bool = False  # may not log in; has no session
 
     def may_act(self, site: str, counter: str) -> bool:
-        if self.role is Role.ADMIN or self.counters is None:
+        if self.role is not Role.STAFF or self.counters is None:
             return True
         return f"{site}/{counter}" in self.counters
+
+    @property
+    def supervises(self) -> bool:
+        """Sees the live view and reports of every site (CONTRACT 6.3)."""
+        return self.role in (Role.ADMIN, Role.SUPERVISOR)
 
     @property
     def enabled_admin(self) -> bool:

@@ -59,9 +59,10 @@ const users = new UserList({
 });
 
 function syncCounterChoice() {
-  const everywhere = form.elements.role.value === "admin" || allCounters.checked;
+  // admins and supervisors act at every counter (CONTRACT 6.3)
+  const everywhere = form.elements.role.value !== "staff" || allCounters.checked;
   countersSelect.disabled = everywhere;
-  allCounters.disabled = form.elements.role.value === "admin";
+  allCounters.disabled = form.elements.role.value !== "staff";
 }
 
 async function createUser(event) {
@@ -69,7 +70,7 @@ async function createUser(event) {
   if (!form.reportValidity()) return;
   const role = form.elements.role.value;
   const chosen = Array.from(countersSelect.selectedOptions, (option) => option.value);
-  const everywhere = role === "admin" || allCounters.checked;
+  const everywhere = role !== "staff" || allCounters.checked;
   if (!everywhere && !chosen.length) {
     say(userMessage, t("choose_counters"), "error");
     countersSelect.focus();

@@ -17,6 +17,7 @@ SITE_ID = re.compile(r"[a-z0-9-]+")
 SERVICE_ID = re.compile(r"[A-Z]{1,3}")
 COUNTER_ID = re.compile(r"[A-Za-z0-9-]+")
 MAX_WAITING = 100_000
+MAX_TARGET_WAIT_MIN = 24 * 60
 PAPER_WIDTHS = (80, 58)  # the common thermal rolls, in mm; the print styles know these two
 
 
@@ -48,6 +49,24 @@ def _max_waiting(r: Reader, raw: dict[str, Any], place: str) -> int | None:
             f"not {value!r}",
         )
     return value
+
+
+def _target_wait(r: Reader, raw: dict[str, Any], place: str) -> float | None:
+    """`target_wait_min = 15` (optional): the longest wait the office promises (6.3)."""
+    value = raw.get("target_wait_min")
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_TARGET_WAIT_MIN
+    ):
+        raise r.fail(
+            f"{place}.target_wait_min",
+            f"must be a number of minutes above 0 and at most {MAX_TARGET_WAIT_MIN} "
+            f"(leave it out for no target), not {value!r}",
+        )
+    return float(value)
 
 
 def _paper_mm(r: Reader, raw: dict[str, Any], place: str) -> int:
@@ -86,6 +105,7 @@ def _site(r: Reader, raw: dict[str, Any], place: str) -> Site:
             id=r.ident(r.field(s, "id", sp), SERVICE_ID, f"{sp}.id", "service id"),
             name=r.names(r.field(s, "name", sp), f"{sp}.name", languages),
             max_waiting=_max_waiting(r, s, sp),
+            target_wait_min=_target_wait(r, s, sp),
         )
         for i, s in enumerate(r.items(r.field(raw, "services", place), f"{place}.services"))
         for sp in [f"{place}.services[{i}]"]

@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "csrf_failed"
     BAD_ORIGIN = "bad_origin"  # sent from another site's page
     ADMIN_ONLY = "admin_only"
+    SUPERVISOR_ONLY = "supervisor_only"  # live view and reports (6.3)
     KIOSK_ONLY = "kiosk_only"  # the site takes tickets from enrolled kiosks only (6.7)
     INVALID_KIOSK_KEY = "invalid_kiosk_key"  # unknown or revoked: the kiosk must be enrolled
     # users

@@ -26,6 +26,11 @@ class Service:
     id: str
     name: Names
     max_waiting: int | None = None  # at this many waiting, no more tickets (None: no limit)
+    target_wait_min: float | None = None  # the promised longest wait (service standard)
+
+    @property
+    def target_wait_s(self) -> float | None:
+        return None if self.target_wait_min is None else self.target_wait_min * 60
 
 
 @dataclass(frozen=True, slots=True)

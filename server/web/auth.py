@@ -72,3 +72,11 @@ async def admin(conn: HTTPConnection, service: LoketService, method: str) -> Use
     if user.role is not Role.ADMIN:
         raise Forbidden("Only an admin may do this.", ErrorCode.ADMIN_ONLY)
     return user
+
+
+async def supervisor(conn: HTTPConnection, service: LoketService, method: str) -> User:
+    """A supervisor or an admin: the live view and reports (CONTRACT 6.3)."""
+    user = await staff(conn, service, method)
+    if not user.supervises:
+        raise Forbidden("Only a supervisor or an admin may see this.", ErrorCode.SUPERVISOR_ONLY)
+    return user

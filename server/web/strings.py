@@ -116,6 +116,7 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "all_counters": "All counters",
         "no_counters": "None",
         "role_admin": "Administrator",
+        "role_supervisor": "Supervisor",
         "role_staff": "Staff",
         "user_created": "The user {username} was created.",
         "choose_counters": "Choose the counters this user works at, or tick All counters.",

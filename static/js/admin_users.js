@@ -5,8 +5,8 @@
 // PATCH / DELETE /api/v1/users/{username}, ends that user's sessions at once.
 //
 // config.strings keys (server/web/strings.py, page "admin"):
-//   all_counters, no_counters, role_admin, role_staff, failed, state_active, state_disabled,
-//   you, action_password, action_disable, action_enable, action_delete, new_password,
+//   all_counters, no_counters, role_admin, role_supervisor, role_staff, failed, state_active,
+//   state_disabled, you, action_password, action_disable, action_enable, action_delete, new_password,
 //   current_password, save, cancel, confirm_delete, password_changed, own_password_changed,
 //   user_disabled, user_enabled, user_deleted, last_admin
 
@@ -49,9 +49,14 @@ export class UserList {
   }
 
   countersText(user) {
-    if (user.role === "admin" || user.counters === null) return this.t("all_counters");
+    if (user.role !== "staff" || user.counters === null) return this.t("all_counters");
     if (!user.counters.length) return this.t("no_counters");
     return user.counters.map((id) => this.counterLabels.get(id) || id).join(", ");
+  }
+
+  roleText(role) {
+    if (role === "admin") return this.t("role_admin");
+    return role === "supervisor" ? this.t("role_supervisor") : this.t("role_staff");
   }
 
   row(user) {
@@ -61,7 +66,7 @@ export class UserList {
       "tr",
       { dataset: { user: user.username }, class: user.disabled ? "user-disabled" : "" },
       h("td", {}, user.username, own ? ` ${t("you")}` : ""),
-      h("td", {}, user.role === "admin" ? t("role_admin") : t("role_staff")),
+      h("td", {}, this.roleText(user.role)),
       h("td", {}, this.countersText(user)),
       h(
         "td",

@@ -139,3 +139,20 @@ async def test_staff_may_act_only_at_their_counters_and_not_as_admin(loket: Loke
     assert code(await loket.http.get("/api/v1/users", headers=headers), 403) == "admin_only"
     listed = await loket.http.get("/api/v1/users", headers=await loket.auth())
     assert [u["username"] for u in listed.json()["users"]] == ["admin", "clerk"]
+
+
+async def test_a_supervisor_acts_at_every_counter_but_does_not_manage_users(
+    loket: Loket,
+) -> None:
+    """CONTRACT 6.3: a supervisor may open, pause and close (and so call at) any counter."""
+    created = await loket.http.post(
+        "/api/v1/users",
+        headers=await loket.auth(),
+        json={"username": "lead", "password": "floor-watch-42", "role": "supervisor"},
+    )
+    assert created.status_code == 201 and created.json()["user"]["role"] == "supervisor"
+    headers = {"Authorization": f"Bearer {await loket.login('lead', 'floor-watch-42')}"}
+    await loket.issue()
+    called = await loket.http.post("/api/v1/sites/demo/counters/2/call-next", headers=headers)
+    assert called.status_code == 200
+    assert code(await loket.http.get("/api/v1/users", headers=headers), 403) == "admin_only"

@@ -104,6 +104,18 @@ def test_who_may_take_tickets_and_how_many_may_wait() -> None:
     assert site.remote_tickets is False and site.services[0].max_waiting == 40
 
 
+def test_a_service_may_promise_a_longest_wait() -> None:
+    """CONTRACT 6.3: `target_wait_min` per service, optional, in minutes."""
+    (site,) = parse_sites(GOOD, "good.toml")
+    assert site.services[0].target_wait_s is None
+    for written, seconds in (("15", 900.0), ("7.5", 450.0)):
+        text = GOOD.replace(
+            'name = { az = "Pasport" }', f'name = {{ az = "Pasport" }}\ntarget_wait_min = {written}'
+        )
+        (site,) = parse_sites(text, "good.toml")
+        assert site.services[0].target_wait_s == seconds
+
+
 @pytest.mark.parametrize(
     ("where", "line", "place", "problem"),
     [
@@ -118,6 +130,24 @@ def test_who_may_take_tickets_and_how_many_may_wait() -> None:
             "remote_tickets = 0",
             "sites[0].remote_tickets",
             "true or false",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "target_wait_min = 0",
+            "sites[0].services[0].target_wait_min",
+            "above 0",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            'target_wait_min = "15"',
+            "sites[0].services[0].target_wait_min",
+            "number of minutes",
+        ),
+        (
+            'name = { az = "Pasport" }',
+            "target_wait_min = 1441",
+            "sites[0].services[0].target_wait_min",
+            "at most 1440",
         ),
         (
             'name = { az = "Pasport" }',
