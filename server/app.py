@@ -30,7 +30,18 @@ from loket.server.settings import Settings, default_audio_cache
 from loket.server.store import open_store
 from loket.server.store.metered import metered
 from loket.server.transport.addresses import AddressCounts, Trusted
-from loket.server.web import api, audio, hall, kiosks, metrics, openapi, pages, qr, screens
+from loket.server.web import (
+    api,
+    audio,
+    hall,
+    kiosks,
+    metrics,
+    openapi,
+    pages,
+    qr,
+    screens,
+    supervision,
+)
 from loket.server.web.assets import ASSET_MOUNTS
 from loket.server.web.capped import Capped
 from loket.server.web.errors import HANDLERS
@@ -126,6 +137,7 @@ def create_app(
         *api.ROUTES,
         *kiosks.ROUTES,
         *screens.ROUTES,
+        *supervision.ROUTES,
         *hall.ROUTES,
         *openapi.ROUTES,
         *metrics.ROUTES,

@@ -40,6 +40,7 @@ from loket.server.screens import Screens
 from loket.server.session_cache import SessionCache
 from loket.server.sites import Sites
 from loket.server.store import Result, Snapshot, Stamp, Store
+from loket.server.supervision import Supervision
 from loket.server.ticketfeed import Followed, TicketFeed
 from loket.server.users import USERNAME, NoAdminLeft, Role, Session, User, UserChange
 
@@ -113,6 +114,7 @@ class LoketService:
         self.tickets = TicketFeed(sites, store.ticket, lambda: self.store.epoch, clock)
         self._epoch = ""
         self.hall = Hall(self.sites, store, hub, self.tickets, lambda: self.clock(), config)
+        self.supervision = Supervision(store, self.site, lambda: self.clock())
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)

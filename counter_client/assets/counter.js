@@ -14,7 +14,8 @@
 import { api, newKey } from "loket/api";
 import { Login } from "loket/auth";
 import { formatMoment } from "loket/calendar";
-import { clock, LineView, measure } from "loket/counterline";
+import { LineView, measure } from "loket/counterline";
+import { clock } from "loket/duration";
 import { LineFeed } from "loket/linefeed";
 import { DASH, h, readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
 import { SiteState } from "loket/sitestate";

@@ -130,6 +130,14 @@ class SiteQueue:
         lines = self._waiting.items()
         return {line: len(entries) for line, entries in lines if not is_desk_line(line)}
 
+    def waiting_since(self) -> dict[str, list[datetime]]:
+        """When each ticket waiting in a service's line was issued (the live view's waits)."""
+        return {
+            line: [self._live[ticket_id].issued_at for _, ticket_id in entries]
+            for line, entries in self._waiting.items()
+            if not is_desk_line(line)
+        }
+
     def now_serving(self) -> list[Call]:
         serving = []
         for counter in self.site.counters:

@@ -142,6 +142,10 @@ class Store(Protocol):
 
     async def snapshot(self, site: str) -> Snapshot: ...
 
+    async def waiting_since(self, site: str) -> dict[str, list[datetime]]:
+        """Per service, when each ticket waiting in its line was issued (CONTRACT 6.3)."""
+        ...
+
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]: ...
 
     async def events_after(self, site: str, seq: int) -> list[Event] | None:

@@ -397,6 +397,9 @@ class SqliteStore:
             self._snapshots[site_id] = snapshot
         return snapshot
 
+    async def waiting_since(self, site: str) -> dict[str, list[datetime]]:
+        return await self._run(lambda: self._queue(site).waiting_since())
+
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
         return await self._run(lambda: self._ticket(ticket_id))
 

@@ -87,7 +87,7 @@ def _render(
     # dates and times as the server writes them (CLDR), for calendar.js formatMoment
     if page in ("kiosk", "ticket", "admin"):
         config.update(moment=moment_format(lang))  # tickets' and kiosks' dates with times
-    if page in ("counter", "admin"):
+    if page in ("counter", "admin", "live"):
         config.update(time=time_format(lang))  # a time of day today
     if site is not None:
         version = site_version(site)  # its socket tells the page when the site changed
@@ -273,6 +273,16 @@ async def admin(request: Request) -> Response:
     return _render(request, "admin.html", None, {"language_name": language_name}, "admin")
 
 
+async def live(request: Request) -> Response:
+    """The supervisors' live view of one site, or of every site (/live)."""
+    service = service_of(request)
+    asked = request.path_params.get("site")
+    shown = [service.site(asked)] if asked is not None else list(service.sites.values())
+    sites = [{"id": s.id, "ws": f"/ws/display/{s.id}?site={site_version(s)}"} for s in shown]
+    context = {"live_sites": [s.to_json() for s in shown], "config": {"sites": sites}}
+    return _render(request, "live.html", shown[0] if asked else None, context, "live")
+
+
 ROUTES = [
     Route("/", index),
     Route("/display/{site}", display),
@@ -280,4 +290,6 @@ ROUTES = [
     Route("/counter/{site}/{counter}", counter),
     Route("/t/{ticket_id}", visitor_ticket),
     Route("/admin", admin),
+    Route("/live", live),
+    Route("/live/{site}", live),
 ]

@@ -182,6 +182,20 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "reload_failed": "The site file was not taken: {message}",
         "ticker_saved": "Saved: the displays show it now.",
     },
+    "live": {
+        **_AUTH,
+        "status_open": "Open",
+        "status_paused": "On break",
+        "status_closed": "Closed",
+        "paused_for": "On break: {reason}",
+        "served_today": "Served today: {n}",
+        "minutes": "{n} min",
+        "live": "Live",
+        "reconnecting": "Reconnecting…",
+        "updated_at": "Updated at {time}",
+        "unreachable": "Cannot reach the server; the figures may be out of date.",
+        "nobody": "No clerk",
+    },
 }
 
 

@@ -8,18 +8,11 @@
 //   line_count_one, line_count_few, line_count_many, line_count_other, call, call_back, call_ticket, call_back_ticket, badge_desk, badge_ahead,
 //   badge_priority, waited
 
+import { clock } from "loket/duration";
 import { h, setText } from "loket/page";
 
 const MEASURES_KEPT = 500; // performance entries of the line kept for the bench, then cleared
 
-/** "04:07" for seconds; "1:04:07" from an hour. */
-export function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const two = (n) => String(n).padStart(2, "0");
-  const minutes = Math.floor(s / 60);
-  const short = `${two(minutes % 60)}:${two(s % 60)}`;
-  return minutes >= 60 ? `${Math.floor(minutes / 60)}:${short}` : short;
-}
 
 /** One list of tickets (the line, or the held ones), keyed by ref. */
 class Rows {

@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from loket.server.domain.ticket import Ticket
+from loket.server.domain.ticket import HEAD_OF_LINE, Ticket
 from loket.server.protocol import dumps
 from loket.server.store.rows import ticket_from_values, ticket_values
 
@@ -78,6 +78,13 @@ def order(ticket: Ticket) -> str:
     later, at, _ = ticket.order_key
     micros = (at - _UNIX) // timedelta(microseconds=1)
     return f"{int(later)}{micros:0{TIME_WIDTH}d}"
+
+
+def issued_in(member: str, now: datetime) -> datetime | None:
+    """When a waiting ticket was issued, read from its member; None for one sent to the
+    head of its line (its member holds when it was sent: read its record)."""
+    at = _UNIX + timedelta(microseconds=int(member[1 : 1 + TIME_WIDTH]))
+    return None if at < now - HEAD_OF_LINE / 2 else at
 
 
 def member(ticket: Ticket) -> str:

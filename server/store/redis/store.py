@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -48,7 +48,13 @@ from loket.server.store.redis import users as user_records
 from loket.server.store.redis.connection import Address, connect, reachable
 from loket.server.store.redis.feed import PAGE, Feed
 from loket.server.store.redis.plans import Plan, View
-from loket.server.store.redis.records import ORDER_WIDTH, member, record, ticket_from_record
+from loket.server.store.redis.records import (
+    ORDER_WIDTH,
+    issued_in,
+    member,
+    record,
+    ticket_from_record,
+)
 from loket.server.store.redis.scripts import Peeked, Reply, Scripts
 from loket.server.users import Session, User, UserChange
 
@@ -319,6 +325,31 @@ class RedisStore:
         )
 
     # -- reads ----------------------------------------------------------------
+
+    async def waiting_since(self, site: str) -> dict[str, list[datetime]]:
+        found = self._site(site)
+        client, _, _ = self._open()
+        now = datetime.now(UTC)
+        with reachable():
+            pipe = client.pipeline(transaction=False)
+            for service in found.services:
+                pipe.zrange(keys.waiting(site, service.id), 0, -1)
+            lines = await pipe.execute()
+            issued = {
+                service.id: [(str(m), issued_in(str(m), now)) for m in members]
+                for service, members in zip(found.services, lines, strict=True)
+            }
+            ahead = [m[ORDER_WIDTH:] for line in issued.values() for m, at in line if at is None]
+            texts = await client.mget([keys.ticket(i) for i in ahead]) if ahead else []
+        records = {i: ticket_from_record(str(t)) for i, t in zip(ahead, texts, strict=True) if t}
+        return {
+            line: [
+                at if at is not None else records[m[ORDER_WIDTH:]].issued_at
+                for m, at in members
+                if at is not None or m[ORDER_WIDTH:] in records
+            ]
+            for line, members in issued.items()
+        }
 
     async def snapshot(self, site: str) -> Snapshot:
         """Cached until the site's next event here, so a reconnect storm reads it once."""

@@ -383,6 +383,16 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "get",
+        "/api/v1/sites/{site}/live",
+        "A site's live view: counters, lines against their targets, today's figures",
+        200,
+        ref("Live"),
+        (*c.SITE, *c.SUPERVISOR),
+        STAFF,  # a supervisor or an admin
+        params=(SITE_ID,),
+    ),
+    Operation(
+        "get",
         "/audio/{lang}/{name}",
         "The speech of one announcement segment (a URL from a ticket.called event)",
         200,

@@ -11,6 +11,7 @@ Schema = dict[str, Any]
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
+NUMBER: Schema = {"type": "number"}
 TIME: Schema = {"type": "string", "format": "date-time"}
 
 
@@ -116,6 +117,50 @@ SCHEMAS: dict[str, Schema] = {
             ),
             "held": array(ref("Ticket")),
         }
+    ),
+    "Stats": obj({"avg": NUMBER, "p50": NUMBER, "p90": NUMBER, "max": NUMBER}),
+    "Row": obj(
+        {
+            "key": STRING,
+            "issued": INTEGER,
+            "called": INTEGER,
+            "served": INTEGER,
+            "no_show": INTEGER,
+            "transferred": INTEGER,
+            "wait_s": nullable(ref("Stats")),
+            "service_s": nullable(ref("Stats")),
+            "within_target": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "rating": nullable(obj({"count": INTEGER, "avg": NUMBER, "ikm": NUMBER})),
+        }
+    ),
+    "Live": obj(  # CONTRACT 6.3; `site` and `at` (when the figures were read) are additions
+        {
+            "counters": array(
+                obj(
+                    {
+                        "counter": STRING,
+                        "status": {"enum": ["open", "paused", "closed"]},
+                        "user": nullable(STRING),
+                        "current": nullable(ref("Ticket")),
+                        "serving_s": nullable(NUMBER),
+                        "served_today": INTEGER,
+                    }
+                )
+            ),
+            "services": array(
+                obj(
+                    {
+                        "service": STRING,
+                        "waiting": INTEGER,
+                        "longest_wait_s": nullable(NUMBER),
+                        "target_wait_s": nullable(NUMBER),
+                        "over_target": INTEGER,
+                    }
+                )
+            ),
+            "today": nullable(ref("Row")),
+        },
+        {"site": STRING, "at": TIME},
     ),
     "User": obj(
         {"username": STRING, "role": ROLE, "counters": nullable(array(STRING))},

@@ -1,0 +1,93 @@
+"""The supervisors' live view (CONTRACT 6.3): `GET .../live` and the page, who may see them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from loket.server.config import parse_sites
+from tests.inprocess.running import Loket, running_loket
+from tests.inprocess.test_http import code
+from tests.support.sitefiles import demo_with
+
+TARGETED = demo_with(
+    ('name = { id = "KTP Elektronik"', 'target_wait_min = 15\nname = { id = "KTP Elektronik"')
+)
+
+
+async def add_user(loket: Loket, username: str, role: str) -> dict[str, str]:
+    password = f"{username}-long-pass-7"
+    answer = await loket.http.post(
+        "/api/v1/users",
+        headers=await loket.auth(),
+        json={"username": username, "password": password, "role": role},
+    )
+    assert answer.status_code == 201, answer.text
+    return {"Authorization": f"Bearer {await loket.login(username, password)}"}
+
+
+async def test_only_supervisors_and_admins_see_the_live_view(loket: Loket) -> None:
+    assert code(await loket.http.get("/api/v1/sites/demo/live"), 401) == "login_required"
+    clerk = await add_user(loket, "clerk", "staff")
+    lead = await add_user(loket, "lead", "supervisor")
+    refused = await loket.http.get("/api/v1/sites/demo/live", headers=clerk)
+    assert code(refused, 403) == "supervisor_only"
+    assert (await loket.http.get("/api/v1/sites/demo/live", headers=lead)).status_code == 200
+    admin = await loket.auth()
+    assert (await loket.http.get("/api/v1/sites/demo/live", headers=admin)).status_code == 200
+    missing = await loket.http.get("/api/v1/sites/nowhere/live", headers=lead)
+    assert code(missing, 404) == "unknown_site"
+
+
+@pytest.fixture
+async def targeted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Loket]:
+    sites = parse_sites(TARGETED, "targeted.toml")
+    async with running_loket(tmp_path, monkeypatch, sites=sites) as running:
+        yield running
+
+
+async def test_lines_against_their_target_and_who_is_served_where(targeted: Loket) -> None:
+    loket = targeted
+    for _ in range(3):
+        await loket.issue("A")
+    await loket.issue("B")
+    called = await loket.call("1")
+    issued_at = datetime.fromisoformat(called["ticket"]["issued_at"])
+    # 20 minutes on: the two still waiting for A are over its 15-minute target
+    later = issued_at + timedelta(minutes=20)
+    loket.service.clock = lambda: later
+    answer = await loket.http.get("/api/v1/sites/demo/live", headers=await loket.auth())
+    assert answer.status_code == 200, answer.text
+    live = answer.json()
+    lines = {line["service"]: line for line in live["services"]}
+    assert lines["A"]["waiting"] == 2 and lines["A"]["over_target"] == 2
+    assert lines["A"]["target_wait_s"] == 900
+    assert 1199 <= lines["A"]["longest_wait_s"] <= 1201
+    assert lines["B"]["waiting"] == 1 and lines["B"]["target_wait_s"] is None
+    assert lines["B"]["over_target"] == 0
+    assert lines["C"] == {
+        "service": "C",
+        "waiting": 0,
+        "longest_wait_s": None,
+        "target_wait_s": None,
+        "over_target": 0,
+    }
+    counters = {counter["counter"]: counter for counter in live["counters"]}
+    assert list(counters) == [c.id for c in loket.service.site("demo").counters]
+    assert counters["1"]["current"]["number"] == called["ticket"]["number"]
+    assert "id" not in counters["1"]["current"]  # staff answers name tickets by ref
+    assert 1199 <= counters["1"]["serving_s"] <= 1201
+    assert counters["2"]["current"] is None and counters["2"]["serving_s"] is None
+
+
+async def test_the_live_pages_show_one_site_or_every_site(loket: Loket) -> None:
+    one = await loket.http.get("/live/demo")
+    assert one.status_code == 200 and 'data-site="demo"' in one.text
+    every = await loket.http.get("/live")
+    assert every.status_code == 200
+    for site in loket.service.sites:
+        assert f'data-site="{site}"' in every.text
+    assert (await loket.http.get("/live/nowhere")).status_code == 404
