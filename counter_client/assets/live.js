@@ -127,7 +127,8 @@ class SiteView {
     if (line.longest_wait_s === null) setText(cell("longest"), DASH);
     else this.ticking.set(cell("longest"), line.longest_wait_s);
     const target = line.target_wait_s;
-    setText(cell("target"), target === null ? DASH : t("minutes", { n: Math.round(target / 60) }));
+    const minutes = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 1 }).format(target / 60);
+    setText(cell("target"), target === null ? DASH : t("minutes", { n: minutes }));
     setText(cell("over"), target === null ? DASH : String(line.over_target));
     row.classList.toggle("over-target", line.over_target > 0);
   }
