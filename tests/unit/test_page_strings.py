@@ -17,6 +17,7 @@ PAGE_SCRIPTS = {
     "display": "displays/assets/display.js",
     "counter": "counter_client/assets/counter.js",
     "admin": "counter_client/assets/admin.js",
+    "reports": "counter_client/assets/reports.js",
 }
 # scripts a page loads beside its own, which share its strings
 EXTRA_SCRIPTS = {
