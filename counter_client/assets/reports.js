@@ -214,8 +214,10 @@ function go(next, remember = true) {
     status.className = "message error";
     return;
   }
+  const same = next.from === state.from && next.to === state.to && next.by === state.by;
   state = next;
-  if (remember) history.pushState(state, "", queryOf(state, location.search));
+  // one entry per report: a field that fires twice must not need two Backs
+  if (remember && !same) history.pushState(state, "", queryOf(state, location.search));
   showState();
   load();
 }

@@ -151,23 +151,23 @@ function unitText(unit, n, lang, units) {
   return pattern.replace("{0}", formatCount(n, lang));
 }
 
-/** Seconds as compact units: "45 s", "12 min 30 s", "1 hr 5 min" (the largest two, to the
- * second below an hour, to the minute above); "" for none. */
+/** Seconds as compact units: "45 sec", "4 min 23 sec", "13 min", "1 hr 5 min" (seconds only
+ * under 10 minutes, where they still matter; above, to the minute); "" for none. */
 export function formatDuration(seconds, lang, units) {
   if (seconds === null || seconds === undefined) return "";
   const whole = Math.round(seconds);
-  if (whole >= 3600) {
-    const minutes = Math.round(whole / 60);
-    const parts = [unitText("hour", Math.floor(minutes / 60), lang, units)];
+  const minutes = Math.round(whole / 60);
+  const parts = [];
+  if (minutes >= 60) {
+    parts.push(unitText("hour", Math.floor(minutes / 60), lang, units));
     if (minutes % 60) parts.push(unitText("minute", minutes % 60, lang, units));
-    return parts.join(" ");
+  } else if (whole >= 600) {
+    parts.push(unitText("minute", minutes, lang, units));
+  } else {
+    if (whole >= 60) parts.push(unitText("minute", Math.floor(whole / 60), lang, units));
+    if (whole % 60 || whole < 60) parts.push(unitText("second", whole % 60, lang, units));
   }
-  if (whole >= 60) {
-    const parts = [unitText("minute", Math.floor(whole / 60), lang, units)];
-    if (whole % 60) parts.push(unitText("second", whole % 60, lang, units));
-    return parts.join(" ");
-  }
-  return unitText("second", whole, lang, units);
+  return parts.join(" ");
 }
 
 // -- the rows' names ---------------------------------------------------------------

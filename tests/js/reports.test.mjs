@@ -59,9 +59,12 @@ test("the address keeps a report: from, to and by, others kept; nonsense gives t
   assert.equal(view.reportUrl("/r", state), "/r?from=2026-12-01&to=2026-12-06&by=hour");
 });
 
-test("durations in the language's short units, the largest two", () => {
+test("durations in the language's short units, seconds only under ten minutes", () => {
   const { units } = FORMAT;
-  assert.equal(view.formatDuration(750.4, "en", units), "12 min 30 sec");
+  assert.equal(view.formatDuration(530.4, "en", units), "8 min 50 sec");
+  assert.equal(view.formatDuration(750.4, "en", units), "13 min");
+  assert.equal(view.formatDuration(3569, "en", units), "59 min");
+  assert.equal(view.formatDuration(3590, "en", units), "1 hr");
   assert.equal(view.formatDuration(45, "en", units), "45 sec");
   assert.equal(view.formatDuration(600, "en", units), "10 min");
   assert.equal(view.formatDuration(4210, "en", units), "1 hr 10 min");
@@ -81,7 +84,7 @@ test("a report's table: names in the page's language, cells as text, the total l
   const [a, b, c] = table.rows;
   assert.deepEqual(a.cells, [
     "1,204", "1,180", "1,102", "61", "17",
-    "12 min 30 sec", "10 min 1 sec", "25 min", "1 hr 10 min",
+    "13 min", "10 min", "25 min", "1 hr 10 min",
     "2 min 10 sec", "4 min 23 sec", "75%",
   ]);
   assert.equal(a.low, true); // 75 % is under the 80 % goal
