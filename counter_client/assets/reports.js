@@ -107,8 +107,8 @@ function showTable(answer) {
 // -- the charts --------------------------------------------------------------------
 
 const minutes = (seconds) => formatDuration(seconds, lang, format.units);
-const count = (n) => formatCount(n, lang);
-const share = (s) => formatShare(s, lang);
+const count = (n) => formatCount(n, format.number);
+const share = (s) => formatShare(s, format.number);
 
 /** The hours that had anyone, from the first to the last (not 24 mostly empty bars). */
 function busyHours(rows) {

@@ -110,6 +110,14 @@ def first_week_day(lang: str, timezone: str) -> int:
     return int(where.first_week_day)
 
 
+def number_format(locale: Locale) -> dict[str, str]:
+    """How whole numbers and percentages are written: the grouping sign ("4.118", "4 118")
+    and the percent pattern ("#,##0 %"); pages do not rely on the browser's own data."""
+    symbols = locale.number_symbols
+    latin = symbols["latn"] if "latn" in symbols else symbols  # Babel ≥ 2.14 keys by system
+    return {"group": str(latin["group"]), "percent": str(locale.percent_formats[None].pattern)}
+
+
 DURATION_UNITS = ("hour", "minute", "second")
 
 
@@ -127,6 +135,7 @@ def report_format(lang: str, timezone: str) -> dict[str, object]:
         "weekdays": [str(locale.days["stand-alone"]["wide"][i]) for i in range(7)],
         "time": time_format(lang),
         "moment": moment_format(lang),
+        "number": number_format(locale),
         "units": {
             unit: {
                 form: str(text)

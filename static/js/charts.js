@@ -158,7 +158,7 @@ export function shareLine({ labels, values, goal, format, lineName, goalName }) 
   yAxis(nodes, [0, 0.2, 0.4, 0.6, 0.8, 1], scale, left, "left", format, top, right);
   const level = round(scale(goal));
   nodes.push(shape("line", { class: "goal", x1: left, x2: right, y1: level, y2: level }));
-  const step = every(labels.length, 10);
+  const step = every(labels.length, 8);
   labels.forEach((label, i) => {
     if (i % step === 0) {
       nodes.push(shape("text", { class: "tick", x: round(left + slot * (i + 0.5)), y: bottom + 16, "text-anchor": "middle" }, label));

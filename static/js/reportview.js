@@ -136,19 +136,23 @@ export async function loadReports(api, state, get) {
 
 // -- numbers and durations ----------------------------------------------------------
 
-export function formatCount(n, lang) {
-  return new Intl.NumberFormat(lang).format(n);
+/** A whole number grouped by thousands with the language's sign (config.report.number:
+ * CLDR's, as browsers with reduced locale data would write Azerbaijani "4,118"). */
+export function formatCount(n, number) {
+  const digits = String(Math.abs(Math.round(n))).replace(/\B(?=(\d{3})+(?!\d))/g, () => number.group);
+  return `${n < 0 ? "-" : ""}${digits}`;
 }
 
-export function formatShare(share, lang) {
+/** A share (0–1) as a whole percentage in the language's pattern ("79%", "79 %"). */
+export function formatShare(share, number) {
   if (share === null || share === undefined) return "";
-  return new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 }).format(share);
+  return number.percent.replace(/[#0,.]+/, formatCount(share * 100, number));
 }
 
 function unitText(unit, n, lang, units) {
   const forms = units[unit] || {};
   const pattern = forms[new Intl.PluralRules(lang).select(n)] || forms.other || `{0} ${unit}`;
-  return pattern.replace("{0}", formatCount(n, lang));
+  return pattern.replace("{0}", String(n)); // under 1,000: no grouping
 }
 
 /** Seconds as compact units: "45 sec", "4 min 23 sec", "13 min", "1 hr 5 min" (seconds only
@@ -222,25 +226,26 @@ export const COLUMNS = [
 ];
 
 /** A Row's cells, in COLUMNS' order, as text; `low` when its share within target is
- * under the goal. */
-export function rowCells(row, lang, units) {
+ * under the goal. `format`: config.report. */
+export function rowCells(row, lang, format) {
   const wait = row.wait_s || {};
   const service = row.service_s || {};
-  const duration = (seconds) => formatDuration(seconds, lang, units);
+  const duration = (seconds) => formatDuration(seconds, lang, format.units);
+  const count = (n) => formatCount(n, format.number);
   return {
     cells: [
-      formatCount(row.issued, lang),
-      formatCount(row.called, lang),
-      formatCount(row.served, lang),
-      formatCount(row.no_show, lang),
-      formatCount(row.transferred, lang),
+      count(row.issued),
+      count(row.called),
+      count(row.served),
+      count(row.no_show),
+      count(row.transferred),
       duration(wait.avg),
       duration(wait.p50),
       duration(wait.p90),
       duration(wait.max),
       duration(service.avg),
       duration(service.p90),
-      formatShare(row.within_target, lang),
+      formatShare(row.within_target, format.number),
     ],
     low: row.within_target !== null && row.within_target !== undefined && row.within_target < GOAL,
   };
@@ -248,14 +253,14 @@ export function rowCells(row, lang, units) {
 
 /** The table of a report: its rows with their names, then the total. */
 export function reportTable(report, names, lang) {
-  const units = names.report.units;
-  const rows = orderedRows(report.by, report.rows, names.report.first_week_day);
+  const format = names.report;
+  const rows = orderedRows(report.by, report.rows, format.first_week_day);
   return {
     rows: rows.map((row) => ({
       key: row.key,
       label: keyLabel(report.by, row.key, names),
-      ...rowCells(row, lang, units),
+      ...rowCells(row, lang, format),
     })),
-    total: rowCells(report.total, lang, units),
+    total: rowCells(report.total, lang, format),
   };
 }

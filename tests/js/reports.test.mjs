@@ -70,9 +70,22 @@ test("durations in the language's short units, seconds only under ten minutes", 
   assert.equal(view.formatDuration(4210, "en", units), "1 hr 10 min");
   assert.equal(view.formatDuration(7200, "en", units), "2 hr");
   assert.equal(view.formatDuration(null, "en", units), "");
+  assert.equal(view.formatDuration(0, "en", units), "0 sec");
   const ru = { minute: { one: "{0} минута", few: "{0} минуты", many: "{0} минут", other: "{0} минуты" } };
   assert.equal(view.formatDuration(120, "ru", ru), "2 минуты");
   assert.equal(view.formatDuration(300, "ru", ru), "5 минут");
+});
+
+test("counts and shares with the language's CLDR signs, not the browser's data", () => {
+  const az = { group: ".", percent: "#,##0%" };
+  const ru = { group: "\u00a0", percent: "#,##0\u00a0%" };
+  assert.equal(view.formatCount(1234567, az), "1.234.567");
+  assert.equal(view.formatCount(999, az), "999");
+  assert.equal(view.formatCount(4118, ru), "4\u00a0118");
+  assert.equal(view.formatShare(0.7545, ru), "75\u00a0%");
+  assert.equal(view.formatShare(1, az), "100%");
+  assert.equal(view.formatShare(null, az), "");
+  assert.deepEqual(FORMAT.number, { group: ",", percent: "#,##0%" });
 });
 
 test("a report's table: names in the page's language, cells as text, the total last", () => {
