@@ -74,6 +74,10 @@ def test_a_supervisor_reads_prints_and_downloads_todays_report(
     csv = page.request.get(f"{live_server.url}{href}")
     assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
     assert len(csv.text().strip().splitlines()) == 1 + 3 + 1  # header, rows, total
+    xlsx_href = page.locator("#download-xlsx").get_attribute("href")
+    assert xlsx_href == href.replace("format=csv", "format=xlsx")
+    xlsx = page.request.get(f"{live_server.url}{xlsx_href}")
+    assert xlsx.status == 200 and xlsx.body().startswith(b"PK")  # a zip: an Excel workbook
 
     # another report goes into the address; Back shows the one before
     page.locator("select[name=by]").select_option("counter")
