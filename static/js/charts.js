@@ -56,6 +56,21 @@ function yAxis(nodes, ticks, scale, x, side, format, top, right) {
   nodes.push(shape("line", { class: "axis", x1: x, x2: x, y1: top, y2: round(scale(0)) }));
 }
 
+/** The labels under the slots along the bottom axis, as many as there is room for. */
+function xLabels(nodes, labels, { left, slot, bottom, room }) {
+  const step = every(labels.length, room);
+  labels.forEach((label, i) => {
+    if (i % step === 0) {
+      nodes.push(shape("text", { class: "tick", x: round(left + slot * (i + 0.5)), y: bottom + 16, "text-anchor": "middle" }, label));
+    }
+  });
+}
+
+/** Each value at the middle of its slot; null stays null (a gap in the line). */
+function pointsOf(values, left, slot, scale) {
+  return values.map((v, i) => (v === null ? null : [round(left + slot * (i + 0.5)), round(scale(v))]));
+}
+
 function legend(nodes, items, y) {
   let x = 60;
   for (const { kind, name } of items) {
@@ -88,19 +103,13 @@ export function barsAndLine({ labels, bars, line, barName, lineName, barFormat, 
   legend(nodes, [{ kind: "bar", name: barName }, { kind: "line", name: lineName }], 16);
   yAxis(nodes, barTicks, barScale, left, "left", barFormat, top, right);
   yAxis(nodes, lineTicks, lineScale, right, "right", lineFormat, top, right);
-  const step = every(labels.length, 16);
-  labels.forEach((label, i) => {
-    const x = left + slot * i;
-    const y = round(barScale(bars[i]));
-    nodes.push(
-      shape("rect", { class: "bar", x: round(x + slot * 0.15), y, width: round(slot * 0.7), height: round(bottom - y) }),
-    );
-    if (i % step === 0) {
-      nodes.push(shape("text", { class: "tick", x: round(x + slot / 2), y: bottom + 16, "text-anchor": "middle" }, label));
-    }
+  bars.forEach((value, i) => {
+    const y = round(barScale(value));
+    const x = round(left + slot * (i + 0.15));
+    nodes.push(shape("rect", { class: "bar", x, y, width: round(slot * 0.7), height: round(bottom - y) }));
   });
-  const points = line.map((v, i) => (v === null ? null : [round(left + slot * (i + 0.5)), round(lineScale(v))]));
-  pathThrough(nodes, points, "line");
+  xLabels(nodes, labels, { left, slot, bottom, room: 16 });
+  pathThrough(nodes, pointsOf(line, left, slot, lineScale), "line");
   nodes.push(shape("line", { class: "axis", x1: left, x2: right, y1: bottom, y2: bottom }));
   return { width: WIDTH, height: bottom + 26, nodes };
 }
@@ -158,14 +167,8 @@ export function shareLine({ labels, values, goal, format, lineName, goalName }) 
   yAxis(nodes, [0, 0.2, 0.4, 0.6, 0.8, 1], scale, left, "left", format, top, right);
   const level = round(scale(goal));
   nodes.push(shape("line", { class: "goal", x1: left, x2: right, y1: level, y2: level }));
-  const step = every(labels.length, 8);
-  labels.forEach((label, i) => {
-    if (i % step === 0) {
-      nodes.push(shape("text", { class: "tick", x: round(left + slot * (i + 0.5)), y: bottom + 16, "text-anchor": "middle" }, label));
-    }
-  });
-  const points = values.map((v, i) => (v === null ? null : [round(left + slot * (i + 0.5)), round(scale(v))]));
-  pathThrough(nodes, points, "line");
+  xLabels(nodes, labels, { left, slot, bottom, room: 8 });
+  pathThrough(nodes, pointsOf(values, left, slot, scale), "line");
   nodes.push(shape("line", { class: "axis", x1: left, x2: right, y1: bottom, y2: bottom }));
   return { width: WIDTH, height: bottom + 26, nodes };
 }
