@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_datetime, format_skeleton, match_skeleton
 
 Format = dict[str, object]  # {"pattern": CLDR pattern, "months"?: [...], "weekdays"?: [...]}
@@ -82,3 +83,65 @@ def moment_text(moment: datetime, lang: str, timezone: str) -> str:
 def day_text(day: date, lang: str) -> str:
     """A calendar day written out in the language: '28 November 2026'."""
     return format_skeleton("yMMMMd", day, locale=locale_for(lang))
+
+
+def _skeleton_pattern(locale: Locale, skeleton: str) -> str:
+    return str(locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)])
+
+
+def _short_names(locale: Locale, pattern: str) -> Format:
+    """The pattern with the abbreviated month and weekday names its fields need."""
+    return {
+        "pattern": pattern,
+        "months": [str(locale.months["format"]["abbreviated"][m]) for m in range(1, 13)],
+        "weekdays": [str(locale.days["format"]["abbreviated"][i]) for i in range(7)],
+    }
+
+
+def first_week_day(lang: str, timezone: str) -> int:
+    """The day a week starts on where the site is (0 Monday … 6 Sunday): CLDR's week data
+    is by territory, which the site's time zone tells ("Asia/Jakarta": Indonesia, Sunday)
+    whatever the page's language; without one, the language's own."""
+    territory = get_global("zone_territories").get(timezone)
+    try:
+        where = Locale.parse(f"und_{territory}") if territory else locale_for(lang)
+    except (UnknownLocaleError, ValueError):
+        where = locale_for(lang)
+    return int(where.first_week_day)
+
+
+def number_format(locale: Locale) -> dict[str, str]:
+    """How whole numbers and percentages are written: the grouping sign ("4.118", "4 118")
+    and the percent pattern ("#,##0 %"); pages do not rely on the browser's own data."""
+    symbols = locale.number_symbols
+    latin = symbols["latn"] if "latn" in symbols else symbols  # Babel ≥ 2.14 keys by system
+    return {"group": str(latin["group"]), "percent": str(locale.percent_formats[None].pattern)}
+
+
+DURATION_UNITS = ("hour", "minute", "second")
+
+
+def report_format(lang: str, timezone: str) -> dict[str, object]:
+    """What the reports page writes dates, hours, weekdays and durations with: CLDR
+    patterns and names (static/js/calendar.js fillPattern), the short units' plural
+    patterns ("{0} min") and the week's first day at the site."""
+    locale = locale_for(lang)
+    units = locale._data["unit_patterns"]
+    return {
+        "first_week_day": first_week_day(lang, timezone),
+        "date": _short_names(locale, _skeleton_pattern(locale, "yMMMd")),
+        "day": _short_names(locale, _skeleton_pattern(locale, "yMMMEd")),
+        "day_short": _short_names(locale, _skeleton_pattern(locale, "MMMd")),
+        "weekdays": [str(locale.days["stand-alone"]["wide"][i]) for i in range(7)],
+        "time": time_format(lang),
+        "moment": moment_format(lang),
+        "number": number_format(locale),
+        "units": {
+            unit: {
+                form: str(text)
+                for form, text in units[f"duration-{unit}"]["short"].items()
+                if form != "per"
+            }
+            for unit in DURATION_UNITS
+        },
+    }

@@ -17,6 +17,7 @@ from loket.server.i18n.calendar import (
     day_text,
     moment_format,
     moment_text,
+    report_format,
     time_format,
 )
 from loket.server.i18n.pseudo import PSEUDO_LANG
@@ -89,6 +90,8 @@ def _render(
         config.update(moment=moment_format(lang))  # tickets' and kiosks' dates with times
     if page in ("counter", "admin", "live"):
         config.update(time=time_format(lang))  # a time of day today
+    if page == "reports" and site is not None:
+        config.update(report=report_format(lang, site.timezone))
     if site is not None:
         version = site_version(site)  # its socket tells the page when the site changed
         config.update(
@@ -283,6 +286,18 @@ async def live(request: Request) -> Response:
     return _render(request, "live.html", shown[0] if asked else None, context, "live")
 
 
+async def reports(request: Request) -> Response:
+    """CONTRACT 6.3's reports of a site; the page asks the API, which checks the role."""
+    site = service_of(request).site(request.path_params["site"])
+    return _render(
+        request,
+        "reports.html",
+        site,
+        {"config": {"api": f"/api/v1/sites/{site.id}/reports"}},
+        "reports",
+    )
+
+
 ROUTES = [
     Route("/", index),
     Route("/display/{site}", display),
@@ -292,4 +307,5 @@ ROUTES = [
     Route("/admin", admin),
     Route("/live", live),
     Route("/live/{site}", live),
+    Route("/reports/{site}", reports),
 ]

@@ -152,6 +152,7 @@ async def test_every_page_runs_under_the_policy_without_inline_code(loket: Loket
         "/kiosk/demo",
         "/counter/demo/1",
         "/admin",
+        "/reports/demo",
         f"/t/{tid}",
         f"/t/{tid}?print=1",  # the QR code inline
         "/t/no-such-ticket",

@@ -18,6 +18,7 @@ PAGE_SCRIPTS = {
     "counter": "counter_client/assets/counter.js",
     "admin": "counter_client/assets/admin.js",
     "live": "counter_client/assets/live.js",
+    "reports": "counter_client/assets/reports.js",
 }
 # scripts a page loads beside its own, which share its strings
 EXTRA_SCRIPTS = {
