@@ -12,6 +12,8 @@ STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
 TIME: Schema = {"type": "string", "format": "date-time"}
+NUMBER: Schema = {"type": "number"}
+COUNT: Schema = {"type": "integer", "minimum": 0}
 
 
 def ref(name: str) -> Schema:
@@ -134,6 +136,28 @@ SCHEMAS: dict[str, Schema] = {
             for name in ("name", "page", "zone", "screen", "version", "lang", "audio", "epoch")
         }
         | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
+    ),
+    # CONTRACT 6.3: a report and its rows
+    "Stats": obj({name: NUMBER for name in ("avg", "p50", "p90", "max")}),
+    "Row": obj(
+        {
+            "key": STRING,
+            **{name: COUNT for name in ("issued", "called", "served", "no_show", "transferred")},
+            "wait_s": nullable(ref("Stats")),
+            "service_s": nullable(ref("Stats")),
+            "within_target": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "rating": nullable(obj({"count": COUNT, "avg": NUMBER, "ikm": NUMBER})),
+        }
+    ),
+    "Report": obj(
+        {
+            "site": STRING,
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "by": STRING,
+            "rows": array(ref("Row")),
+            "total": ref("Row"),
+        }
     ),
     "Kiosk": obj(
         {"id": STRING, "name": STRING}, {"created_at": TIME, "last_used_at": nullable(TIME)}
