@@ -31,7 +31,12 @@ VISIT_COLUMNS = ", ".join((*VISIT_FIELDS, "wait_s", "service_s"))
 _PLACEHOLDERS = ", ".join("?" for _ in (*VISIT_FIELDS, 1, 2))
 _STORE, _READ = converters(Visit, VISIT_FIELDS)
 _VALUES = attrgetter(*VISIT_FIELDS)
-UPSERT = f"INSERT OR REPLACE INTO visits ({VISIT_COLUMNS}) VALUES ({_PLACEHOLDERS})"
+# a ticket's site, ref and day never change: their indexes are left as they are
+_CHANGING = [c for c in (*VISIT_FIELDS, "wait_s", "service_s") if c not in ("site", "ref", "day")]
+UPSERT = (
+    f"INSERT INTO visits ({VISIT_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT (site, ref) "
+    f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _CHANGING)}"
+)
 _SELECT = f"SELECT {', '.join(VISIT_FIELDS)} FROM visits WHERE site = ? AND ref = ?"
 UTC_ZONE = ZoneInfo("UTC")
 FLUSH_EVERY = 20_000  # visits an upgrade keeps in memory before writing them
