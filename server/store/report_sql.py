@@ -2,16 +2,18 @@
 (tests/store/test_record_sqlite.py compares them), made from the days' parts
 (report_days.py). Counts add up; each Stats comes from the merged sorted values: the
 average of all of them, the nearest ranks ⌈n/2⌉ and ⌈0.9·n⌉, the largest. numpy lets go
-of the GIL while it sorts, and so does SQLite while it reads: a year's report on its own
-thread leaves the event loop free.
+of the GIL while it sorts, and so does SQLite while it reads, but the rest holds it: the
+store runs a report in a process of its own, so that the event loop never waits for it.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from loket.server.domain.site import Site
 from loket.server.reports.row import By, Report, Row, Stats, fixed_keys
 from loket.server.store.report_days import FLOATS, Part, Values, parts
 
+REPORT_NICENESS = 10
 GROUPING: dict[By, str] = {
     By.SERVICE: "service",
     By.DAY: "service",
@@ -72,6 +75,24 @@ class _Sum:
             service_s=_stats(_merged(self.services)),
             within_target=self.met / self.judged if self.judged else None,
         )
+
+
+def lower_priority() -> None:
+    """A report's process yields the CPU to the server's (calls come first)."""
+    os.nice(REPORT_NICENESS)
+
+
+def report_file(path: str, site: Site, first: date, last: date, by: By) -> Report:
+    """The report, read from the file at `path` with a read-only connection of its own (in
+    a process of its own: SqliteStore.report)."""
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("BEGIN")  # one snapshot: the summaries and the visits agree
+        return report(conn, site, first, last, by)
+    finally:
+        conn.close()
 
 
 def report(conn: sqlite3.Connection, site: Site, first: date, last: date, by: By) -> Report:

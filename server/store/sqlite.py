@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -69,7 +71,7 @@ T = TypeVar("T")
 # database: SQLite cannot tell it, and a session it remembers must end soon after
 USERS_POLL = 0.25
 USER_COLUMNS = "username, role, counters, disabled"
-# reports read on their own threads, a few at a time: each may keep a core busy a while
+# reports run in their own processes, a few at a time: each may keep a core busy a while
 REPORTS_AT_ONCE = 2
 
 log = logging.getLogger("loket")
@@ -87,6 +89,7 @@ class SqliteStore:
         self._allowances = Allowances()  # one process: counted in its memory
         self._watch: asyncio.Task[None] | None = None
         self._reading: asyncio.Semaphore | None = None  # reports running at once
+        self._reporters: ProcessPoolExecutor | None = None  # started by the first report
 
     # -- life ---------------------------------------------------------------
 
@@ -173,6 +176,9 @@ class SqliteStore:
         return row
 
     async def close(self) -> None:
+        if self._reporters is not None:
+            await asyncio.to_thread(self._reporters.shutdown, cancel_futures=True)
+            self._reporters = None
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -455,26 +461,27 @@ class SqliteStore:
     # -- reports (CONTRACT 6.3) ------------------------------------------------------
 
     async def report(self, site: str, first: date, last: date, by: By) -> Report:
-        """Off the event loop and off the writer: on a worker thread, with a read-only
-        connection of its own (WAL: it reads the last commit while the writer goes on)."""
+        """Off the event loop and off the writer: in a process of its own (a year's report
+        holds the GIL now and then, which would stall the loop), with a read-only
+        connection (WAL: it reads the last commit while the writer goes on)."""
         site_obj = self._queue(site).site
         if self._reading is None:
             raise StoreUnavailable("the store is closed")
         async with self._reading:
+            if self._reporters is None:
+                spawn = multiprocessing.get_context("spawn")  # not a fork of threads
+                self._reporters = ProcessPoolExecutor(
+                    REPORTS_AT_ONCE, mp_context=spawn, initializer=report_sql.lower_priority
+                )
+            loop = asyncio.get_running_loop()
+            job = partial(report_sql.report_file, self.path, site_obj, first, last, by)
             try:
-                return await asyncio.to_thread(self._report, site_obj, first, last, by)
+                return await loop.run_in_executor(self._reporters, job)
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"the database failed: {error}") from error
-
-    def _report(self, site: Site, first: date, last: date, by: By) -> Report:
-        uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=True)
-        try:
-            conn.execute("PRAGMA busy_timeout = 5000")
-            conn.execute("BEGIN")  # one snapshot: the summaries and the visits agree
-            return report_sql.report(conn, site, first, last, by)
-        finally:
-            conn.close()
+            except BrokenProcessPool as error:
+                self._reporters = None  # a new one next time
+                raise StoreUnavailable("the report's process died") from error
 
     async def prune(self, now: datetime) -> None:
         def job() -> None:
