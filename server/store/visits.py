@@ -42,19 +42,24 @@ UTC_ZONE = ZoneInfo("UTC")
 FLUSH_EVERY = 20_000  # visits an upgrade keeps in memory before writing them
 
 
+# only the fields that need converting are touched (every command writes visits)
+_STORED = [(n, store) for n, store in enumerate(_STORE) if store is not None]
+_READS = [(n, read) for n, read in enumerate(_READ) if read is not None]
+
+
 def visit_row(visit: Visit) -> tuple[object, ...]:
-    values = tuple(
-        value if store is None else store(value)
-        for value, store in zip(_VALUES(visit), _STORE, strict=True)
-    )
-    return (*values, visit.wait_s, visit.service_s)
+    values: list[Any] = [*_VALUES(visit), visit.wait_s, visit.service_s]
+    for n, store in _STORED:
+        values[n] = store(values[n])
+    return tuple(values)
 
 
 def visit_from_row(row: Iterable[Any]) -> Visit:
     """A row of VISIT_FIELDS, in that order."""
-    return Visit(
-        *[value if read is None else read(value) for value, read in zip(row, _READ, strict=True)]
-    )
+    values = list(row)
+    for n, read in _READS:
+        values[n] = read(values[n])
+    return Visit(*values)
 
 
 def is_ticket_event(payload: object) -> bool:
@@ -88,10 +93,12 @@ class Folder:
         key = (site, payload.ticket.ref)
         visit = self.pending.get(key)
         if visit is None:
-            row = self.conn.execute(_SELECT, key).fetchone()
+            # here a ticket's ticket.issued is its first event (the writer's order): no row
+            issued = isinstance(payload, Issued)
+            row = None if issued else self.conn.execute(_SELECT, key).fetchone()
             if row is not None:
                 visit = visit_from_row(row)
-            elif only_known and not isinstance(payload, Issued):
+            elif only_known and not issued:
                 return
             else:
                 visit = Visit.start(site, payload, self.zones.get(site, UTC_ZONE))
