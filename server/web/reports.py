@@ -4,6 +4,7 @@ as JSON, CSV or XLSX. Every query parameter is checked first: a 422 with its own
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from loket.server.web import auth
 from loket.server.web.state import service_of
 
 MAX_DAYS_APART = 366
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FORMATS = ("json", "csv", "xlsx")
 BYS = tuple(by.value for by in By)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,7 +70,7 @@ def _param(request: Request, name: str) -> str:
 def _day(request: Request, name: str) -> date:
     text = _param(request, name)
     try:
-        if len(text) != 10:
+        if not DAY.fullmatch(text):  # fromisoformat would take 2026-W01-1 too
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:

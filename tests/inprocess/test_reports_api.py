@@ -129,6 +129,7 @@ async def test_staff_may_not_see_reports_and_nobody_logged_out(hall: Loket) -> N
         ({"from": "2026-02-30", "to": "2026-03-01", "by": "day"}, "invalid_date"),
         ({"from": "yesterday", "to": "2026-03-01", "by": "day"}, "invalid_date"),
         ({"from": "20260101", "to": "2026-03-01", "by": "day"}, "invalid_date"),
+        ({"from": "2026-01-01", "to": "2026-W09-1", "by": "day"}, "invalid_date"),
         ({"from": "2026-03-02", "to": "2026-03-01", "by": "day"}, "dates_reversed"),
         ({"from": "2025-01-01", "to": "2026-01-03", "by": "day"}, "range_too_long"),
         ({"from": "2026-01-01", "to": "2026-01-02", "by": "clerk"}, "invalid_by"),
