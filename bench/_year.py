@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -49,12 +50,14 @@ from _day import NO_SHOW_MIN, PRIORITY, REACTION_MIN, _lognormal  # noqa: E402
 from loket.server.config.sites import parse_sites  # noqa: E402
 from loket.server.domain import commands  # noqa: E402
 from loket.server.domain.commands import Destination, Outcome  # noqa: E402
+from loket.server.domain.events import Payload  # noqa: E402
 from loket.server.domain.queue import SiteQueue  # noqa: E402
 from loket.server.domain.site import Site  # noqa: E402
 from loket.server.domain.ticket import Status, Ticket  # noqa: E402
 from loket.server.protocol import dumps  # noqa: E402
 from loket.server.store.rows import TICKET_COLUMNS, TICKET_PLACEHOLDERS, ticket_row  # noqa: E402
 from loket.server.store.schema import migrate  # noqa: E402
+from loket.server.store.visits import Folder  # noqa: E402
 
 SITE_FILE = Path(__file__).with_name("year_site.toml")
 START = date(2025, 12, 1)  # the default year: 2025-12-01 to 2026-11-30, all in the past
@@ -177,6 +180,7 @@ class DayOut:
 
     day: date
     events: list[EventRow]  # (site, seq, type, ts, data, actor)
+    payloads: list[Payload]  # each event's, in the same order (the visits fold them)
     tickets: list[Ticket]  # every ticket of the day, in its final state
     issued: Tally[str] = field(default_factory=Tally)  # per service
 
@@ -221,7 +225,7 @@ class _Day:
         self.rng = hall.rng
         self.queue = hall.queue
         self.hours = hours
-        self.out = DayOut(day, [], [])
+        self.out = DayOut(day, [], [], [])
         self.opened = datetime.combine(day, datetime.min.time(), UTC) + OPEN_AT - UTC_OFFSET
         self.agenda: list[tuple[float, int, str, str]] = []
         self.order = itertools.count()
@@ -248,8 +252,10 @@ class _Day:
         site = self.hall.site.id
         for change in outcome.changes:
             queue.seq += 1
-            text = dumps(change.payload().to_json())
+            payload = change.payload()
+            text = dumps(payload.to_json())
             self.out.events.append((site, queue.seq, change.event.value, ts, text, by))
+            self.out.payloads.append(payload)
             self.final[change.ticket.id] = change.ticket
 
     def wake(self, counters: Iterable[str], minute: float) -> None:
@@ -455,7 +461,8 @@ def generate(site: Site, start: date, days: int, seed: int) -> Iterator[DayOut]:
 
 class SqliteWriter:
     """A fresh Loket SQLite file, loaded fast: no sync and the journal in memory while
-    loading, many days per transaction; WAL, as the store keeps it, at the end."""
+    loading, many days per transaction; WAL, as the store keeps it, at the end. Each
+    ticket's visit is folded from its events by the store's own Folder (visits.py)."""
 
     DAYS_PER_TRANSACTION = 20
 
@@ -468,6 +475,7 @@ class SqliteWriter:
         self.conn.execute("PRAGMA journal_mode = MEMORY")
         migrate(self.conn)
         self.conn.execute("INSERT INTO sites (id, seq) VALUES (?, 0)", (site.id,))
+        self.folder = Folder(self.conn, {site.id: ZoneInfo(site.timezone)})
         self.numbers: dict[str, tuple[str, int]] = {}
         self.pending = 0
         self.seq = 0
@@ -480,6 +488,9 @@ class SqliteWriter:
             "INSERT INTO events (site, seq, type, ts, data, actor) VALUES (?, ?, ?, ?, ?, ?)",
             out.events,
         )
+        for (site, seq, _, ts, _, actor), payload in zip(out.events, out.payloads, strict=True):
+            self.folder.fold(site, payload, seq, datetime.fromisoformat(ts), actor)
+        self.folder.flush()
         conn.executemany(
             f"INSERT INTO tickets ({TICKET_COLUMNS}) VALUES ({TICKET_PLACEHOLDERS})",
             map(ticket_row, out.tickets),

@@ -12,7 +12,7 @@ import math
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -36,6 +36,7 @@ from loket.server.memory import give_back_free_memory
 from loket.server.password_rules import check_password, password_problem
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
+from loket.server.reports.row import By, Report
 from loket.server.screens import Screens
 from loket.server.session_cache import SessionCache
 from loket.server.sites import Sites
@@ -276,6 +277,10 @@ class LoketService:
         """A ticket of an earlier day at its site: numbers start anew every day."""
         site = self.sites.get(ticket.site)
         return site is not None and ticket.day < site.local_day(self.clock())
+
+    async def report(self, site_id: str, first: date, last: date, by: By) -> Report:
+        """CONTRACT 6.3: from the store's record, off the event loop."""
+        return await self.store.report(self.site(site_id).id, first, last, by)
 
     async def snapshot(self, site_id: str) -> Snapshot:
         return await self.store.snapshot(self.site(site_id).id)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from loket.server.domain.site import Site
 from loket.server.reports.live import live_counters, live_services, live_view
+from loket.server.reports.row import By, Report
+from loket.server.store.base import NoArchive
 
 if TYPE_CHECKING:
     from loket.server.store import Store
@@ -28,5 +30,17 @@ class Supervision:
         now = self._clock()
         serving = {entry["counter"]: entry["ticket"] for entry in snapshot.data["now_serving"]}
         states = {state["counter"]: state for state in snapshot.data.get("counters", [])}
-        counters = live_counters(site, states, serving, {}, now)
-        return live_view(counters, live_services(site, waiting, now), None, site.id, now)
+        today = await self._today(site, now)
+        served = {} if today is None else {row.key: row.served for row in today.rows}
+        counters = live_counters(site, states, serving, served, now)
+        total = None if today is None else today.total
+        return live_view(counters, live_services(site, waiting, now), total, site.id, now)
+
+    async def _today(self, site: Site, now: datetime) -> Report | None:
+        """Today by counter, from the record; None for a Redis store without an archive
+        (the live view then has no figures of the day)."""
+        day = site.local_day(now)
+        try:
+            return await self._store.report(site.id, day, day, By.COUNTER)
+        except NoArchive:
+            return None

@@ -80,6 +80,14 @@ class ErrorCode(StrEnum):
     SERVICE_IN_USE = "service_in_use"  # a service removed while people wait for it
     COUNTER_IN_USE = "counter_in_use"  # a counter removed while it serves a ticket
     INVALID_TICKER = "invalid_ticker"
+    # reports (CONTRACT 6.3): their query parameters, and a store with no record to read
+    MISSING_PARAMETER = "missing_parameter"
+    INVALID_DATE = "invalid_date"  # `from` or `to` is no YYYY-MM-DD date
+    DATES_REVERSED = "dates_reversed"  # `from` after `to`
+    RANGE_TOO_LONG = "range_too_long"  # more than 366 days apart
+    INVALID_BY = "invalid_by"
+    INVALID_FORMAT = "invalid_format"
+    NO_ARCHIVE = "no_archive"  # a Redis store started without --archive
     # the server
     INTERNAL_ERROR = "internal_error"  # a bug: logged, never a traceback to the client
     UNAVAILABLE = "unavailable"

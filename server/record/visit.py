@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from loket.server.domain.events import (
@@ -94,29 +95,22 @@ class Visit:
 
     def apply(self, payload: Payload, seq: int, ts: datetime, actor: str | None) -> Visit:
         """This visit with one more of its events; each event is folded in once."""
-        visit = self
+        changes: dict[str, Any] = {}  # one replace: the writer folds every event
         if isinstance(payload, Issued):
-            visit = replace(visit, service=payload.ticket.service, issued_seen=True)
+            changes.update(service=payload.ticket.service, issued_seen=True)
         if isinstance(payload, Called):
-            first = visit.first_called_at
-            visit = replace(visit, first_called_at=ts if first is None else min(first, ts))
-            if seq > visit.last_call_seq:
-                visit = replace(visit, last_called_at=ts, last_call_seq=seq)
+            first = self.first_called_at
+            changes["first_called_at"] = ts if first is None else min(first, ts)
+            if seq > self.last_call_seq:
+                changes.update(last_called_at=ts, last_call_seq=seq)
         if isinstance(payload, Transferred):
-            visit = replace(visit, transfers=visit.transfers + 1)
-        if seq <= visit.state_seq:
-            return visit  # a later event set where it is now
-        state, finished = _after(payload, ts)
-        counter = payload.counter if isinstance(payload, Called | Closed) else visit.counter
-        user = actor if isinstance(payload, Called | Closed) else visit.user
-        return replace(
-            visit,
-            state=state,
-            state_seq=seq,
-            counter=counter,
-            user=user,
-            finished_at=finished,
-        )
+            changes["transfers"] = self.transfers + 1
+        if seq > self.state_seq:  # else a later event set where it is now
+            state, finished = _after(payload, ts)
+            changes.update(state=state, state_seq=seq, finished_at=finished)
+            if isinstance(payload, Called | Closed):
+                changes.update(counter=payload.counter, user=actor)
+        return replace(self, **changes)
 
 
 def _after(payload: Payload, ts: datetime) -> tuple[State, datetime | None]:

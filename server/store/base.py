@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from loket.server.domain.commands import Destination, Speak
@@ -15,6 +15,7 @@ from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event
+from loket.server.reports.row import By, Report
 from loket.server.screens import ScreenNotes
 from loket.server.users import Session, User, UserChange
 
@@ -85,6 +86,18 @@ class Snapshot:
     data: dict[str, Any]
 
 
+class NoArchive(DomainError):
+    """Reports read the record: a Redis store keeps it only in a PostgreSQL archive."""
+
+    code = ErrorCode.NO_ARCHIVE
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Reports need the record of every ticket: with a Redis store, start Loket "
+            "with --archive postgresql://USER@HOST/DB (LOKET_ARCHIVE)."
+        )
+
+
 class StoreUnavailable(Exception):
     """The backing store cannot be reached; the API answers 503."""
 
@@ -153,7 +166,13 @@ class Store(Protocol):
         ...
 
     async def prune(self, now: datetime) -> None:
-        """Forget what is no longer needed: old history, idempotency keys, expired sessions."""
+        """Forget what is no longer needed: idempotency keys, expired sessions, and history
+        beyond what a display's resume replays (the record of events stays)."""
+        ...
+
+    async def report(self, site: str, first: date, last: date, by: By) -> Report:
+        """The site's report (CONTRACT 6.3) from the record, `first` to `last` (local
+        days, both included), without stalling calls; NoArchive without a record."""
         ...
 
     async def add_user(self, user: User, password_hash: str, now: datetime) -> bool:

@@ -55,8 +55,16 @@ def _converters(hint: Any) -> tuple[Convert, Convert]:
     return None, None
 
 
-_HINTS = get_type_hints(Ticket)
-_STORE, _READ = zip(*(_converters(_HINTS[name]) for name in TICKET_FIELDS), strict=True)
+def converters(
+    cls: type, names: tuple[str, ...]
+) -> tuple[tuple[Convert, ...], tuple[Convert, ...]]:
+    """How each named field of the dataclass `cls` is stored, and how it is read back."""
+    hints = get_type_hints(cls)
+    store, read = zip(*(_converters(hints[name]) for name in names), strict=True)
+    return store, read
+
+
+_STORE, _READ = converters(Ticket, TICKET_FIELDS)
 _VALUES = attrgetter(*TICKET_FIELDS)
 _DEFAULTED = frozenset(field.name for field in fields(Ticket) if field.default is not MISSING)
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Callable, Sequence
+
+from loket.server.domain.site import Site
+from loket.server.store.visits import backfill
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -110,11 +114,64 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, lang)
     );
     """,
+    # 9: the record (CONTRACT 6.3): events are kept for years; each ticket's life folded
+    # into one row (record/visit.py), written with its events, indexed for the reports,
+    # and each past day summarized for them (report_days.py);
+    # `history_from`: a display's resume is answered from the events after it (older
+    # ones are kept but too many to replay). Filled for the tickets already kept (BACKFILL)
+    """
+    CREATE TABLE visits (
+        site TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        service TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        issued_at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        weekday INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        state_seq INTEGER NOT NULL,
+        counter TEXT,
+        user TEXT,
+        first_called_at TEXT,
+        last_called_at TEXT,
+        last_call_seq INTEGER NOT NULL,
+        finished_at TEXT,
+        transfers INTEGER NOT NULL,
+        issued_seen INTEGER NOT NULL,
+        wait_s REAL,
+        service_s REAL,
+        PRIMARY KEY (site, ref)
+    );
+    CREATE INDEX visits_day ON visits (site, day);
+    CREATE TABLE report_days (
+        site TEXT NOT NULL,
+        day TEXT NOT NULL,
+        grouping TEXT NOT NULL,
+        key TEXT,
+        service TEXT NOT NULL,
+        issued INTEGER NOT NULL,
+        served INTEGER NOT NULL,
+        no_show INTEGER NOT NULL,
+        transferred INTEGER NOT NULL,
+        waits BLOB NOT NULL,
+        services BLOB NOT NULL
+    );
+    CREATE INDEX report_days_range ON report_days (site, grouping, day);
+    CREATE TABLE report_days_done (
+        site TEXT NOT NULL, day TEXT NOT NULL,
+        PRIMARY KEY (site, day)
+    ) WITHOUT ROWID;
+    ALTER TABLE sites ADD COLUMN history_from INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
+# what a migration fills in from the data already kept, in the same transaction
+BACKFILL: dict[int, Callable[[sqlite3.Connection, Sequence[Site]], None]] = {9: backfill}
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the schema up to the newest version, each step in its own transaction."""
+def migrate(conn: sqlite3.Connection, sites: Sequence[Site] = ()) -> None:
+    """Bring the schema up to the newest version, each step in its own transaction.
+    `sites`: as configured (their time zones and services read the data kept)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         raise RuntimeError(
@@ -131,4 +188,6 @@ def migrate(conn: sqlite3.Connection) -> None:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('epoch', ?)", (secrets.token_hex(8),)
                 )
+            if number in BACKFILL:
+                BACKFILL[number](conn, sites)
             conn.execute(f"PRAGMA user_version = {number}")

@@ -12,11 +12,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from loket.server.allowance import Allowances
 from loket.server.domain import commands
@@ -31,7 +36,9 @@ from loket.server.domain.site_change import check_removals
 from loket.server.domain.ticket import Status, Ticket, make_ref, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
+from loket.server.reports.row import By, Report
 from loket.server.screens import ScreenNotes, from_ms, to_ms
+from loket.server.store import report_days, report_sql
 from loket.server.store.answers import answer_body, replay
 from loket.server.store.base import (
     KEEP_EVENTS,
@@ -55,6 +62,7 @@ from loket.server.store.rows import (
     user_from_row,
 )
 from loket.server.store.schema import migrate
+from loket.server.store.visits import Folder
 from loket.server.store.writer import KeepAndRaise, Writer
 from loket.server.users import Session, User, UserChange, keep_an_admin
 
@@ -63,6 +71,8 @@ T = TypeVar("T")
 # database: SQLite cannot tell it, and a session it remembers must end soon after
 USERS_POLL = 0.25
 USER_COLUMNS = "username, role, counters, disabled"
+# reports run in their own processes, a few at a time: each may keep a core busy a while
+REPORTS_AT_ONCE = 2
 
 log = logging.getLogger("loket")
 
@@ -78,11 +88,14 @@ class SqliteStore:
         self._publish: Publish = lambda event: None
         self._allowances = Allowances()  # one process: counted in its memory
         self._watch: asyncio.Task[None] | None = None
+        self._reading: asyncio.Semaphore | None = None  # reports running at once
+        self._reporters: ProcessPoolExecutor | None = None  # started by the first report
 
     # -- life ---------------------------------------------------------------
 
     async def open(self, sites: tuple[Site, ...], publish: Publish) -> None:
         self._publish = publish
+        self._reading = asyncio.Semaphore(REPORTS_AT_ONCE)
         self._writer = Writer()
         await self._writer.submit_alone(lambda: self._open(sites))
 
@@ -96,7 +109,7 @@ class SqliteStore:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
-        migrate(conn)
+        migrate(conn, sites)
         self._conn = conn
         assert self._writer is not None
         self._writer.conn = conn
@@ -163,6 +176,9 @@ class SqliteStore:
         return row
 
     async def close(self) -> None:
+        if self._reporters is not None:
+            await asyncio.to_thread(self._reporters.shutdown, cancel_futures=True)
+            self._reporters = None
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -264,6 +280,8 @@ class SqliteStore:
     ) -> list[Event]:
         events = []
         seq = queue.seq
+        site = queue.site
+        folder = Folder(conn, {site.id: ZoneInfo(site.timezone)})
         for change in outcome.changes:
             seq += 1
             ticket = change.ticket
@@ -288,7 +306,9 @@ class SqliteStore:
                 "INSERT INTO events (site, seq, type, ts, data, actor) VALUES (?, ?, ?, ?, ?, ?)",
                 (event.site, seq, event.type.value, stamp.at.isoformat(), text, stamp.by),
             )
+            folder.fold(site.id, payload, seq, stamp.at, stamp.by)
             events.append(event)
+        folder.flush()
         if events:
             conn.execute("UPDATE sites SET seq = ? WHERE id = ?", (seq, queue.site.id))
         return events
@@ -424,6 +444,11 @@ class SqliteStore:
             return None
         if seq == queue.seq:
             return []
+        (kept_from,) = self._db.execute(
+            "SELECT history_from FROM sites WHERE id = ?", (site_id,)
+        ).fetchone()
+        if seq < kept_from:
+            return None  # too far back: the display takes a snapshot
         rows = self._db.execute(
             "SELECT seq, type, ts, data, actor FROM events WHERE site = ? AND seq > ? ORDER BY seq",
             (site_id, seq),
@@ -436,16 +461,38 @@ class SqliteStore:
             for s, kind, ts, data, actor in rows
         ]
 
+    # -- reports (CONTRACT 6.3) ------------------------------------------------------
+
+    async def report(self, site: str, first: date, last: date, by: By) -> Report:
+        """Off the event loop and off the writer: in a process of its own (a year's report
+        holds the GIL now and then, which would stall the loop), with a read-only
+        connection (WAL: it reads the last commit while the writer goes on)."""
+        site_obj = self._queue(site).site
+        if self._reading is None:
+            raise StoreUnavailable("the store is closed")
+        async with self._reading:
+            if self._reporters is None:
+                spawn = multiprocessing.get_context("spawn")  # not a fork of threads
+                self._reporters = ProcessPoolExecutor(
+                    REPORTS_AT_ONCE, mp_context=spawn, initializer=report_sql.lower_priority
+                )
+            loop = asyncio.get_running_loop()
+            job = partial(report_sql.report_file, self.path, site_obj, first, last, by)
+            try:
+                return await loop.run_in_executor(self._reporters, job)
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"the database failed: {error}") from error
+            except BrokenProcessPool as error:
+                self._reporters = None  # a new one next time
+                raise StoreUnavailable("the report's process died") from error
+
     async def prune(self, now: datetime) -> None:
         def job() -> None:
             conn = self._db
             for queue in self._queues.values():
                 self._close_held(queue, now)
             for site_id, queue in self._queues.items():
-                conn.execute(
-                    "DELETE FROM events WHERE site = ? AND seq <= ? AND ts < ?",
-                    (site_id, queue.seq - KEEP_EVENTS, (now - KEEP_HISTORY).isoformat()),
-                )
+                self._forget_history(site_id, queue.seq - KEEP_EVENTS, now - KEEP_HISTORY)
             conn.execute(
                 "DELETE FROM idempotency WHERE created_at < ?",
                 ((now - KEEP_IDEMPOTENCY).isoformat(),),
@@ -453,6 +500,36 @@ class SqliteStore:
             conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
 
         await self._run(job)
+        await self._summarize_days(now)
+
+    async def _summarize_days(self, now: datetime) -> None:
+        """Summarize the days that are over for the reports, one job each: a backlog (the
+        first start on a file of an older release) does not hold calls up for long."""
+
+        def pending() -> list[tuple[str, str]]:
+            return [
+                (site_id, day)
+                for site_id, queue in self._queues.items()
+                for day in report_days.unsummarized(self._db, site_id, queue.site.local_day(now))
+            ]
+
+        for site_id, day in await self._run(pending):
+            await self._run(partial(report_days.summarize_day, self._db, site_id, day))
+
+    def _forget_history(self, site_id: str, last: int, before: datetime) -> None:
+        """Events are the record and stay; a resume is answered only from those after the
+        newest one that is both beyond the last KEEP_EVENTS and older than KEEP_HISTORY
+        (what earlier releases deleted), so that a replay stays short."""
+        row = self._db.execute(
+            "SELECT seq FROM events WHERE site = ? AND seq <= ? AND ts < ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (site_id, last, before.isoformat()),
+        ).fetchone()
+        if row is not None:
+            self._db.execute(
+                "UPDATE sites SET history_from = max(history_from, ?) WHERE id = ?",
+                (row[0], site_id),
+            )
 
     def _close_held(self, queue: SiteQueue, now: datetime) -> None:
         """Tickets still held from an earlier day are closed as held (CONTRACT 6.5)."""

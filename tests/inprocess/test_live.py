@@ -91,3 +91,18 @@ async def test_the_live_pages_show_one_site_or_every_site(loket: Loket) -> None:
     for site in loket.service.sites:
         assert f'data-site="{site}"' in every.text
     assert (await loket.http.get("/live/nowhere")).status_code == 404
+
+
+async def test_todays_figures_and_what_each_counter_served(loket: Loket) -> None:
+    for service in "AAB":
+        await loket.issue(service)
+    await loket.call("1")
+    assert (await loket.act("1", "done")).status_code == 200
+    await loket.call("1")
+    answer = await loket.http.get("/api/v1/sites/demo/live", headers=await loket.auth())
+    live = answer.json()
+    served = {counter["counter"]: counter["served_today"] for counter in live["counters"]}
+    assert served["1"] == 1 and sum(served.values()) == 1
+    today = live["today"]
+    assert (today["issued"], today["called"], today["served"]) == (3, 2, 1)
+    assert today["wait_s"]["max"] >= 0 and today["service_s"] is not None

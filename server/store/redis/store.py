@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -28,6 +28,7 @@ from loket.server.domain.site_change import check_removals, removes_any
 from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
+from loket.server.reports.row import By, Report
 from loket.server.screens import ScreenNotes, from_ms, to_ms
 from loket.server.store.answers import replay
 from loket.server.store.base import (
@@ -36,6 +37,7 @@ from loket.server.store.base import (
     KEEP_IDEMPOTENCY,
     Announce,
     CounterLine,
+    NoArchive,
     Publish,
     Result,
     Snapshot,
@@ -418,6 +420,11 @@ class RedisStore:
                 await self._close_held(scripts, self._site(site), now)
             await scripts.prune_answers(int((now - KEEP_IDEMPOTENCY).timestamp() * 1000))
         # sessions expire in Redis by themselves
+
+    async def report(self, site: str, first: date, last: date, by: By) -> Report:
+        """The record of a Redis store is its PostgreSQL archive (--archive)."""
+        self._site(site)  # an unknown site is a 404 first
+        raise NoArchive()
 
     async def _close_held(self, scripts: Scripts, site: Site, now: datetime) -> None:
         """Tickets still held from an earlier day are closed as held (CONTRACT 6.5)."""

@@ -25,6 +25,7 @@ from loket.server.web.openapi.operations import (
     METRICS,
     OPERATIONS,
     STAFF,
+    SUPERVISOR,
     Operation,
 )
 from loket.server.web.openapi.schemas import SCHEMAS, Schema, ref
@@ -121,6 +122,8 @@ def _operation(op: Operation, examples: dict[str, str]) -> dict[str, Any]:
     done: dict[str, Any] = {"description": "Done"}
     if op.status != 204:
         done["content"] = {op.media: {"schema": answer}}
+        for media in op.other_media:
+            done["content"][media] = {"schema": {"type": "string"}}
     result: dict[str, Any] = {
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{op.method}{op.path}").strip("_"),
         "summary": op.summary,
@@ -144,7 +147,7 @@ def _operation(op: Operation, examples: dict[str, str]) -> dict[str, Any]:
             "required": True,
             "content": {JSON: {"schema": _body(op.body, examples)}},
         }
-    if op.who in (STAFF, ADMIN):
+    if op.who in (STAFF, ADMIN, SUPERVISOR):
         result["security"] = _READ if op.method == "get" else _CHANGE
     elif op.who == METRICS:
         result["security"] = [{"bearer": []}, {}]  # {}: from the server's own machine

@@ -35,6 +35,10 @@ STATUS_OF: dict[str, int] = {
     # changing the hall while running (a reload of the site file, the running text)
     **{code: 422 for code in (E.INVALID_SITE_FILE, E.INVALID_TICKER)},
     **{code: 409 for code in (E.RELOAD_REFUSED, E.SERVICE_IN_USE, E.COUNTER_IN_USE)},
+    # reports (6.3)
+    **{code: 422 for code in (E.MISSING_PARAMETER, E.INVALID_DATE, E.DATES_REVERSED)},
+    **{code: 422 for code in (E.RANGE_TOO_LONG, E.INVALID_BY, E.INVALID_FORMAT)},
+    E.NO_ARCHIVE: 409,
     # JSON-only requests, from pages of this server only
     E.UNSUPPORTED_MEDIA_TYPE: 415,
     E.BAD_ORIGIN: 403,
@@ -63,5 +67,6 @@ LOGGED_IN = (E.LOGIN_REQUIRED, E.BAD_AUTHORIZATION, E.BAD_TOKEN, *STORE)
 # a body, only JSON
 CHANGES = (E.CSRF_FAILED, E.BAD_ORIGIN, E.UNSUPPORTED_MEDIA_TYPE)
 ADMIN = (*LOGGED_IN, E.ADMIN_ONLY)
+SUPERVISOR = (*LOGGED_IN, E.SUPERVISOR_ONLY)
 SUPERVISOR = (*LOGGED_IN, E.SUPERVISOR_ONLY)
 COUNTER = (*SITE, *LOGGED_IN, *CHANGES, E.UNKNOWN_COUNTER, E.FORBIDDEN)

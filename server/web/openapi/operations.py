@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loket.server.domain.error_codes import ErrorCode as E
+from loket.server.reports.row import By
 from loket.server.web.openapi import codes as c
 from loket.server.web.openapi.schemas import (
     BOOLEAN,
@@ -26,6 +27,7 @@ WAV = "audio/wav"
 # with X-CSRF-Token when it changes something); an admin; metrics (an admin, or the
 # server's own machine without credentials)
 ANYONE, STAFF, ADMIN, METRICS = "anyone", "staff", "admin", "metrics"
+SUPERVISOR = "supervisor"  # a supervisor or an admin (CONTRACT 6.3)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Operation:
     body: Schema | None = None
     params: tuple[Param, ...] = ()
     media: str = JSON
+    other_media: tuple[str, ...] = ()  # the same answer in other forms (a query asks)
 
 
 SITE_ID = Param("site", "path", {"type": "string", "pattern": "^[a-z0-9-]+$"})
@@ -67,6 +70,7 @@ USER = "/api/v1/users/{username}"
 KIOSKS = "/api/v1/sites/{site}/kiosks"
 SCREEN = "/api/v1/sites/{site}/displays/{display}"
 TICKER = "/api/v1/sites/{site}/ticker"
+DAY = {"type": "string", "format": "date"}
 
 OWN_TICKET = {"ticket": ref("OwnTicket")}
 LOGIN = closed({"username": STRING, "password": STRING})
@@ -459,5 +463,37 @@ OPERATIONS: tuple[Operation, ...] = (
         ADMIN,
         body=closed({"texts": {"type": "object", "additionalProperties": nullable(STRING)}}),
         params=(SITE_ID,),
+    ),
+    # supervision (CONTRACT 6.3)
+    Operation(
+        "get",
+        "/api/v1/sites/{site}/reports",
+        "A report of the record: local days from..to (at most 366 apart), one row per key",
+        200,
+        ref("Report"),
+        (
+            *c.SUPERVISOR,
+            *c.SITE,
+            *c.STORE,
+            E.MISSING_PARAMETER,
+            E.INVALID_DATE,
+            E.DATES_REVERSED,
+            E.RANGE_TOO_LONG,
+            E.INVALID_BY,
+            E.INVALID_FORMAT,
+            E.NO_ARCHIVE,
+        ),  # fmt: skip
+        SUPERVISOR,
+        params=(
+            SITE_ID,
+            Param("from", "query", DAY),
+            Param("to", "query", DAY),
+            Param("by", "query", {"enum": [by.value for by in By]}),
+            Param("format", "query", {"enum": ["json", "csv", "xlsx"]}, False),
+        ),
+        other_media=(
+            "text/csv; charset=utf-8",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
     ),
 )

@@ -11,8 +11,9 @@ Schema = dict[str, Any]
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
-NUMBER: Schema = {"type": "number"}
 TIME: Schema = {"type": "string", "format": "date-time"}
+NUMBER: Schema = {"type": "number"}
+COUNT: Schema = {"type": "integer", "minimum": 0}
 
 
 def ref(name: str) -> Schema:
@@ -118,21 +119,6 @@ SCHEMAS: dict[str, Schema] = {
             "held": array(ref("Ticket")),
         }
     ),
-    "Stats": obj({"avg": NUMBER, "p50": NUMBER, "p90": NUMBER, "max": NUMBER}),
-    "Row": obj(
-        {
-            "key": STRING,
-            "issued": INTEGER,
-            "called": INTEGER,
-            "served": INTEGER,
-            "no_show": INTEGER,
-            "transferred": INTEGER,
-            "wait_s": nullable(ref("Stats")),
-            "service_s": nullable(ref("Stats")),
-            "within_target": nullable({"type": "number", "minimum": 0, "maximum": 1}),
-            "rating": nullable(obj({"count": INTEGER, "avg": NUMBER, "ikm": NUMBER})),
-        }
-    ),
     "Live": obj(  # CONTRACT 6.3; `site` and `at` (when the figures were read) are additions
         {
             "counters": array(
@@ -179,6 +165,28 @@ SCHEMAS: dict[str, Schema] = {
             for name in ("name", "page", "zone", "screen", "version", "lang", "audio", "epoch")
         }
         | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
+    ),
+    # CONTRACT 6.3: a report and its rows
+    "Stats": obj({name: NUMBER for name in ("avg", "p50", "p90", "max")}),
+    "Row": obj(
+        {
+            "key": STRING,
+            **{name: COUNT for name in ("issued", "called", "served", "no_show", "transferred")},
+            "wait_s": nullable(ref("Stats")),
+            "service_s": nullable(ref("Stats")),
+            "within_target": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "rating": nullable(obj({"count": COUNT, "avg": NUMBER, "ikm": NUMBER})),
+        }
+    ),
+    "Report": obj(
+        {
+            "site": STRING,
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "by": STRING,
+            "rows": array(ref("Row")),
+            "total": ref("Row"),
+        }
     ),
     "Kiosk": obj(
         {"id": STRING, "name": STRING}, {"created_at": TIME, "last_used_at": nullable(TIME)}
