@@ -101,7 +101,7 @@ def create_app(
             archive = archiving(
                 settings.store,
                 settings.archive,
-                lambda: list(service.sites),  # those served now: a reload may add some
+                lambda: list(service.sites.values()),  # those served now: a reload may add some
                 settings.archive_claim_s,
             )
             async with archive:
