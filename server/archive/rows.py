@@ -18,7 +18,7 @@ from loket.server.store.redis.entries import Entry
 INSERT = """
     INSERT INTO events (site, epoch, seq, type, ts, actor, data, folded)
     SELECT %s, %s, seq, type, ts, actor, data::jsonb, %s
-    FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
+    FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[], %b::text[], %b::text[])
         AS e(seq, type, ts, actor, data)
     ON CONFLICT DO NOTHING
     RETURNING seq

@@ -61,7 +61,7 @@ UPSERT = sql.SQL(
     "ON CONFLICT (site, epoch, ref) DO UPDATE SET {updates}"
 ).format(
     names=NAMES,
-    arrays=sql.SQL(", ").join(sql.SQL(f"%s::{kind}[]") for _, kind in COLUMNS),
+    arrays=sql.SQL(", ").join(sql.SQL(f"%b::{kind}[]") for _, kind in COLUMNS),
     updates=sql.SQL(", ").join(
         sql.SQL("{name} = EXCLUDED.{name}").format(name=sql.Identifier(name))
         for name, _ in COLUMNS[3:]
