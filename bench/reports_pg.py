@@ -141,12 +141,31 @@ async def time_reports(url: str, site: Site, runs: int) -> Table:
     return table
 
 
-async def keep_up(url: str, site: Site, rate: float, seconds: float) -> list[object]:
-    """Events at `rate` a second for `seconds` through a RedisStore, archived meanwhile."""
+async def forget(url: str, epoch: str) -> None:
+    """The archive as loaded again: what a run archived is removed (else the next run,
+    with the visits, would start by folding what one without them left)."""
+    async with await AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("DELETE FROM events WHERE epoch = %s", (epoch,))
+        await conn.execute("DELETE FROM visits WHERE epoch = %s", (epoch,))
+
+
+class Unfolded(Archiver):
+    """The archiver without the visits: as before them (its events are left unfolded)."""
+
+    def _zone(self, site: str) -> ZoneInfo | None:
+        return None
+
+    async def _fold_unfolded(self) -> None:
+        self._unfolded = False  # nothing to fold, ever: its reads wait for entries
+
+
+async def keep_up(url: str, site: Site, rate: float, seconds: float, fold: bool) -> list[object]:
+    """Events at `rate` a second for `seconds` through a RedisStore, archived meanwhile
+    (`fold`: with their visits, else as before them)."""
     redis = start_redis()
     store = RedisStore(f"redis://127.0.0.1:{redis.port}/0")
     client = connect(Address.parse(store.url))
-    archiver = Archiver(client, url, lambda: [site])
+    archiver = (Archiver if fold else Unfolded)(client, url, lambda: [site])
     produced: dict[int, float] = {}
     archived: dict[int, float] = {}
     announce = Announcer().announcement
@@ -190,8 +209,9 @@ async def keep_up(url: str, site: Site, rate: float, seconds: float) -> list[obj
                 while True:
                     row = await (
                         await conn.execute(
-                            "SELECT max(seq) FROM events WHERE site = %s AND epoch = %s AND folded",
-                            (site.id, epoch),
+                            "SELECT max(seq) FROM events WHERE site = %s AND epoch = %s "
+                            "AND folded = %s",
+                            (site.id, epoch, fold),
                         )
                     ).fetchone()
                     now = time.monotonic()
@@ -213,8 +233,10 @@ async def keep_up(url: str, site: Site, rate: float, seconds: float) -> list[obj
         await client.aclose()
         await store.close()
         redis.stop()
+        await forget(url, store.epoch)
     lags = [archived[seq] - at for seq, at in produced.items() if seq in archived]
     return [
+        "yes" if fold else "no (as before)",
         rate,
         len(produced) / took,
         len(produced),
@@ -254,6 +276,7 @@ async def main() -> None:
         if "keepup" not in args.skip:
             table = Table(
                 [
+                    "visits",
                     "asked ev/s",
                     "made ev/s",
                     "events",
@@ -264,7 +287,8 @@ async def main() -> None:
                 ]
             )
             for rate in args.rates:
-                table.add(*await keep_up(url, site, rate, seconds))
+                for fold in (False, True):  # side by side, under the same load
+                    table.add(*await keep_up(url, site, rate, seconds, fold))
             blocks.append(table)
     finally:
         if server is not None:
