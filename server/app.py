@@ -96,7 +96,7 @@ def create_app(
         await library.start()  # its speech process, so that the first call need not wait
         service = LoketService(
             chosen_sites,
-            metered(open_store(settings.store), figures.store_operation),
+            metered(open_store(settings.store, settings.archive), figures.store_operation),
             Hub(),
             announcer=Announcer(library),
             audio=library,
@@ -112,7 +112,7 @@ def create_app(
             archive = archiving(
                 settings.store,
                 settings.archive,
-                lambda: list(service.sites),  # those served now: a reload may add some
+                lambda: list(service.sites.values()),  # those served now: a reload may add some
                 settings.archive_claim_s,
             )
             async with archive:

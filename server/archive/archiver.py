@@ -3,7 +3,9 @@ their Redis streams into PostgreSQL, each event once whatever the number of proc
 
 Each round takes a batch (entries a dead consumer left unacknowledged first, then new
 ones), inserts it in one transaction (ON CONFLICT DO NOTHING: a batch inserted twice, after
-a crash between commit and acknowledgement, adds nothing), then acknowledges it in Redis.
+a crash between commit and acknowledgement, adds nothing) with the fold of its new events
+into the tickets' visits (visits.py), then acknowledges it in Redis. Between batches it
+folds, a chunk at a time, events archived unfolded (backfill.py).
 When Redis or PostgreSQL fails, the batch is kept and tried again with a growing pause; no
 new entry is read meanwhile, so the streams keep them (see docs/deploy.md for how long).
 """
@@ -17,16 +19,19 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import AsyncConnection
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from loket.server.archive.backfill import CHUNK, fold_some
 from loket.server.archive.rows import Batch, insert
 from loket.server.archive.schema import migrate
 from loket.server.archive.stream import Streams, missing_group
 from loket.server.archive.url import safe as _safe
+from loket.server.domain.site import Site
 from loket.server.store.redis.connection import READ_TIMEOUT
 
 log = logging.getLogger("loket.archive")
@@ -62,19 +67,23 @@ class Archiver:
         self,
         client: Redis,
         archive_url: str,
-        sites: Callable[[], Iterable[str]],
+        sites: Callable[[], Iterable[Site]],
         claim_idle_s: float = CLAIM_IDLE_S,
         batch: int = BATCH,
+        chunk: int = CHUNK,
     ) -> None:
         self.streams = Streams(client, consumer_name())
         self.archive_url = archive_url
         self.sites = sites
         self.claim_idle_s = claim_idle_s
         self.batch = batch
+        self.chunk = chunk
         self._conn: AsyncConnection | None = None
         self._joined: set[str] = set()
         self._claimed_at = float("-inf")
         self._checked_at = float("-inf")
+        self._unfolded = True  # events archived unfolded may wait (checked at start)
+        self._unfolded_at = float("-inf")
         self._task: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -110,12 +119,13 @@ class Archiver:
         while True:
             try:
                 if not pending:
-                    pending = await self._next()
+                    pending = await self._next(wait=not self._unfolded)
                 if pending:
-                    await insert(await self._archive(), pending)
+                    await insert(await self._archive(), pending, self._zone)
                     for batch in pending:
                         await self.streams.ack(batch)
                     pending = []
+                await self._fold_unfolded()
                 pause = PAUSE_S
             except (psycopg.Error, RedisError, OSError) as error:
                 if isinstance(error, ResponseError) and missing_group(error):
@@ -129,6 +139,23 @@ class Archiver:
                 log.exception("archive: failed; trying again in %.1f s", MAX_PAUSE_S)
                 await asyncio.sleep(MAX_PAUSE_S)
 
+    def _zones(self) -> dict[str, ZoneInfo]:
+        return {site.id: ZoneInfo(site.timezone) for site in self.sites()}
+
+    def _zone(self, site: str) -> ZoneInfo | None:
+        return self._zones().get(site)
+
+    async def _fold_unfolded(self) -> None:
+        """A chunk of the events archived unfolded, while some are left; otherwise a look
+        for them every CHECK_S (an older release may still be archiving during an upgrade)."""
+        now = time.monotonic()
+        if not self._unfolded and now - self._unfolded_at < CHECK_S:
+            return
+        self._unfolded_at = now
+        self._unfolded = (
+            await fold_some(await self._archive(), self._zones(), self.chunk) >= self.chunk
+        )
+
     async def _archive(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed:
             self._conn = await AsyncConnection.connect(
@@ -141,8 +168,9 @@ class Archiver:
             await self._conn.close()  # a fresh connection next time
             self._conn = None
 
-    async def _next(self) -> list[Batch]:
-        sites = sorted(self.sites())
+    async def _next(self, wait: bool = True) -> list[Batch]:
+        """The next batches; `wait`: block a while for new entries when there are none."""
+        sites = sorted(site.id for site in self.sites())
         for site in sites:
             if site not in self._joined:
                 await self.streams.join(site)
@@ -165,4 +193,4 @@ class Archiver:
         if not sites:
             await asyncio.sleep(BLOCK_S)
             return []
-        return await self.streams.read(sites, self.batch, int(BLOCK_S * 1000))
+        return await self.streams.read(sites, self.batch, int(BLOCK_S * 1000) if wait else None)

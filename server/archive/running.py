@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from loket.server.archive.archiver import CLAIM_IDLE_S, Archiver, ArchiveUnavailable
+from loket.server.domain.site import Site
 from loket.server.store.redis.connection import Address, connect
 
 log = logging.getLogger("loket.archive")
@@ -17,7 +18,7 @@ log = logging.getLogger("loket.archive")
 async def archiving(
     store_url: str,
     archive_url: str | None,
-    sites: Callable[[], Iterable[str]],
+    sites: Callable[[], Iterable[Site]],
     claim_idle_s: float = CLAIM_IDLE_S,
 ) -> AsyncIterator[None]:
     """Archive the events of `sites()` (the sites served now: a reload may add some) from

@@ -28,6 +28,41 @@ MIGRATIONS: list[LiteralString] = [
     );
     CREATE INDEX events_site_ts ON events (site, ts);
     """,
+    # 2: one row per ticket (record/visit.py's Visit) for the reports, kept by the archiver
+    # in the transaction that inserts its events; `folded` marks the events in it (those
+    # archived before this step, or by an older release meanwhile, are folded later: see
+    # archive/backfill.py); wait_s and service_s are Visit's, for the SQL to aggregate
+    """
+    ALTER TABLE events ADD COLUMN folded boolean NOT NULL DEFAULT false;
+    CREATE INDEX events_unfolded ON events (site, epoch, seq) WHERE NOT folded;
+    CREATE TABLE visits (
+        site text NOT NULL,
+        epoch text NOT NULL,
+        ref text NOT NULL,
+        service text NOT NULL,
+        priority boolean NOT NULL,
+        issued_at timestamptz NOT NULL,
+        day date NOT NULL,
+        hour smallint NOT NULL,
+        weekday smallint NOT NULL,
+        state text NOT NULL,
+        state_seq bigint NOT NULL,
+        counter text,
+        clerk text,
+        first_called_at timestamptz,
+        last_called_at timestamptz,
+        last_call_seq bigint NOT NULL,
+        finished_at timestamptz,
+        transfers integer NOT NULL,
+        issued_seen boolean NOT NULL,
+        wait_s double precision,
+        service_s double precision,
+        PRIMARY KEY (site, epoch, ref)
+    );
+    -- the reports read this index alone (an index-only scan, in day order)
+    CREATE INDEX visits_site_day ON visits (site, day)
+        INCLUDE (service, counter, clerk, hour, weekday, state, transfers, wait_s, service_s);
+    """,
 ]
 
 

@@ -22,14 +22,16 @@ def is_shared(url: str) -> bool:
     raise ValueError(f"unsupported store URL {url!r}: {USAGE}")
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, archive: str | None = None) -> Store:
+    """`archive`: with a Redis store, the PostgreSQL archive its reports read (--archive);
+    a SQLite store is its own record."""
     if not is_shared(url):
         from loket.server.store.sqlite import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
     from loket.server.store.redis import RedisStore
 
-    return RedisStore(url)
+    return RedisStore(url, archive)
 
 
 __all__ = ["Result", "Snapshot", "Stamp", "Store", "StoreUnavailable", "is_shared", "open_store"]

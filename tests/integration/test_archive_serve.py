@@ -116,3 +116,39 @@ def test_an_archive_that_cannot_be_reached_stops_start_up(tmp_path: Path, redis_
     assert "the archive postgresql://loket@127.0.0.1:1/none cannot be opened" in output
     assert "hush" not in output
     assert "Loket is ready" not in output
+
+
+def test_reports_and_the_live_view_read_the_archive(
+    redis_url: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """On Redis, a supervisor's report and today's figures come from PostgreSQL."""
+    server = LoketServer(tmp_path, "--store", redis_url, "--archive", postgres_url)
+    with server.running(), httpx.Client(base_url=server.url, timeout=10) as http:
+        token = http.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        ).json()["token"]
+        staff = {"Authorization": f"Bearer {token}"}
+        for _ in range(3):
+            assert http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).is_success
+        for action in ("call-next", "done", "call-next"):
+            answer = http.post(f"/api/v1/sites/demo/counters/1/{action}", headers=staff)
+            assert answer.status_code == 200, answer.text
+        day = http.get("/api/v1/sites/demo/state").json()["data"]["now_serving"][0]["ticket"]
+        today = day["ref"][:8]
+        iso = f"{today[:4]}-{today[4:6]}-{today[6:]}"
+        query = {"from": iso, "to": iso, "by": "counter"}
+        deadline = time.monotonic() + 20
+        while True:
+            report = http.get("/api/v1/sites/demo/reports", params=query, headers=staff)
+            assert report.status_code == 200, report.text
+            total = report.json()["total"]
+            # the archive follows the stream: wait until it has every event
+            if total["called"] == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert (total["issued"], total["called"], total["served"]) == (3, 2, 1)
+        counters = {row["key"]: row for row in report.json()["rows"]}
+        assert counters["1"]["served"] == 1
+        live = http.get("/api/v1/sites/demo/live", headers=staff).json()
+        assert live["today"]["served"] == 1
+        assert live["counters"][0]["served_today"] == 1

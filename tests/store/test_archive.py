@@ -47,7 +47,7 @@ async def archiver(
     redis_url: str, archive_url: str, claim_idle_s: float = 60.0
 ) -> AsyncIterator[Archiver]:
     client = connect(Address.parse(redis_url))
-    running = Archiver(client, archive_url, lambda: ["demo"], claim_idle_s=claim_idle_s)
+    running = Archiver(client, archive_url, lambda: SITES, claim_idle_s=claim_idle_s)
     await running.open()
     running.start()
     try:
@@ -180,7 +180,7 @@ async def test_a_new_epoch_is_archived_beside_the_old(redis_url: str, postgres_u
 async def test_an_archive_that_cannot_be_opened_is_a_clear_error(redis_url: str) -> None:
     client = connect(Address.parse(redis_url))
     try:
-        broken = Archiver(client, "postgresql://loket:secret@127.0.0.1:1/none", lambda: ["demo"])
+        broken = Archiver(client, "postgresql://loket:secret@127.0.0.1:1/none", lambda: SITES)
         with pytest.raises(ArchiveUnavailable) as raised:
             await broken.open()
     finally:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
@@ -60,6 +60,9 @@ from loket.server.store.redis.records import (
 from loket.server.store.redis.scripts import Peeked, Reply, Scripts
 from loket.server.users import Session, User, UserChange
 
+if TYPE_CHECKING:
+    from loket.server.archive.reports import ArchiveReports
+
 TRIES = 20  # a command read, then found changed when it ran: read again, this often
 FIRST_K = 1  # the options a call prepares, doubled after each stale try...
 MAX_K = 16  # ...up to this many
@@ -68,9 +71,14 @@ USAGE_LIMIT = 10_000  # tickets a reload's check reads per counter's line
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, archive: str | None = None) -> None:
         self.url = url
         self.address = Address.parse(url)
+        self._reports: ArchiveReports | None = None
+        if archive is not None:  # psycopg is loaded only by a store that has an archive
+            from loket.server.archive.reports import ArchiveReports
+
+            self._reports = ArchiveReports(archive)
         self._epoch = ""
         self._client: Redis | None = None
         self._scripts: Scripts | None = None
@@ -423,8 +431,10 @@ class RedisStore:
 
     async def report(self, site: str, first: date, last: date, by: By) -> Report:
         """The record of a Redis store is its PostgreSQL archive (--archive)."""
-        self._site(site)  # an unknown site is a 404 first
-        raise NoArchive()
+        found = self._site(site)  # an unknown site is a 404 first
+        if self._reports is None:
+            raise NoArchive()
+        return await self._reports.report(found, first, last, by)
 
     async def _close_held(self, scripts: Scripts, site: Site, now: datetime) -> None:
         """Tickets still held from an earlier day are closed as held (CONTRACT 6.5)."""
