@@ -48,7 +48,7 @@ from _day import NO_SHOW_MIN, PRIORITY, REACTION_MIN, _lognormal  # noqa: E402
 
 from loket.server.config.sites import parse_sites  # noqa: E402
 from loket.server.domain import commands  # noqa: E402
-from loket.server.domain.commands import Destination, Outcome  # noqa: E402
+from loket.server.domain.commands import Change, Destination, Outcome  # noqa: E402
 from loket.server.domain.queue import SiteQueue  # noqa: E402
 from loket.server.domain.site import Site  # noqa: E402
 from loket.server.domain.ticket import Status, Ticket  # noqa: E402
@@ -250,7 +250,8 @@ class _Day:
             queue.seq += 1
             text = dumps(change.payload().to_json())
             self.out.events.append((site, queue.seq, change.event.value, ts, text, by))
-            self.final[change.ticket.id] = change.ticket
+            if isinstance(change, Change):  # not a counter's status (CONTRACT 6.2)
+                self.final[change.ticket.id] = change.ticket
 
     def wake(self, counters: Iterable[str], minute: float) -> None:
         for counter in counters:

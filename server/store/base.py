@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from loket.server.domain.commands import Destination, Speak
+from loket.server.domain.commands import Destination, Speak, StatusChange
+from loket.server.domain.counter_state import CounterState
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError
 from loket.server.domain.site import Site
@@ -53,8 +54,12 @@ class Result:
     seq: int
     position: int | None = None
     ticket_id: str = ""
+    counter: CounterState | None = None  # the counter's new status, when it changed
 
     def to_json(self) -> dict[str, Any]:
+        """A ticket's command: {ticket, seq}; a counter's (6.2): {counter, seq}, for staff."""
+        if not self.ticket and self.counter is not None:
+            return {"counter": self.counter.to_json(staff=True), "seq": self.seq}
         return {"ticket": self.ticket, "seq": self.seq}
 
 
@@ -77,6 +82,7 @@ class CounterLine:
     current: Ticket | None
     waiting: list[Ticket]
     held: list[Ticket]
+    state: CounterState | None = None  # its status, when read at a moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +144,21 @@ class Store(Protocol):
 
     async def hold(self, site: str, counter: str, stamp: Stamp) -> Result: ...
 
-    async def line(self, site: str, counter: str, limit: int) -> CounterLine: ...
+    async def set_status(
+        self, site: str, counter: str, change: StatusChange, stamp: Stamp
+    ) -> Result:
+        """Open, pause or close a counter (CONTRACT 6.2); `Result.counter` is its state."""
+        ...
 
-    async def snapshot(self, site: str) -> Snapshot: ...
+    async def line(
+        self, site: str, counter: str, limit: int, now: datetime | None = None
+    ) -> CounterLine:
+        """`now`: the moment the counter's services are read at (None: as last set)."""
+        ...
+
+    async def snapshot(self, site: str, now: datetime | None = None) -> Snapshot:
+        """`now`: the moment the counters' statuses are read at (None: the clock's)."""
+        ...
 
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]: ...
 

@@ -110,6 +110,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, lang)
     );
     """,
+    # 9: each counter's status as last set (CONTRACT 6.2); none kept: closed, or open
+    # while it serves someone (data of the release before statuses)
+    """
+    CREATE TABLE counters (
+        site TEXT NOT NULL, counter TEXT NOT NULL, status TEXT NOT NULL,
+        services TEXT NOT NULL, since TEXT NOT NULL, user TEXT, reason TEXT,
+        PRIMARY KEY (site, counter)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

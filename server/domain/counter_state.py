@@ -1,0 +1,106 @@
+"""A counter's status for the day (CONTRACT 6.2): open with the services it serves today,
+paused (with a reason), or closed.
+
+A state is kept as it was set; it is read as of a moment (`as_of`): one set on an earlier
+local day reads as closed, so every day starts with all counters closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from loket.server.domain.site import Site
+from loket.server.domain.ticket import Ticket, iso_z, parse_time
+
+MAX_REASON = 200  # characters of a pause's reason
+
+
+class CounterStatus(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class CounterState:
+    counter: str
+    status: CounterStatus
+    services: tuple[str, ...]  # what it calls from while open (today's choice)
+    since: datetime
+    user: str | None = None  # who set it: for staff, never on public feeds
+    reason: str | None = None  # a pause's, as the clerk gave it: for staff too
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is CounterStatus.OPEN
+
+    def to_json(self, staff: bool = False) -> dict[str, Any]:
+        """Public by default (displays, state): no user, no reason."""
+        data: dict[str, Any] = {
+            "counter": self.counter,
+            "status": self.status.value,
+            "services": list(self.services),
+            "since": iso_z(self.since),
+        }
+        if staff:
+            data["user"] = self.user
+            data["reason"] = self.reason
+        return data
+
+    def record(self) -> dict[str, Any]:
+        """What a store keeps: everything."""
+        return self.to_json(staff=True)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CounterState:
+        """As kept or sent; ValueError (or KeyError) for one that is not. Fields it does
+        not know are ignored, missing optional ones are None."""
+        services = data.get("services") or []
+        user, reason = data.get("user"), data.get("reason")
+        return cls(
+            counter=str(data["counter"]),
+            status=CounterStatus(data["status"]),
+            services=tuple(str(service) for service in services),
+            since=parse_time(str(data["since"])),
+            user=None if user is None else str(user),
+            reason=None if reason is None else str(reason),
+        )
+
+
+def day_start(site: Site, now: datetime) -> datetime:
+    """The site's last local midnight before `now`."""
+    zone = ZoneInfo(site.timezone)
+    return datetime.combine(site.local_day(now), time(), zone)
+
+
+def as_of(
+    site: Site,
+    counter_id: str,
+    kept: CounterState | None,
+    current: Ticket | None,
+    now: datetime,
+) -> CounterState:
+    """The counter's state at `now` from the one kept (None: none kept).
+
+    A state of an earlier day reads as closed since midnight. With none kept (a new
+    counter, or data of the release before statuses), a counter serving someone reads
+    as open since that call: the clerk is mid-service after an upgrade and expects to
+    go on (and a closed counter never has a current ticket); any other as closed.
+    A closed counter serves its configured services, should it open without a choice.
+    """
+    configured = site.counter(counter_id).services
+    today = site.local_day(now)
+    if kept is not None and site.local_day(kept.since) == today:
+        if kept.status is CounterStatus.CLOSED:
+            return replace(kept, services=configured)
+        return kept
+    if kept is None and current is not None and current.called_at is not None:
+        return CounterState(
+            counter_id, CounterStatus.OPEN, configured, current.called_at, current.called_by
+        )
+    return CounterState(counter_id, CounterStatus.CLOSED, configured, day_start(site, now))
