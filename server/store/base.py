@@ -57,10 +57,13 @@ class Result:
     counter: CounterState | None = None  # the counter's new status, when it changed
 
     def to_json(self) -> dict[str, Any]:
-        """A ticket's command: {ticket, seq}; a counter's (6.2): {counter, seq}, for staff."""
-        if not self.ticket and self.counter is not None:
-            return {"counter": self.counter.to_json(staff=True), "seq": self.seq}
-        return {"ticket": self.ticket, "seq": self.seq}
+        """A ticket's command: {ticket, seq}, with the counter's new status when the call
+        opened it; a counter's (6.2): {counter, seq}. For staff: with the user."""
+        answer: dict[str, Any] = {"ticket": self.ticket} if self.ticket else {}
+        answer["seq"] = self.seq
+        if self.counter is not None:
+            answer["counter"] = self.counter.to_json(staff=True)
+        return answer
 
 
 class ReplayedError(DomainError):
