@@ -170,7 +170,7 @@ function renderStatus() {
     const same = (action === "pause" && status === "paused") || (action === "close" && status === "closed");
     button.disabled = busy || !assigned || same;
   }
-  for (const box of serviceBoxes()) box.disabled = busy || !assigned;
+  for (const box of serviceBoxes()) box.disabled = !assigned; // not while busy: that would take the focus
 }
 
 function serviceBoxes() {
@@ -194,9 +194,15 @@ function openPause() {
   dom.pauseDialog.querySelector('input[name="reason"]').focus();
 }
 
-// typing a reason of one's own is choosing it
+// typing a reason of one's own is choosing it; Enter there pauses (the form's first button
+// would be Cancel)
 dom.pauseOther.addEventListener("input", () => {
   dom.pauseDialog.querySelector('input[name="reason"][value=""]').checked = true;
+});
+dom.pauseOther.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter") return;
+  event.preventDefault();
+  dom.pauseDialog.close("pause");
 });
 
 dom.pauseDialog.addEventListener("close", () => {
@@ -312,6 +318,7 @@ function noShow() {
 let busy = false;
 let assigned = true; // false: this user may not work here; the server would refuse them
 let retryKey = null; // the Idempotency-Key of a call-next press that got no answer
+let focusCallNext = false; // once the press is over, the big button takes the focus
 
 function updateButtons() {
   const hasTicket = Boolean(current());
@@ -365,6 +372,8 @@ async function press(action, body) {
     await sleep(Math.max(0, MIN_BUSY_MS - (performance.now() - began)));
     busy = false;
     render();
+    if (focusCallNext) document.getElementById("call-next").focus(); // enabled again now
+    focusCallNext = false;
   }
 }
 
@@ -377,6 +386,8 @@ function accept(action, { ticket, seq, counter }, body) {
   noteStatus(counter, seq); // a status changed, or a call that opened the counter first
   if (STATUS_ACTIONS.has(action)) {
     const said = { open: () => t("now_open"), pause: () => t("now_paused"), close: () => t("now_closed") };
+    // opened from the services' boxes: Space calls next again, rather than ticking a box
+    focusCallNext = action === "open" && Boolean(document.activeElement?.closest("#open-services"));
     return say(said[action](), "ok");
   }
   const stays = action === "call-next" || action === "recall" || action === "call";
@@ -533,8 +544,9 @@ document.addEventListener(
     }
     if (event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target instanceof Element ? event.target : document.body;
-    if (target.closest("input, select, textarea, [contenteditable]")) return;
-    const onControl = target.closest("button, a, summary");
+    // a ticked service box keeps the letters working; Space is its own (it ticks)
+    if (target.closest('input:not([type="checkbox"]), select, textarea, [contenteditable]')) return;
+    const onControl = target.closest('button, a, summary, input[type="checkbox"]');
     if (event.code === "Space" || event.code === "Enter" || event.code === "NumpadEnter") {
       if (onControl) return;
       event.preventDefault();

@@ -223,6 +223,7 @@ function renderServing() {
     row.classList.toggle("idle", !ticket);
     row.classList.toggle("paused", status === "paused");
     row.classList.toggle("closed", status === "closed");
+    if (status !== "open") row.classList.remove("flash"); // a call's flash ends with its service
   }
 }
 
