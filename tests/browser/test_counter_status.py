@@ -50,6 +50,7 @@ def test_pause_with_a_reason_then_call_next_opens_again(
     log_in(page)
     status = page.locator("#status-text")
     expect(status).to_have_text("Closed")
+    expect(page.locator("#call-next")).to_be_focused()  # logged in
     # counter 6 serves A, B and C: today only B and C
     boxes = page.locator('#open-services input[name="service"]')
     expect(boxes).to_have_count(3)
@@ -113,6 +114,7 @@ def test_closing_while_serving_is_refused_on_the_page(
     page.goto(f"{live_server.url}/counter/demo/1?lang=id")
     log_in(page)
     expect(page.locator("#status-text")).to_have_text("Tutup")
+    expect(page.locator("#call-next")).to_be_focused()  # logged in
     page.keyboard.press("Space")
     expect(page.locator("#status-text")).to_have_text("Buka")  # the call opened it
     page.locator("#close-counter").click()
