@@ -72,6 +72,15 @@ class CounterState:
         )
 
 
+def kept(data: Mapping[str, Any]) -> CounterState | None:
+    """A status as a store kept it; None for one that does not read (written by a later
+    release with a status this one does not know): read as if none were kept."""
+    try:
+        return CounterState.from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def day_start(site: Site, now: datetime) -> datetime:
     """The site's last local midnight before `now`."""
     zone = ZoneInfo(site.timezone)

@@ -22,7 +22,7 @@ from loket.server.allowance import Allowances
 from loket.server.domain import commands
 from loket.server.domain.board import Board
 from loket.server.domain.commands import CounterChange, Destination, Outcome, StatusChange
-from loket.server.domain.counter_state import CounterState
+from loket.server.domain.counter_state import CounterState, kept
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.events import EventType
 from loket.server.domain.numbers import parse_number
@@ -841,21 +841,13 @@ def _kiosk(
 def _counter_state(
     counter: str, status: str, services: str, since: str, user: str | None, reason: str | None
 ) -> CounterState | None:
-    """A counter's kept status; None for one that does not read (kept by a later release
-    with a status this one does not know): read as if none were kept."""
+    """A counter's row (None: one this release cannot read)."""
     try:
-        return CounterState.from_json(
-            {
-                "counter": counter,
-                "status": status,
-                "services": json.loads(services),
-                "since": since,
-                "user": user,
-                "reason": reason,
-            }
-        )
-    except (ValueError, KeyError, TypeError):
+        chosen = json.loads(services)
+    except ValueError:
         return None
+    fields = ("counter", "status", "services", "since", "user", "reason")
+    return kept(dict(zip(fields, (counter, status, chosen, since, user, reason), strict=True)))
 
 
 def _deliver(publish: Publish, events: list[Event]) -> None:

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 
 from loket.server.domain.board import Board
 from loket.server.domain.commands import Destination, StatusChange
-from loket.server.domain.counter_state import CounterState, as_of
+from loket.server.domain.counter_state import CounterState, as_of, kept
 from loket.server.domain.errors import NotFound, QueueFull
 from loket.server.domain.queue import Call
 from loket.server.domain.site import Site
@@ -61,14 +61,14 @@ USAGE_LIMIT = 10_000  # tickets a reload's check reads per counter's line
 
 
 def kept_state(text: str) -> CounterState | None:
-    """A counter's status as kept; None for none, or one that does not read (kept by a
-    later release with a status this one does not know): read as if none were kept."""
+    """A counter's status as kept in its hash ("": none kept)."""
     if not text:
         return None
     try:
-        return CounterState.from_json(json.loads(text))
-    except (ValueError, KeyError, TypeError):
+        data = json.loads(text)
+    except ValueError:
         return None
+    return kept(data) if isinstance(data, dict) else None
 
 
 class RedisStore:
@@ -349,12 +349,12 @@ class RedisStore:
             peeked, waiting = await self._peek(found, counter, limit, held=True, now=now)
         record = peeked.current_record
         current = ticket_from_record(record) if record else None
-        kept = kept_state(peeked.state_record)
+        stored = kept_state(peeked.state_record)
         return CounterLine(
             current,
             waiting,
             [ticket_from_record(text) for text in peeked.held if text],
-            None if now is None else as_of(found, counter, kept, current, now),
+            None if now is None else as_of(found, counter, stored, current, now),
         )
 
     # -- reads ----------------------------------------------------------------
@@ -374,11 +374,11 @@ class RedisStore:
         feed.notice(state.epoch)
         serving = []
         counters = []
-        for counter, text, kept in zip(found.counters, state.serving, state.states, strict=True):
+        for counter, text, stored in zip(found.counters, state.serving, state.states, strict=True):
             ticket = ticket_from_record(text) if text else None
             if ticket is not None:
                 serving.append(Call(ticket, counter.id, ticket.recalls))
-            counters.append(as_of(found, counter.id, kept_state(kept), ticket, at))
+            counters.append(as_of(found, counter.id, kept_state(stored), ticket, at))
         recent = []
         for entry, text in state.recent:
             if text:
