@@ -133,6 +133,12 @@ class Outcome:
         recall: int = 0,
         came_from: str | None = None,
     ) -> None:
+        if counter is not None:
+            # a counter serving someone since before statuses were kept: its status is
+            # kept now (counter.opened, as it was), so that it stays open after this visitor
+            unkept = queue.unkept_open(counter)
+            if unkept is not None:
+                self.set_counter(queue, unkept)
         queue.apply(ticket)
         if event is EventType.CALLED:
             assert counter is not None

@@ -108,8 +108,19 @@ def as_of(
         if kept.status is CounterStatus.CLOSED:
             return replace(kept, services=configured)
         return kept
-    if kept is None and current is not None and current.called_at is not None:
-        return CounterState(
-            counter_id, CounterStatus.OPEN, configured, current.called_at, current.called_by
-        )
+    serving = open_while_serving(site, counter_id, current) if kept is None else None
+    if serving is not None:
+        return serving
     return CounterState(counter_id, CounterStatus.CLOSED, configured, day_start(site, now))
+
+
+def open_while_serving(site: Site, counter_id: str, current: Ticket | None) -> CounterState | None:
+    """With no status kept, a counter serving someone is open since that call (None: it
+    serves nobody). The first move at it keeps that status (commands.Outcome.move), so
+    that it stays open once the visitor is done."""
+    if current is None or current.called_at is None:
+        return None
+    configured = site.counter(counter_id).services
+    return CounterState(
+        counter_id, CounterStatus.OPEN, configured, current.called_at, current.called_by
+    )

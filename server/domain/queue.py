@@ -18,7 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import islice
 
-from loket.server.domain.counter_state import CounterState, CounterStatus, as_of
+from loket.server.domain.counter_state import (
+    CounterState,
+    CounterStatus,
+    as_of,
+    open_while_serving,
+)
 from loket.server.domain.errors import NoCurrentTicket, QueueEmpty
 from loket.server.domain.numbers import format_number, parse_number
 from loket.server.domain.site import Site
@@ -71,6 +76,13 @@ class SiteQueue:
         """The counter's status at `now`."""
         kept = self._counters.get(counter_id)
         return as_of(self.site, counter_id, kept, self.current(counter_id), now)
+
+    def unkept_open(self, counter_id: str) -> CounterState | None:
+        """A counter open only because it serves someone, with no status kept (data of
+        the release before statuses); None for any other."""
+        if counter_id in self._counters:
+            return None
+        return open_while_serving(self.site, counter_id, self.current(counter_id))
 
     def services_for(self, counter_id: str, now: datetime | None = None) -> tuple[str, ...]:
         """The services a counter calls from: today's choice (CONTRACT 6.2); None for

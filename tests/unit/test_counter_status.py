@@ -106,6 +106,12 @@ def test_without_a_kept_state_a_counter_serving_someone_reads_as_open() -> None:
     queue.apply(queue.next_for("1").call("1", NOON, "siti"))  # as an old release kept it
     state = queue.counter_state("1", NOON + timedelta(minutes=3))
     assert state == CounterState("1", OPEN, ("A",), NOON, "siti")
+    # done with that visitor, it stays open: its status is kept by that first move
+    done = commands.finish(queue, "1", commands.Status.DONE, NOON + timedelta(minutes=4))
+    assert events(done) == ["counter.opened", "ticket.done"]
+    assert queue.counter_state("1", NOON + timedelta(minutes=5)) == state
+    # and calls on without opening again (nobody waits: nothing at all happens)
+    assert events(commands.call_next(queue, "1", NOON + timedelta(minutes=6), by="siti")) == []
 
 
 def test_the_set_status_command_dispatches_and_the_event_names_no_user() -> None:
