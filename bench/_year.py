@@ -49,7 +49,11 @@ from _day import NO_SHOW_MIN, PRIORITY, REACTION_MIN, _lognormal  # noqa: E402
 
 from loket.server.config.sites import parse_sites  # noqa: E402
 from loket.server.domain import commands  # noqa: E402
-from loket.server.domain.commands import Destination, Outcome  # noqa: E402
+from loket.server.domain.commands import (  # noqa: E402
+    Change,  # noqa: E402
+    Destination,
+    Outcome,
+)
 from loket.server.domain.events import Payload  # noqa: E402
 from loket.server.domain.queue import SiteQueue  # noqa: E402
 from loket.server.domain.site import Site  # noqa: E402
@@ -257,6 +261,8 @@ class _Day:
             self.out.events.append((site, queue.seq, change.event.value, ts, text, by))
             self.out.payloads.append(payload)
             self.final[change.ticket.id] = change.ticket
+            if isinstance(change, Change):  # not a counter's status (CONTRACT 6.2)
+                self.final[change.ticket.id] = change.ticket
 
     def wake(self, counters: Iterable[str], minute: float) -> None:
         for counter in counters:

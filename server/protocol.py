@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from loket.server.domain.error_codes import ErrorCode
-from loket.server.domain.events import EventType, Payload, payload_from_json
+from loket.server.domain.events import EventPayload, EventType, payload_from_json
 from loket.server.domain.ticket import DayOf, iso_z
 
 VERSION = 1
@@ -57,7 +57,7 @@ class Event:
     site: str
     seq: int
     ts: datetime
-    payload: Payload
+    payload: EventPayload
     actor: str | None = None
     text: str = ""  # "": made from the payload when needed
 

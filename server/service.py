@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from loket.server.announce import Announcer
 from loket.server.announce.library import AudioLibrary
 from loket.server.displays import DisplayRegistry
-from loket.server.domain.commands import Destination
+from loket.server.domain.commands import Destination, StatusChange
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.estimate import Estimate
@@ -283,7 +283,7 @@ class LoketService:
         return await self.store.report(self.site(site_id).id, first, last, by)
 
     async def snapshot(self, site_id: str) -> Snapshot:
-        return await self.store.snapshot(self.site(site_id).id)
+        return await self.store.snapshot(self.site(site_id).id, self.clock())
 
     async def replay(self, site_id: str, seq: int, through: int = 0) -> list[Message] | None:
         """The site's messages after `seq`, at least up to `through` (the seq of the snapshot
@@ -400,12 +400,30 @@ class LoketService:
         site = self._at_counter(user, site_id, counter)
         return await self.store.hold(site.id, counter, self._stamp(user))
 
+    async def set_status(
+        self, user: User, site_id: str, counter: str, change: StatusChange
+    ) -> Result:
+        """Open, pause or close a counter (CONTRACT 6.2): its clerks, supervisors, admins."""
+        site = self._at_counter(user, site_id, counter)
+        if change.services is not None:
+            if not change.services:
+                raise Invalid(
+                    "Choose at least one service to open with.", ErrorCode.INVALID_SERVICES
+                )
+            known = {service.id for service in site.services}
+            unknown = [service for service in change.services if service not in known]
+            if unknown:
+                raise Invalid(
+                    f"{site.id} has no service {unknown[0][:32]!r}.", ErrorCode.INVALID_SERVICES
+                )
+        return await self.store.set_status(site.id, counter, change, self._stamp(user))
+
     async def line(self, user: User, site_id: str, counter: str) -> dict[str, Any]:
         """The counter's line (CONTRACT 6.5): who it would call, in order, with their wait
-        so far; whom it holds; its current ticket."""
+        so far; whom it holds; its current ticket; its status (6.2), for its clerk."""
         site = self._at_counter(user, site_id, counter)
-        line = await self.store.line(site.id, counter, LINE_LIMIT)
         now = self.clock()
+        line = await self.store.line(site.id, counter, LINE_LIMIT, now)
         return {
             "current": None if line.current is None else line.current.to_json(),
             "waiting": [
@@ -413,6 +431,7 @@ class LoketService:
                 for ticket in line.waiting
             ],
             "held": [ticket.to_json() for ticket in line.held],
+            "counter": None if line.state is None else line.state.to_json(staff=True),
         }
 
     # -- users and sessions -----------------------------------------------------

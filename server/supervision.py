@@ -25,11 +25,14 @@ class Supervision:
 
     async def live(self, site_id: str) -> dict[str, Any]:
         site = self._site(site_id)
-        snapshot = await self._store.snapshot(site.id)
-        waiting = await self._store.waiting_since(site.id)
         now = self._clock()
+        snapshot = await self._store.snapshot(site.id, now)
+        waiting = await self._store.waiting_since(site.id)
         serving = {entry["counter"]: entry["ticket"] for entry in snapshot.data["now_serving"]}
-        states = {state["counter"]: state for state in snapshot.data.get("counters", [])}
+        states = {
+            state.counter: state.to_json(staff=True)
+            for state in await self._store.counter_states(site.id, now)
+        }
         today = await self._today(site, now)
         served = {} if today is None else {row.key: row.served for row in today.rows}
         counters = live_counters(site, states, serving, served, now)

@@ -1,5 +1,6 @@
 // The staff page of one counter: log in, then call, recall, close, hold and transfer
-// tickets, and see the line (counterline.js). The current ticket comes from the API's
+// tickets, see the line (counterline.js), and open, pause or close the counter itself
+// (CONTRACT 6.2: calling at a paused or closed counter opens it, on the server). The current ticket comes from the API's
 // answers and from the site's live events; whichever is newer (by seq) wins, so a late
 // event never undoes a fresh answer.
 //
@@ -8,7 +9,8 @@
 //   called, recalled, closed_done, closed_no_show, transferred, transferred_first,
 //   transferred_desk, held, details, queue_empty, no_current, forbidden, retrying,
 //   network_failed, failed, session_expired, serving_for, confirm_no_show, no_counters,
-//   not_callable, type_number, line_failed
+//   not_callable, type_number, line_failed, status_open, status_paused, status_closed,
+//   status_since, now_open, now_paused, now_closed, close_current, choose_services
 // config.time: how the page's language writes a time of day (server/i18n/calendar.py).
 
 import { api, newKey } from "loket/api";
@@ -18,13 +20,24 @@ import { LineView, measure } from "loket/counterline";
 import { clock } from "loket/duration";
 import { LineFeed } from "loket/linefeed";
 import { DASH, h, readConfig, restartClass, setText, siteTimeZone, translator } from "loket/page";
-import { SiteState } from "loket/sitestate";
+import { SiteState, statusNow } from "loket/sitestate";
 import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
 
 const RETRY_DELAYS_MS = [700, 1500, 3000]; // call-next only: it is safe to repeat with its key
 const MIN_BUSY_MS = 600; // a fast answer must not let the second click of a double click through
-const KEYS = { KeyR: "recall", KeyD: "done", KeyN: "no-show", KeyH: "hold", KeyT: "transfer", KeyC: "number" };
+const KEYS = {
+  KeyR: "recall",
+  KeyD: "done",
+  KeyN: "no-show",
+  KeyH: "hold",
+  KeyT: "transfer",
+  KeyC: "number",
+  KeyO: "open",
+  KeyP: "pause",
+  KeyX: "close",
+};
+const STATUS_ACTIONS = new Set(["open", "pause", "close"]); // the counter's, not a ticket's
 const CONFIRM_MS = 5000; // a no-show closes a visitor for good: a second press within this
 
 const config = readConfig();
@@ -60,6 +73,13 @@ const dom = {
   confirmNote: document.getElementById("no-show-confirm"),
   elsewhere: document.getElementById("not-assigned"),
   ownCounters: document.getElementById("own-counters"),
+  statusCard: document.getElementById("status-card"),
+  statusText: document.getElementById("status-text"),
+  statusSince: document.getElementById("status-since"),
+  statusReason: document.getElementById("status-reason"),
+  statusButtons: Array.from(document.querySelectorAll("[data-status-action]")),
+  pauseDialog: document.getElementById("pause-dialog"),
+  pauseOther: document.getElementById("pause-other"),
 };
 
 // -- the current ticket --------------------------------------------------------
@@ -106,6 +126,103 @@ function tick() {
   dom.timer.hidden = !(ticket && ticket.called_at);
   setText(dom.timer, dom.timer.hidden ? "" : t("serving_for", { time: elapsed(ticket.called_at) }));
   line.tick();
+  renderStatus(); // a new day closes every counter, without an event
+}
+
+// -- the counter's status (CONTRACT 6.2) ------------------------------------------
+
+// The newest CounterState seen, with its seq: from the snapshot and events (public: no user,
+// no reason) and from the API's answers and the line's reads (for staff: with them).
+let statusSeen = null;
+let shownSince = null; // the `since` whose services the checklist was last set from
+
+function noteStatus(counterState, seq) {
+  if (!counterState || counterState.counter !== config.counter) return;
+  if (statusSeen && seq < statusSeen.seq) return;
+  // the same state seen twice (its event, then the answer or the line): keep the staff's fields
+  const same = statusSeen && seq === statusSeen.seq && statusSeen.state.since === counterState.since;
+  statusSeen = { state: same ? { ...statusSeen.state, ...counterState } : counterState, seq };
+}
+
+function counterStatus() {
+  return statusNow(statusSeen && statusSeen.state, siteTimeZone());
+}
+
+function renderStatus() {
+  const status = counterStatus();
+  // the state as set, unless a new day closed it since
+  const shownState = statusSeen && statusSeen.state.status === status ? statusSeen.state : null;
+  const known = shownState && status !== "closed" ? shownState : null;
+  dom.statusCard.dataset.status = status;
+  const texts = { open: () => t("status_open"), paused: () => t("status_paused"), closed: () => t("status_closed") };
+  setText(dom.statusText, texts[status]());
+  const since = shownState ? formatMoment(shownState.since, config.time, siteTimeZone()) : "";
+  setText(dom.statusSince, since ? t("status_since", { time: since }) : "");
+  const reason = status === "paused" && known ? known.reason || "" : "";
+  setText(dom.statusReason, reason);
+  dom.statusReason.hidden = !reason;
+  // the services it serves today are ticked, once per change of state: a clerk's own ticks stay
+  if (known && known.since !== shownSince && Array.isArray(known.services)) {
+    shownSince = known.since;
+    for (const box of serviceBoxes()) box.checked = known.services.includes(box.value);
+  }
+  for (const button of dom.statusButtons) {
+    const action = button.dataset.statusAction;
+    const same = (action === "pause" && status === "paused") || (action === "close" && status === "closed");
+    button.disabled = busy || !assigned || same;
+  }
+  for (const box of serviceBoxes()) box.disabled = !assigned; // not while busy: that would take the focus
+}
+
+function serviceBoxes() {
+  return Array.from(document.querySelectorAll('#open-services input[name="service"]'));
+}
+
+function openCounter() {
+  const services = serviceBoxes().filter((box) => box.checked).map((box) => box.value);
+  if (!services.length) return say(t("choose_services"), "warn");
+  press("open", { services });
+}
+
+let pauseFrom = null; // the element that had the focus before the dialog opened
+
+function openPause() {
+  if (busy || !assigned || counterStatus() === "paused") return;
+  pauseFrom = document.activeElement;
+  dom.pauseDialog.querySelector('input[name="reason"][value=""]').checked = true;
+  dom.pauseOther.value = "";
+  dom.pauseDialog.showModal();
+  dom.pauseDialog.querySelector('input[name="reason"]').focus();
+}
+
+// typing a reason of one's own is choosing it; Enter there pauses (the form's first button
+// would be Cancel)
+dom.pauseOther.addEventListener("input", () => {
+  dom.pauseDialog.querySelector('input[name="reason"][value=""]').checked = true;
+});
+dom.pauseOther.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter") return;
+  event.preventDefault();
+  dom.pauseDialog.close("pause");
+});
+
+dom.pauseDialog.addEventListener("close", () => {
+  if (dom.pauseDialog.returnValue === "pause") {
+    const chosen = dom.pauseDialog.querySelector('input[name="reason"]:checked');
+    const reason = dom.pauseOther.value.trim() || (chosen ? chosen.value : "");
+    press("pause", reason ? { reason } : undefined);
+  }
+  dom.pauseDialog.returnValue = "";
+  const from = pauseFrom;
+  const usable = from && from !== document.body && from.isConnected && !from.disabled;
+  (usable ? from : document.getElementById("call-next")).focus();
+});
+
+for (const button of dom.statusButtons) {
+  button.addEventListener("click", (event) => {
+    if (event.detail > 1) return; // the second click of a double click
+    shortcut(button.dataset.statusAction);
+  });
 }
 
 // -- the line ------------------------------------------------------------------
@@ -129,6 +246,8 @@ const feed = new LineFeed(
   () => api(`${config.api}/queue`),
   (answer, since) => {
     const began = performance.now();
+    noteStatus(answer.counter, socketSeq); // for staff: who opened it, why it is paused
+    renderStatus();
     line.show(answer);
     measure(since, began);
   },
@@ -200,6 +319,7 @@ function noShow() {
 let busy = false;
 let assigned = true; // false: this user may not work here; the server would refuse them
 let retryKey = null; // the Idempotency-Key of a call-next press that got no answer
+let focusCallNext = false; // once the press is over, the big button takes the focus
 
 function updateButtons() {
   const hasTicket = Boolean(current());
@@ -207,6 +327,7 @@ function updateButtons() {
     button.disabled = busy || !assigned || (button.dataset.action !== "call-next" && !hasTicket);
   }
   dom.actions.setAttribute("aria-busy", String(busy));
+  renderStatus();
 }
 
 function say(text, kind = "") {
@@ -234,7 +355,8 @@ async function post(action, body, key) {
 async function press(action, body) {
   if (busy || !assigned) return;
   if (action !== "no-show") disarm();
-  if (action !== "call-next" && action !== "call" && !current()) return say(t("no_current"), "warn");
+  const needsTicket = action !== "call-next" && action !== "call" && !STATUS_ACTIONS.has(action);
+  if (needsTicket && !current()) return say(t("no_current"), "warn");
   // One key per press; a press that got no answer is repeated with its key, so that the
   // server answers it once instead of calling a second person.
   const key = action === "call-next" ? retryKey || newKey() : null;
@@ -251,6 +373,8 @@ async function press(action, body) {
     await sleep(Math.max(0, MIN_BUSY_MS - (performance.now() - began)));
     busy = false;
     render();
+    if (focusCallNext) document.getElementById("call-next").focus(); // enabled again now
+    focusCallNext = false;
   }
 }
 
@@ -259,7 +383,14 @@ function transferred(vars, to) {
   return to.first ? t("transferred_first", vars) : t("transferred", vars);
 }
 
-function accept(action, { ticket, seq }, body) {
+function accept(action, { ticket, seq, counter }, body) {
+  noteStatus(counter, seq); // a status changed, or a call that opened the counter first
+  if (STATUS_ACTIONS.has(action)) {
+    const said = { open: () => t("now_open"), pause: () => t("now_paused"), close: () => t("now_closed") };
+    // opened from the services' boxes: Space calls next again, rather than ticking a box
+    focusCallNext = action === "open" && Boolean(document.activeElement?.closest("#open-services"));
+    return say(said[action](), "ok");
+  }
   const stays = action === "call-next" || action === "recall" || action === "call";
   answered = { ticket: stays ? ticket : null, seq };
   const vars = { number: ticket.number, service: serviceName(ticket.service) };
@@ -290,6 +421,10 @@ function refuse(action, error, key, body) {
     login.show(t("session_expired"));
   } else if (error.status === 403) {
     say(t("forbidden"), "error");
+  } else if (error.code === "current_ticket") {
+    say(t("close_current"), "warn");
+  } else if (error.code === "invalid_services") {
+    say(t("choose_services"), "warn");
   } else if (error.code === "queue_empty" || error.code === "no_current_ticket") {
     // call-next closes the current ticket before it finds the queue empty: none is current now.
     answered = { ticket: null, seq: socketSeq + 0.5 };
@@ -378,7 +513,9 @@ dom.numberField.addEventListener("keydown", (event) => {
 });
 
 function shortcut(action) {
-  if (action === "transfer") openTransfer();
+  if (action === "open") openCounter();
+  else if (action === "pause") openPause();
+  else if (action === "transfer") openTransfer();
   else if (action === "no-show") noShow();
   else if (action === "number") dom.numberField.focus();
   else press(action);
@@ -396,7 +533,7 @@ for (const button of dom.buttons) {
 document.addEventListener(
   "keydown",
   (event) => {
-    if (dom.app.hidden || dom.dialog.open) return;
+    if (dom.app.hidden || dom.dialog.open || dom.pauseDialog.open) return;
     if (event.key === "Escape" && armed) {
       event.preventDefault();
       disarm();
@@ -408,8 +545,9 @@ document.addEventListener(
     }
     if (event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target instanceof Element ? event.target : document.body;
-    if (target.closest("input, select, textarea, [contenteditable]")) return;
-    const onControl = target.closest("button, a, summary");
+    // a ticked service box keeps the letters working; Space is its own (it ticks)
+    if (target.closest('input:not([type="checkbox"]), select, textarea, [contenteditable]')) return;
+    const onControl = target.closest('button, a, summary, input[type="checkbox"]');
     if (event.code === "Space" || event.code === "Enter" || event.code === "NumpadEnter") {
       if (onControl) return;
       event.preventDefault();
@@ -446,6 +584,7 @@ const socket = new LiveSocket(config.ws, {
     const at = performance.now();
     state.reset(data);
     socketSeq = msg.seq;
+    noteStatus(state.counters.get(config.counter), msg.seq);
     const own = ownCounter({ counter: (data.counters || []).find((c) => c.counter === config.counter) });
     if (own && Array.isArray(own.services)) services = new Set(own.services);
     render();
@@ -455,6 +594,7 @@ const socket = new LiveSocket(config.ws, {
     const at = performance.now();
     state.apply(msg);
     socketSeq = msg.seq;
+    if (msg.type.startsWith("counter.")) noteStatus(msg.data && msg.data.counter, msg.seq);
     render();
     if (changesLine(msg)) readLine(at);
   },

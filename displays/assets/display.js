@@ -27,7 +27,7 @@ import { Labels } from "loket/labels";
 import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
 import { Pager } from "loket/pager";
 import { followSite } from "loket/sitechange";
-import { SiteState } from "loket/sitestate";
+import { SiteState, statusNow } from "loket/sitestate";
 import { LiveSocket } from "loket/socket";
 
 const FLASH_MS = 8000;
@@ -208,12 +208,22 @@ function expireMoves() {
 }
 
 function renderServing() {
+  const now = socket.now();
   for (const [id, row] of dom.servingRows) {
     const ticket = state.nowServing.get(id);
-    setText(row.querySelector(".serving-number"), ticket ? ticket.number : DASH);
+    // a paused or closed counter says so (CONTRACT 6.2); one a server told nothing of: a dash
+    const known = state.counters.get(id);
+    const status = ticket || !known ? "open" : statusNow(known, siteTimeZone(), now);
+    const number = row.querySelector(".serving-number");
+    setText(number, ticket ? ticket.number : DASH);
+    number.hidden = status !== "open";
+    for (const label of row.querySelectorAll(".serving-status")) label.hidden = label.dataset.status !== status;
     row.querySelector(".priority-note").hidden = !ticket?.priority;
     row.classList.toggle("priority-ticket", Boolean(ticket?.priority));
     row.classList.toggle("idle", !ticket);
+    row.classList.toggle("paused", status === "paused");
+    row.classList.toggle("closed", status === "closed");
+    if (status !== "open") row.classList.remove("flash"); // a call's flash ends with its service
   }
 }
 
@@ -376,6 +386,7 @@ function tickClock() {
   if (key === shownDay) return; // once a day: the spans are built anew
   shownDay = key;
   dom.date.replaceChildren(...labels.texts(days, own));
+  renderServing(); // a new day: every counter is closed until it opens
 }
 
 function tick() {

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncCursor, sql
 
-from loket.server.domain.events import EventType, Payload, payload_from_json
+from loket.server.domain.events import CounterChanged, EventType, Payload, payload_from_json
 from loket.server.record.visit import State, Visit
 
 log = logging.getLogger("loket.archive")
@@ -162,6 +162,8 @@ def _payloads(
                 "archive: %s event %d is unreadable, not in the reports: %r", site, event.seq, error
             )
             continue
+        if isinstance(payload, CounterChanged):
+            continue  # a counter's status: no ticket's (TICKET_EVENTS keeps them out)
         by_ref[payload.ticket.ref].append((event, payload))
     return by_ref
 

@@ -6,12 +6,28 @@ earlier one) and returns them as Changes; the store turns each Change into one e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from loket.server.domain.errors import DomainError, NotCallable, QueueEmpty, QueueFull
-from loket.server.domain.events import CLOSED, Called, EventType, Issued, Payload, Transferred
+from loket.server.domain.counter_state import CounterState, CounterStatus
+from loket.server.domain.errors import (
+    CurrentTicket,
+    DomainError,
+    NotCallable,
+    QueueEmpty,
+    QueueFull,
+)
+from loket.server.domain.events import (
+    CLOSED,
+    COUNTER_CHANGED,
+    Called,
+    CounterChanged,
+    EventType,
+    Issued,
+    Payload,
+    Transferred,
+)
 from loket.server.domain.queue import Call, SiteQueue
 from loket.server.domain.site import Site
 from loket.server.domain.speech import Announcement
@@ -55,16 +71,58 @@ class Change:
         return CLOSED[self.event](ticket, self.counter, self.waiting)
 
 
+@dataclass(frozen=True, slots=True)
+class CounterChange:
+    """A counter's new status (CONTRACT 6.2): one `counter.*` event."""
+
+    state: CounterState
+    event: EventType
+
+    def payload(self) -> CounterChanged:
+        return COUNTER_CHANGED[self.event](self.state)
+
+
+_EVENT_OF = {
+    CounterStatus.OPEN: EventType.COUNTER_OPENED,
+    CounterStatus.PAUSED: EventType.COUNTER_PAUSED,
+    CounterStatus.CLOSED: EventType.COUNTER_CLOSED,
+}
+
+
 @dataclass(slots=True)
 class Outcome:
     """What a command did. `error`, when set, is answered after the changes are kept."""
 
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change | CounterChange] = field(default_factory=list)
     error: DomainError | None = None
 
     @property
     def ticket(self) -> Ticket:
-        return self.changes[-1].ticket
+        """The ticket acted on: the last one moved."""
+        return [c for c in self.changes if isinstance(c, Change)][-1].ticket
+
+    @property
+    def moved_ticket(self) -> bool:
+        return any(isinstance(change, Change) for change in self.changes)
+
+    @property
+    def state(self) -> CounterState | None:
+        """The counter's new status, when the command set one."""
+        states = [c.state for c in self.changes if isinstance(c, CounterChange)]
+        return states[-1] if states else None
+
+    def set_counter(self, queue: SiteQueue, state: CounterState) -> None:
+        queue.set_counter(state)
+        self.changes.append(CounterChange(state, _EVENT_OF[state.status]))
+
+    def open_to_call(self, queue: SiteQueue, counter: str, now: datetime, by: str | None) -> None:
+        """A paused or closed counter that calls opens first (CONTRACT 6.2): a paused one
+        with the services chosen today, a closed one with its configured ones."""
+        state = queue.counter_state(counter, now)
+        if not state.is_open:
+            self.set_counter(
+                queue, CounterState(counter, CounterStatus.OPEN, state.services, now, by)
+            )
 
     def move(
         self,
@@ -75,6 +133,12 @@ class Outcome:
         recall: int = 0,
         came_from: str | None = None,
     ) -> None:
+        if counter is not None:
+            # a counter serving someone since before statuses were kept: its status is
+            # kept now (counter.opened, as it was), so that it stays open after this visitor
+            unkept = queue.unkept_open(counter)
+            if unkept is not None:
+                self.set_counter(queue, unkept)
         queue.apply(ticket)
         if event is EventType.CALLED:
             assert counter is not None
@@ -117,9 +181,10 @@ def issue(
 def call_next(queue: SiteQueue, counter: str, now: datetime, *, by: str | None = None) -> Outcome:
     """Close the counter's current ticket as done, then call the next one."""
     outcome = Outcome()
+    outcome.open_to_call(queue, counter, now, by)
     outcome.close_current(queue, counter, now)
     try:
-        ticket = queue.next_for(counter)
+        ticket = queue.next_for(counter, now)
     except QueueEmpty as empty:
         outcome.error = empty
         return outcome
@@ -155,6 +220,7 @@ def call(
         raise NotCallable(name, counter)
     assert ticket is not None
     outcome = Outcome()
+    outcome.open_to_call(queue, counter, now, by)
     outcome.close_current(queue, counter, now)
     outcome.call(queue, ticket, counter, now, by)
     return outcome
@@ -201,4 +267,69 @@ def transfer(queue: SiteQueue, counter: str, to: Destination, now: datetime) -> 
         queue.site.service(to.service)
         ticket = current.transfer(to.service, first_at=now if to.first else None)
     outcome.move(queue, ticket, EventType.TRANSFERRED, counter)
+    return outcome
+
+
+# -- a counter's status (CONTRACT 6.2) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """What a clerk asks of the counter: open (with services, None: its configured
+    ones), pause (with a reason) or close."""
+
+    status: CounterStatus
+    services: tuple[str, ...] | None = None
+    reason: str | None = None
+
+
+def set_status(
+    queue: SiteQueue, counter: str, change: StatusChange, now: datetime, *, by: str | None
+) -> Outcome:
+    if change.status is CounterStatus.OPEN:
+        return open_counter(queue, counter, now, by=by, services=change.services)
+    if change.status is CounterStatus.PAUSED:
+        return pause_counter(queue, counter, now, by=by, reason=change.reason)
+    return close_counter(queue, counter, now)
+
+
+def open_counter(
+    queue: SiteQueue,
+    counter: str,
+    now: datetime,
+    *,
+    by: str | None,
+    services: Sequence[str] | None = None,
+) -> Outcome:
+    """Open (or open again, with other services): `services` are any of the site's
+    (checked by the caller), by default the counter's configured ones."""
+    configured = queue.site.counter(counter).services
+    chosen = configured if services is None else tuple(services)
+    for service in chosen:
+        queue.site.service(service)
+    outcome = Outcome()
+    outcome.set_counter(queue, CounterState(counter, CounterStatus.OPEN, chosen, now, by))
+    return outcome
+
+
+def pause_counter(
+    queue: SiteQueue, counter: str, now: datetime, *, by: str | None, reason: str | None = None
+) -> Outcome:
+    """Nobody is called to it until it calls again; it keeps today's services, and the
+    clerk who opened it."""
+    state = queue.counter_state(counter, now)
+    user = state.user if state.status is not CounterStatus.CLOSED and state.user else by
+    paused = CounterState(counter, CounterStatus.PAUSED, state.services, now, user, reason)
+    outcome = Outcome()
+    outcome.set_counter(queue, paused)
+    return outcome
+
+
+def close_counter(queue: SiteQueue, counter: str, now: datetime) -> Outcome:
+    """Refused while it serves someone: the clerk finishes (or transfers) first."""
+    if queue.current(counter) is not None:
+        raise CurrentTicket(counter)
+    configured = queue.site.counter(counter).services
+    outcome = Outcome()
+    outcome.set_counter(queue, CounterState(counter, CounterStatus.CLOSED, configured, now))
     return outcome

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     WRONG_PASSWORD = "wrong_password"  # a password change with a wrong old password
     LAST_ADMIN = "last_admin"  # a change that would leave no enabled admin
     INVALID_ROLE = "invalid_role"
+    INVALID_SERVICES = "invalid_services"  # a counter opened with none, or one not the site's
     USER_EXISTS = "user_exists"
     # kiosks
     TOO_MANY_KIOSKS = "too_many_kiosks"
@@ -73,6 +74,7 @@ class ErrorCode(StrEnum):
     QUEUE_EMPTY = "queue_empty"
     QUEUE_FULL = "queue_full"  # a service's max_waiting (CONTRACT 6.7)
     NO_CURRENT_TICKET = "no_current_ticket"
+    CURRENT_TICKET = "current_ticket"  # closing a counter that serves someone (CONTRACT 6.2)
     NOT_CALLABLE = "not_callable"  # CONTRACT 6.5: not waiting, held here, or a no-show today
     # changing the hall while running (a reload of the site file, the running text)
     INVALID_SITE_FILE = "invalid_site_file"  # the new file does not read: nothing changed

@@ -47,6 +47,15 @@ class NoCurrentTicket(DomainError):
     code = ErrorCode.NO_CURRENT_TICKET
 
 
+class CurrentTicket(DomainError):
+    code = ErrorCode.CURRENT_TICKET
+
+    def __init__(self, counter: str) -> None:
+        super().__init__(
+            f"Counter {counter} is serving a ticket: finish it before closing the counter."
+        )
+
+
 class NotFound(Exception):
     """Unknown site, service, counter or ticket. The API answers 404 with `code`."""
 

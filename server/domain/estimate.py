@@ -67,7 +67,7 @@ class _Counter:
         self.pending: float | None = None  # the last visit, while its cycle is open
         # idle while people wait for it, since then; None: busy, or nothing to do
         self.idle_from: datetime | None = None
-        self.open = False  # has called today
+        self.open = False  # opened (or has called) today, and not paused or closed since
 
     def learn(self, minutes: float) -> None:
         self.cycle = minutes if self.cycle is None else self.cycle + ALPHA * (minutes - self.cycle)
@@ -141,6 +141,16 @@ class WaitEstimator:
         counter.pending = counter.closed_at = counter.idle_from = None
         counter.called_at = at
         counter.open = True
+
+    def counter_state(self, counter_id: str, is_open: bool, services: Iterable[str]) -> None:
+        """A counter opened (serving `services` today), paused or closed (CONTRACT 6.2):
+        only an open counter supplies calls."""
+        counter = self._counters.get(counter_id)
+        if counter is None:
+            return
+        counter.open = is_open
+        if is_open:
+            counter.services = tuple(services)
 
     def closed(self, counter_id: str, at: datetime) -> None:
         """Its visitor is done, did not come, or was sent to another service."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from loket.server.domain.counter_state import CounterState
 from loket.server.domain.speech import Announcement
 from loket.server.domain.ticket import DayOf, PublicTicket
 
@@ -25,6 +26,9 @@ class EventType(StrEnum):
     NO_SHOW = "ticket.no_show"
     TRANSFERRED = "ticket.transferred"
     HELD = "ticket.held"
+    COUNTER_OPENED = "counter.opened"
+    COUNTER_PAUSED = "counter.paused"
+    COUNTER_CLOSED = "counter.closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,16 +120,49 @@ class Held(Closed):
     type: ClassVar[EventType] = EventType.HELD
 
 
-Payload = Issued | Called | Closed  # Closed: Done, NoShow, Transferred or Held
+@dataclass(frozen=True, slots=True)
+class CounterChanged:
+    """A counter opened, paused or closed (CONTRACT 6.2); moves no ticket. Its JSON is
+    public: the state without who set it."""
+
+    type: ClassVar[EventType]
+    state: CounterState
+
+    def to_json(self) -> dict[str, Any]:
+        return {"counter": self.state.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class CounterOpened(CounterChanged):
+    type: ClassVar[EventType] = EventType.COUNTER_OPENED
+
+
+@dataclass(frozen=True, slots=True)
+class CounterPaused(CounterChanged):
+    type: ClassVar[EventType] = EventType.COUNTER_PAUSED
+
+
+@dataclass(frozen=True, slots=True)
+class CounterClosed(CounterChanged):
+    type: ClassVar[EventType] = EventType.COUNTER_CLOSED
+
+
+Payload = Issued | Called | Closed  # a ticket's; Closed: Done, NoShow, Transferred or Held
+EventPayload = Payload | CounterChanged
 CLOSED: dict[EventType, type[Closed]] = {
     kind.type: kind for kind in (Done, NoShow, Transferred, Held)
 }
+COUNTER_CHANGED: dict[EventType, type[CounterChanged]] = {
+    kind.type: kind for kind in (CounterOpened, CounterPaused, CounterClosed)
+}
 
 
-def payload_from_json(kind: str, data: Mapping[str, Any], day_of: DayOf) -> Payload:
+def payload_from_json(kind: str, data: Mapping[str, Any], day_of: DayOf) -> EventPayload:
     """An event's payload as stored; ValueError (or KeyError) for one that is not.
     `day_of`: the site's calendar day of a moment (for tickets kept before refs)."""
     event_type = EventType(kind)
+    if event_type in COUNTER_CHANGED:
+        return COUNTER_CHANGED[event_type](CounterState.from_json(data["counter"]))
     ticket = PublicTicket.from_json(data["ticket"], day_of)
     waiting = {str(service): int(n) for service, n in dict(data.get("waiting") or {}).items()}
     if event_type is EventType.ISSUED:

@@ -18,6 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import islice
 
+from loket.server.domain.counter_state import (
+    CounterState,
+    CounterStatus,
+    as_of,
+    open_while_serving,
+)
 from loket.server.domain.errors import NoCurrentTicket, QueueEmpty
 from loket.server.domain.numbers import format_number, parse_number
 from loket.server.domain.site import Site
@@ -48,6 +54,7 @@ class SiteQueue:
         self._held: dict[str, list[str]] = {}  # by counter, in the order they were held
         self._numbers: dict[str, tuple[date, int]] = {}
         self._recent: deque[Call] = deque(maxlen=RECENT_CALLS)
+        self._counters: dict[str, CounterState] = {}  # as kept: read them with counter_state
 
     # -- reading -------------------------------------------------------------
 
@@ -65,16 +72,43 @@ class SiteQueue:
             raise NoCurrentTicket(f"Counter {counter_id} has no current ticket.")
         return ticket
 
-    def next_for(self, counter_id: str) -> Ticket:
+    def counter_state(self, counter_id: str, now: datetime) -> CounterState:
+        """The counter's status at `now`."""
+        kept = self._counters.get(counter_id)
+        return as_of(self.site, counter_id, kept, self.current(counter_id), now)
+
+    def unkept_open(self, counter_id: str) -> CounterState | None:
+        """A counter open only because it serves someone, with no status kept (data of
+        the release before statuses); None for any other."""
+        if counter_id in self._counters:
+            return None
+        return open_while_serving(self.site, counter_id, self.current(counter_id))
+
+    def services_for(self, counter_id: str, now: datetime | None = None) -> tuple[str, ...]:
+        """The services a counter calls from: today's choice (CONTRACT 6.2); None for
+        `now`: as its status was last set."""
+        if now is not None:
+            return self.counter_state(counter_id, now).services
+        kept = self._counters.get(counter_id)
+        if kept is None or kept.status is CounterStatus.CLOSED:
+            return self.site.counter(counter_id).services
+        return kept.services
+
+    def counter_states(self, now: datetime) -> list[CounterState]:
+        """Every counter's status at `now`, in the site's order."""
+        return [self.counter_state(counter.id, now) for counter in self.site.counters]
+
+    def next_for(self, counter_id: str, now: datetime | None = None) -> Ticket:
         """The ticket this counter calls next: its own line's first, else the first of its
         services' lines by call order (call_order)."""
-        for ticket in self.line_for(counter_id, 1):
+        for ticket in self.line_for(counter_id, 1, now):
             return ticket
         raise QueueEmpty(f"Nobody is waiting for counter {counter_id}.")
 
-    def line_for(self, counter_id: str, limit: int) -> list[Ticket]:
-        """The first `limit` tickets this counter would call, in the order it would."""
-        services = self.site.counter(counter_id).services
+    def line_for(self, counter_id: str, limit: int, now: datetime | None = None) -> list[Ticket]:
+        """The first `limit` tickets this counter would call, in the order it would: from
+        the services it serves today (CONTRACT 6.2)."""
+        services = self.services_for(counter_id, now)
         own = self._waiting.get(desk_line(counter_id), [])
         merged = heapq.merge(*(self._waiting.get(service, []) for service in services))
         entries = islice([*own, *islice(merged, limit)], limit)
@@ -206,6 +240,10 @@ class SiteQueue:
             self._held.setdefault(ticket.counter, []).append(ticket.id)
             self._live[ticket.id] = ticket
         self._refresh_recent(ticket)
+
+    def set_counter(self, state: CounterState) -> None:
+        self.site.counter(state.counter)
+        self._counters[state.counter] = state
 
     def record_call(self, call: Call) -> None:
         for index, earlier in enumerate(self._recent):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from loket.server.domain.commands import Destination, Speak
+from loket.server.domain.commands import Destination, Speak, StatusChange
+from loket.server.domain.counter_state import CounterState
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError
 from loket.server.domain.site import Site
@@ -54,9 +55,16 @@ class Result:
     seq: int
     position: int | None = None
     ticket_id: str = ""
+    counter: CounterState | None = None  # the counter's new status, when it changed
 
     def to_json(self) -> dict[str, Any]:
-        return {"ticket": self.ticket, "seq": self.seq}
+        """A ticket's command: {ticket, seq}, with the counter's new status when the call
+        opened it; a counter's (6.2): {counter, seq}. For staff: with the user."""
+        answer: dict[str, Any] = {"ticket": self.ticket} if self.ticket else {}
+        answer["seq"] = self.seq
+        if self.counter is not None:
+            answer["counter"] = self.counter.to_json(staff=True)
+        return answer
 
 
 class ReplayedError(DomainError):
@@ -78,6 +86,7 @@ class CounterLine:
     current: Ticket | None
     waiting: list[Ticket]
     held: list[Ticket]
+    state: CounterState | None = None  # its status, when read at a moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +160,25 @@ class Store(Protocol):
 
     async def hold(self, site: str, counter: str, stamp: Stamp) -> Result: ...
 
-    async def line(self, site: str, counter: str, limit: int) -> CounterLine: ...
+    async def set_status(
+        self, site: str, counter: str, change: StatusChange, stamp: Stamp
+    ) -> Result:
+        """Open, pause or close a counter (CONTRACT 6.2); `Result.counter` is its state."""
+        ...
 
-    async def snapshot(self, site: str) -> Snapshot: ...
+    async def line(
+        self, site: str, counter: str, limit: int, now: datetime | None = None
+    ) -> CounterLine:
+        """`now`: the moment the counter's services are read at (None: as last set)."""
+        ...
+
+    async def snapshot(self, site: str, now: datetime | None = None) -> Snapshot:
+        """`now`: the moment the counters' statuses are read at (None: the clock's)."""
+        ...
+
+    async def counter_states(self, site: str, now: datetime) -> list[CounterState]:
+        """Every counter's status at `now`, for staff (with its user and reason)."""
+        ...
 
     async def waiting_since(self, site: str) -> dict[str, list[datetime]]:
         """Per service, when each ticket waiting in its line was issued (CONTRACT 6.3)."""

@@ -164,6 +164,15 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     ALTER TABLE sites ADD COLUMN history_from INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10: each counter's status as last set (CONTRACT 6.2); none kept: closed, or open
+    # while it serves someone (data of the release before statuses)
+    """
+    CREATE TABLE counters (
+        site TEXT NOT NULL, counter TEXT NOT NULL, status TEXT NOT NULL,
+        services TEXT NOT NULL, since TEXT NOT NULL, user TEXT, reason TEXT,
+        PRIMARY KEY (site, counter)
+    ) WITHOUT ROWID;
+    """,
 ]
 # what a migration fills in from the data already kept, in the same transaction
 BACKFILL: dict[int, Callable[[sqlite3.Connection, Sequence[Site]], None]] = {9: backfill}

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from loket.server.allowance import Allowances
 from loket.server.domain import commands
 from loket.server.domain.board import Board
-from loket.server.domain.commands import Destination, Outcome
+from loket.server.domain.commands import CounterChange, Destination, Outcome, StatusChange
+from loket.server.domain.counter_state import CounterState, kept
 from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.events import EventType
 from loket.server.domain.numbers import parse_number
@@ -84,7 +85,7 @@ class SqliteStore:
         self._writer: Writer | None = None
         self._conn: sqlite3.Connection | None = None
         self._queues: dict[str, SiteQueue] = {}
-        self._snapshots: dict[str, Snapshot] = {}
+        self._snapshots: dict[str, tuple[date, Snapshot]] = {}  # with the day it is of
         self._publish: Publish = lambda event: None
         self._allowances = Allowances()  # one process: counted in its memory
         self._watch: asyncio.Task[None] | None = None
@@ -135,6 +136,13 @@ class SqliteStore:
             queue.apply(ticket_from_row(row))
         for call in reversed(self._recent_calls(site.id)):
             queue.record_call(call)
+        for row in conn.execute(
+            "SELECT counter, status, services, since, user, reason FROM counters WHERE site = ?",
+            (site.id,),
+        ):
+            state = _counter_state(*row)
+            if state is not None and state.counter in {c.id for c in site.counters}:
+                queue.set_counter(state)
         return queue
 
     def _recent_calls(self, site_id: str) -> list[Call]:
@@ -249,9 +257,12 @@ class SqliteStore:
         events = self._write(conn, queue, outcome, stamp, announce)
         queue.seq += len(events)
         result = None
-        if outcome.changes:
+        if outcome.moved_ticket:
             ticket = outcome.ticket
-            result = Result(ticket.to_json(), events[-1].seq, queue.position(ticket), ticket.id)
+            position = queue.position(ticket)
+            result = Result(ticket.to_json(), events[-1].seq, position, ticket.id, outcome.state)
+        elif outcome.state is not None:
+            result = Result({}, events[-1].seq, counter=outcome.state)
         if idempotency is not None:
             conn.execute(
                 "INSERT INTO idempotency (username, key, body, created_at) VALUES (?, ?, ?, ?)",
@@ -284,6 +295,9 @@ class SqliteStore:
         folder = Folder(conn, {site.id: ZoneInfo(site.timezone)})
         for change in outcome.changes:
             seq += 1
+            if isinstance(change, CounterChange):
+                events.append(self._write_counter(conn, queue.site.id, seq, change, stamp))
+                continue
             ticket = change.ticket
             payload = change.payload(change.announcement(queue.site, announce, stamp.at))
             text = dumps(payload.to_json())  # once: kept, and sent as it is
@@ -312,6 +326,31 @@ class SqliteStore:
         if events:
             conn.execute("UPDATE sites SET seq = ? WHERE id = ?", (seq, queue.site.id))
         return events
+
+    def _write_counter(
+        self, conn: sqlite3.Connection, site_id: str, seq: int, change: CounterChange, stamp: Stamp
+    ) -> Event:
+        state = change.state
+        payload = change.payload()
+        text = dumps(payload.to_json())
+        conn.execute(
+            "INSERT OR REPLACE INTO counters (site, counter, status, services, since, user, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                site_id,
+                state.counter,
+                state.status.value,
+                dumps(list(state.services)),
+                state.since.isoformat(),
+                state.user,
+                state.reason,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO events (site, seq, type, ts, data, actor) VALUES (?, ?, ?, ?, ?, ?)",
+            (site_id, seq, payload.type.value, stamp.at.isoformat(), text, stamp.by),
+        )
+        return Event(site_id, seq, stamp.at, payload, stamp.by, text)
 
     # -- commands -------------------------------------------------------------
 
@@ -394,28 +433,48 @@ class SqliteStore:
             lambda: self._command(site, lambda queue: commands.hold(queue, counter), stamp)
         )
 
-    async def line(self, site: str, counter: str, limit: int) -> CounterLine:
+    async def set_status(
+        self, site: str, counter: str, change: StatusChange, stamp: Stamp
+    ) -> Result:
+        def move(queue: SiteQueue) -> Outcome:
+            return commands.set_status(queue, counter, change, stamp.at, by=stamp.by)
+
+        return await self._run(lambda: self._command(site, move, stamp))
+
+    async def line(
+        self, site: str, counter: str, limit: int, now: datetime | None = None
+    ) -> CounterLine:
         def job() -> CounterLine:
             queue = self._queue(site)
             return CounterLine(
-                queue.current(counter), queue.line_for(counter, limit), queue.held_at(counter)
+                queue.current(counter),
+                queue.line_for(counter, limit, now),
+                queue.held_at(counter),
+                None if now is None else queue.counter_state(counter, now),
             )
 
         return await self._run(job)
 
     # -- reads ----------------------------------------------------------------
 
-    async def snapshot(self, site: str) -> Snapshot:
-        return await self._run(lambda: self._snapshot(site))
+    async def snapshot(self, site: str, now: datetime | None = None) -> Snapshot:
+        at = now or datetime.now(UTC)
+        return await self._run(lambda: self._snapshot(site, at))
 
-    def _snapshot(self, site_id: str) -> Snapshot:
-        """Cached until the site's next event, so a reconnect storm computes it once."""
-        snapshot = self._snapshots.get(site_id)
-        if snapshot is None:
-            queue = self._queue(site_id)
-            snapshot = Snapshot(queue.seq, Board.of(queue).to_json())
-            self._snapshots[site_id] = snapshot
+    def _snapshot(self, site_id: str, now: datetime) -> Snapshot:
+        """Cached until the site's next event or its next day (the counters close), so a
+        reconnect storm computes it once."""
+        queue = self._queue(site_id)
+        day = queue.site.local_day(now)
+        cached = self._snapshots.get(site_id)
+        if cached is not None and cached[0] == day:
+            return cached[1]
+        snapshot = Snapshot(queue.seq, Board.of(queue, now).to_json())
+        self._snapshots[site_id] = (day, snapshot)
         return snapshot
+
+    async def counter_states(self, site: str, now: datetime) -> list[CounterState]:
+        return await self._run(lambda: self._queue(site).counter_states(now))
 
     async def waiting_since(self, site: str) -> dict[str, list[datetime]]:
         return await self._run(lambda: self._queue(site).waiting_since())
@@ -860,6 +919,18 @@ def _kiosk(
 ) -> tuple[Kiosk, str]:
     last = None if used is None else datetime.fromisoformat(used)
     return Kiosk(kiosk_id, site, name, datetime.fromisoformat(created), last), key_hash
+
+
+def _counter_state(
+    counter: str, status: str, services: str, since: str, user: str | None, reason: str | None
+) -> CounterState | None:
+    """A counter's row (None: one this release cannot read)."""
+    try:
+        chosen = json.loads(services)
+    except ValueError:
+        return None
+    fields = ("counter", "status", "services", "since", "user", "reason")
+    return kept(dict(zip(fields, (counter, status, chosen, since, user, reason), strict=True)))
 
 
 def _deliver(publish: Publish, events: list[Event]) -> None:

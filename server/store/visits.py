@@ -18,7 +18,14 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loket.server.domain.events import Called, Closed, Issued, Payload, payload_from_json
+from loket.server.domain.events import (
+    Called,
+    Closed,
+    CounterChanged,
+    Issued,
+    Payload,
+    payload_from_json,
+)
 from loket.server.domain.numbers import figures
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
@@ -130,6 +137,8 @@ def backfill(conn: sqlite3.Connection, sites: Iterable[Site]) -> None:
             payload = payload_from_json(kind, json.loads(data), day_of)
         except (ValueError, KeyError, TypeError):
             continue  # not a ticket's event, or one this release cannot read
+        if isinstance(payload, CounterChanged):
+            continue  # a counter's status (CONTRACT 6.2): no visit's
         folder.fold(site_id, payload, seq, datetime.fromisoformat(ts), actor, only_known=True)
         folded += 1
         if folded % FLUSH_EVERY == 0:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Generic
 
 from loket.server.domain.estimate import Estimate
+from loket.server.domain.events import CounterChanged
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import PublicTicket, Status, Ticket
 from loket.server.hub import Message
@@ -77,7 +78,7 @@ class FeedCore(Generic[P]):
         for event in events:
             site = self._sites.get(event.site)
             if site is not None:
-                site.observe(event.ts, facts(event))
+                site.take(event)
                 site.last_seq = max(site.last_seq, event.seq)
 
     def estimate(self, ticket: Ticket, position: int | None, now: datetime) -> Estimate | None:
@@ -96,6 +97,12 @@ class FeedCore(Generic[P]):
         broke = self._new_epoch(epoch) or bool(site.last_seq and event.seq != site.last_seq + 1)
         site.last_seq = event.seq
         self._events += 1
+        if isinstance(event.payload, CounterChanged):
+            # moves nobody, but a counter opening or stopping changes the services' pace
+            site.take(event)
+            if broke:
+                self._due.update(dict.fromkeys(site.followed.values()))
+            return self._changes(site, event.ts, epoch) if site.followed else []
         seen = facts(event)
         site.observe(event.ts, seen)
         if not site.followed:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loket.server.domain.events import Called, Closed, Issued, Transferred, Waiting
+from loket.server.domain.events import (
+    Called,
+    Closed,
+    CounterChanged,
+    Issued,
+    Transferred,
+    Waiting,
+)
 from loket.server.domain.ticket import PublicTicket
 from loket.server.protocol import Event
 
@@ -24,6 +31,7 @@ class Facts:
 
 def facts(event: Event) -> Facts:
     payload = event.payload
+    assert not isinstance(payload, CounterChanged), "a counter's event moves no ticket"
     return Facts(
         kind=payload.type,
         ticket=payload.ticket,

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from typing import Any, Generic
 
 from loket.server.domain.estimate import Estimate, Forecast, WaitEstimator
+from loket.server.domain.events import CounterChanged
 from loket.server.domain.site import Site
+from loket.server.protocol import Event
 from loket.server.ticketfeed.entry import Followed, P
-from loket.server.ticketfeed.facts import Facts
+from loket.server.ticketfeed.facts import Facts, facts
 
 
 class SiteState(Generic[P]):
@@ -22,13 +24,26 @@ class SiteState(Generic[P]):
         self.last_seq = 0
         self.day: date | None = None
 
-    def observe(self, ts: datetime, seen: Facts) -> None:
-        """Teach the estimator what the event says about the counters' pace."""
+    def take(self, event: Event) -> None:
+        """Any event of the site: a counter's new status, or what a ticket's move says."""
+        payload = event.payload
+        if isinstance(payload, CounterChanged):
+            self._turn_day(event.ts)
+            state = payload.state
+            self.estimator.counter_state(state.counter, state.is_open, state.services)
+        else:
+            self.observe(event.ts, facts(event))
+
+    def _turn_day(self, ts: datetime) -> None:
         day = self.site.local_day(ts)
         if day != self.day:
             if self.day is not None:
                 self.estimator.start_day()
             self.day = day
+
+    def observe(self, ts: datetime, seen: Facts) -> None:
+        """Teach the estimator what the event says about the counters' pace."""
+        self._turn_day(ts)
         if seen.counter is not None:
             if seen.first_call:
                 self.estimator.called(seen.counter, ts)

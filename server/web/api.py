@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from loket.server.config import LANG
-from loket.server.domain.commands import Destination
+from loket.server.domain.commands import Destination, StatusChange
+from loket.server.domain.counter_state import MAX_REASON, CounterStatus
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import NotFound
 from loket.server.errors import Invalid
@@ -28,6 +29,7 @@ from loket.server.web.tickets import known_id
 
 MAX_IDEMPOTENCY_KEY = 200
 MAX_TICKET_NAME = 40  # a ref (20261206-A015) or a number, with room for long prefixes
+MAX_SERVICES = 100  # services named when opening a counter (a site has far fewer)
 
 
 async def healthz(request: Request) -> Response:
@@ -253,6 +255,28 @@ async def _hold(s: LoketService, u: User, site_id: str, c: str, r: Request) -> R
     return await s.hold(u, site_id, c)
 
 
+async def _open(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    services = string_list(await json_object(r, required=False), "services")
+    if services is not None and len(services) > MAX_SERVICES:
+        raise Invalid(f"At most {MAX_SERVICES} services.", ErrorCode.INVALID_FIELD)
+    chosen = None if services is None else tuple(dict.fromkeys(services))  # once each
+    return await s.set_status(u, site_id, c, StatusChange(CounterStatus.OPEN, services=chosen))
+
+
+async def _pause(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    reason = field(await json_object(r, required=False), "reason", str, None)
+    if reason is not None:
+        reason = reason.strip()
+        if len(reason) > MAX_REASON:
+            raise Invalid(f"A reason has at most {MAX_REASON} characters.", ErrorCode.INVALID_FIELD)
+    change = StatusChange(CounterStatus.PAUSED, reason=reason or None)
+    return await s.set_status(u, site_id, c, change)
+
+
+async def _close(s: LoketService, u: User, site_id: str, c: str, r: Request) -> Result:
+    return await s.set_status(u, site_id, c, StatusChange(CounterStatus.CLOSED))
+
+
 async def counter_queue(request: Request) -> Response:
     service = service_of(request)
     user = await auth.staff(request, service, request.method)
@@ -283,6 +307,9 @@ ROUTES = [
     counter_route("transfer", _transfer),
     counter_route("call", _call),
     counter_route("hold", _hold),
+    counter_route("open", _open),
+    counter_route("pause", _pause),
+    counter_route("close", _close),
     Route("/api/v1/sites/{site}/counters/{counter}/queue", counter_queue),
     Route("/api/v1/sites/{site}/reports", reports.reports),
 ]

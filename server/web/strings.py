@@ -97,6 +97,16 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         ),
         "type_number": "Type a ticket number, e.g. A015.",
         "line_failed": "The line could not be read. It is shown again with the next change.",
+        # the counter's status (CONTRACT 6.2)
+        "status_open": "Open",
+        "status_paused": "On break",
+        "status_closed": "Closed",
+        "status_since": "since {time}",
+        "now_open": "The counter is open.",
+        "now_paused": "The counter is paused: nobody is called here until you call next.",
+        "now_closed": "The counter is closed.",
+        "close_current": "Finish or transfer the current ticket before closing the counter.",
+        "choose_services": "Tick at least one service to open with.",
         # counterline.js
         "line_count_one": "{n} waiting",
         "line_count_few": "{n} waiting",

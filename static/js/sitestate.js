@@ -1,10 +1,28 @@
 // What a site looks like from its event stream (CONTRACT section 4): who is being served
 // at which counter, the recent calls (newest first, one per ticket), the waiting counts and
-// the recent transfers (CONTRACT 6.5: where a ticket was sent, until it is called again).
+// the recent transfers (CONTRACT 6.5: where a ticket was sent, until it is called again),
+// each counter's status (CONTRACT 6.2: open, paused, closed).
 // Shared by the hall display and the counter page so both read events the same way.
 
 const RECENT_LIMIT = 10;
 const MOVES_LIMIT = 10;
+const COUNTER_EVENTS = new Set(["counter.opened", "counter.paused", "counter.closed"]);
+
+/** The calendar day of a moment (ms) in a time zone (undefined: the device's): YYYY-MM-DD. */
+function dayIn(ms, zone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(ms);
+}
+
+/**
+ * A counter's status now: "open", "paused" or "closed". One set on an earlier day at the
+ * site reads as closed (every day starts with all counters closed), as on the server.
+ */
+export function statusNow(counterState, zone, now = Date.now()) {
+  if (!counterState || !counterState.status) return "closed";
+  const since = Date.parse(counterState.since);
+  if (Number.isFinite(since) && dayIn(since, zone) !== dayIn(now, zone)) return "closed";
+  return counterState.status;
+}
 
 /** True when both are the same ticket waiting in the same line (a service's, or a desk's). */
 function sameWait(a, b) {
@@ -18,12 +36,15 @@ export class SiteState {
     this.recent = []; // [{ticket, counter, recall}], newest first
     this.waiting = {}; // service id → count
     this.moves = []; // [{ticket, counter (the one it left), at (server ms)}], newest first
+    this.counters = new Map(); // counter id → CounterState (no user: a public feed)
   }
 
   reset(data) {
     this.nowServing = new Map((data.now_serving || []).map((entry) => [entry.counter, entry.ticket]));
     this.recent = (data.recent || []).slice(0, RECENT_LIMIT);
     this.waiting = { ...(data.waiting || {}) };
+    // a server before counter statuses sends none: every counter is then shown as before
+    this.counters = new Map((data.counters || []).map((state) => [state.counter, state]));
     // The snapshot has no transfers: those seen before it stay while the snapshot's calls
     // show their ticket still waiting where it was sent (not called since, not sent on).
     this.moves = this.moves.filter((move) => this.stillMoved(move.ticket));
@@ -34,6 +55,10 @@ export class SiteState {
     const data = msg.data || {};
     const ticket = data.ticket;
     let call = null;
+    if (COUNTER_EVENTS.has(msg.type) && data.counter && typeof data.counter === "object") {
+      this.counters.set(data.counter.counter, data.counter);
+      return null;
+    }
     switch (msg.type) {
       case "ticket.called": {
         call = { ticket, counter: data.counter, recall: data.recall || 0 };

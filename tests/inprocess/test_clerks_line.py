@@ -181,7 +181,8 @@ async def test_a_site_that_announces_transfers_says_where_to_go(
             await loket.act("1", "transfer", json={"counter": "5"})
             await loket.call("5")
             await loket.act("5", "transfer", json={"service": "B"})
-            moves = [e for e in await tv.until(seq + 5) if e["type"] == "ticket.transferred"]
+            # with counters 1 and 5 opened by their calls (CONTRACT 6.2)
+            moves = [e for e in await tv.until(seq + 7) if e["type"] == "ticket.transferred"]
         to_desk, to_line = moves
         said = [s["text"] for s in to_desk["data"]["announcement"]["segments"]]
         assert said[0] == "Nomor antrian A satu, silakan menuju loket lima"

@@ -29,7 +29,14 @@ async def watched(loket: Loket, events: int) -> tuple[str, int]:
     return snapshot["epoch"], last[-1]["seq"]
 
 
+async def open_counter(loket: Loket, counter: str) -> None:
+    """Opened beforehand, a counter's call is one event (CONTRACT 6.2)."""
+    answer = await loket.act(counter, "open")
+    assert answer.status_code == 200, answer.text
+
+
 async def test_a_resume_from_memory_replays_what_was_missed_in_order(loket: Loket) -> None:
+    await open_counter(loket, "1")
     epoch, seen = await watched(loket, 2)
     await loket.issue("B")
     await loket.call("1")
@@ -53,6 +60,7 @@ async def test_a_late_resume_replays_up_to_the_snapshot_and_nothing_twice(
 ) -> None:
     """Events that came live after the snapshot are not replayed again when the display's
     resume arrives only then (memory holds them too, but the cut is the snapshot's seq)."""
+    await open_counter(loket, "5")
     epoch, seen = await watched(loket, 1)
     await loket.issue("B")  # missed
     async with loket.display() as ws:
@@ -104,6 +112,7 @@ async def test_after_a_restart_a_resume_is_answered_from_the_stores_history(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with running_loket(tmp_path, monkeypatch) as loket:
+        await open_counter(loket, "3")
         epoch, seen = await watched(loket, 1)
         await loket.issue("B")  # missed by the display, then the server restarts
     async with running_loket(tmp_path, monkeypatch) as loket:

@@ -81,6 +81,17 @@ async def test_lines_against_their_target_and_who_is_served_where(targeted: Loke
     assert "id" not in counters["1"]["current"]  # staff answers name tickets by ref
     assert 1199 <= counters["1"]["serving_s"] <= 1201
     assert counters["2"]["current"] is None and counters["2"]["serving_s"] is None
+    # CONTRACT 6.2: the call opened counter 1, by its user; the others are closed
+    assert (counters["1"]["status"], counters["1"]["user"]) == ("open", "admin")
+    assert counters["2"]["status"] == "closed"
+
+
+async def test_a_pause_shows_with_its_reason_and_its_clerk(loket: Loket) -> None:
+    paused = await loket.act("2", "pause", json={"reason": "Sholat"})
+    assert paused.status_code == 200, paused.text
+    answer = await loket.http.get("/api/v1/sites/demo/live", headers=await loket.auth())
+    counter = next(c for c in answer.json()["counters"] if c["counter"] == "2")
+    assert (counter["status"], counter["reason"], counter["user"]) == ("paused", "Sholat", "admin")
 
 
 async def test_the_live_pages_show_one_site_or_every_site(loket: Loket) -> None:

@@ -152,3 +152,9 @@ def test_reports_and_the_live_view_read_the_archive(
         live = http.get("/api/v1/sites/demo/live", headers=staff).json()
         assert live["today"]["served"] == 1
         assert live["counters"][0]["served_today"] == 1
+        first = live["counters"][0]
+        assert (first["status"], first["user"], first["current"]["number"]) == (
+            "open",
+            "admin",
+            "A002",
+        )

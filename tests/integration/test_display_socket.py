@@ -22,6 +22,11 @@ def test_snapshot_first_then_every_event_with_consecutive_seq(live_server: Loket
     with httpx.Client(base_url=live_server.url) as http, open_display(live_server) as ws:
         snapshot = receive(ws)
         assert snapshot["type"] == "snapshot" and snapshot["seq"] == 0 and snapshot["v"] == 1
+        counters = snapshot["data"].pop("counters")  # CONTRACT 6.2: all closed at first
+        assert [(c["counter"], c["status"]) for c in counters] == [
+            (str(n), "closed") for n in range(1, 7)
+        ]
+        assert all("user" not in c for c in counters)
         assert snapshot["data"] == {
             "now_serving": [],
             "recent": [],
@@ -31,14 +36,17 @@ def test_snapshot_first_then_every_event_with_consecutive_seq(live_server: Loket
         auth = {"Authorization": f"Bearer {login(http)}"}
         issued = http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()
         called = http.post("/api/v1/sites/demo/counters/2/call-next", headers=auth).json()
-        events = [receive(ws), receive(ws)]
-        assert [e["type"] for e in events] == ["ticket.issued", "ticket.called"]
-        assert [e["seq"] for e in events] == [1, 2] and called["seq"] == 2
+        events = [receive(ws), receive(ws), receive(ws)]
+        kinds = ["ticket.issued", "counter.opened", "ticket.called"]  # it opens to call
+        assert [e["type"] for e in events] == kinds
+        assert [e["seq"] for e in events] == [1, 2, 3] and called["seq"] == 3
         assert {e["epoch"] for e in events} == {snapshot["epoch"]}
         public = {k: v for k, v in issued["ticket"].items() if k != "id"}
         assert events[0]["data"]["ticket"] == public  # the holder's id stays with them
         assert events[0]["data"]["waiting"] == {"A": 1, "B": 0, "C": 0}
-        call = events[1]["data"]
+        assert events[1]["data"]["counter"]["status"] == "open"
+        assert "user" not in events[1]["data"]["counter"]  # public: nobody named
+        call = events[2]["data"]
         assert call["ticket"]["number"] == "A001" and call["counter"] == "2"
         assert call["recall"] == 0
         announcement = call["announcement"]
@@ -48,7 +56,7 @@ def test_snapshot_first_then_every_event_with_consecutive_seq(live_server: Loket
             "Number ay one, please proceed to counter two",
             "Növbə nömrəsi A bir, iki nömrəli masaya yaxınlaşın",
         ]
-        assert events[1]["ts"].endswith("Z") and len(events[1]["ts"]) == 24
+        assert events[2]["ts"].endswith("Z") and len(events[2]["ts"]) == 24
 
 
 def test_resume_replays_what_was_missed(live_server: LoketServer) -> None:

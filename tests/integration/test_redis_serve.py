@@ -59,11 +59,11 @@ def test_every_display_hears_every_server(pair: tuple[LoketServer, LoketServer])
             issued = on_a.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()
             on_b.post("/api/v1/sites/demo/tickets", json={"service": "A", "priority": True})
             called = on_b.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
-            assert called.status_code == 200 and called.json()["seq"] == 3
-            heard = [[receive(ws) for _ in range(3)] for ws in (at_a, at_b)]
+            assert called.status_code == 200 and called.json()["seq"] == 4  # opened: 3
+            heard = [[receive(ws) for _ in range(4)] for ws in (at_a, at_b)]
             assert heard[0] == heard[1]  # the same messages, byte for byte once decoded
-            assert [e["seq"] for e in heard[0]] == [1, 2, 3]
-            assert heard[0][2]["data"]["ticket"]["number"] == "A002"
+            assert [e["seq"] for e in heard[0]] == [1, 2, 3, 4]
+            assert heard[0][3]["data"]["ticket"]["number"] == "A002"
         ticket = on_b.get(f"/api/v1/tickets/{issued['ticket']['id']}").json()
         assert ticket["position"] == 0
         states = [http.get("/api/v1/sites/demo/state").json() for http in (on_a, on_b)]
@@ -173,7 +173,8 @@ def test_displays_keep_their_board_while_redis_is_away_and_catch_up(
         for service in "AAB":
             on_a.post("/api/v1/sites/demo/tickets", json={"service": service})
         assert on_b.post("/api/v1/sites/demo/counters/1/call-next", headers=auth).is_success
-        wait_until(lambda: at_a.caught_up(4) and at_b.caught_up(4), 10, "both boards show seq 4")
+        # 3 issued, counter 1 opened to call (CONTRACT 6.2), the call
+        wait_until(lambda: at_a.caught_up(5) and at_b.caught_up(5), 10, "both boards show seq 5")
         board = at_a.full_state()
 
         redis.stop()
@@ -193,7 +194,7 @@ def test_displays_keep_their_board_while_redis_is_away_and_catch_up(
             lambda: on_b.post("/api/v1/sites/demo/tickets", json={"service": "C"})
         )
         assert issued.status_code == 201
-        wait_until(lambda: at_a.caught_up(5) and at_b.caught_up(5), 10, "both boards at seq 5")
+        wait_until(lambda: at_a.caught_up(6) and at_b.caught_up(6), 10, "both boards at seq 6")
         assert at_a.connections == at_b.connections == 1
         assert at_a.problems == [] and at_b.problems == []
         state = on_a.get("/api/v1/sites/demo/state").json()
@@ -313,7 +314,8 @@ def test_a_sentinel_failover_loses_nothing_acknowledged(
             for _ in range(10)
         ]
         called = on_a.post("/api/v1/sites/demo/counters/1/call-next", headers=auth).json()
-        wait_until(lambda: board.caught_up(11), 10, "the board shows the call")
+        # 10 issued, counter 1 opened to call (CONTRACT 6.2), the call
+        wait_until(lambda: board.caught_up(12), 10, "the board shows the call")
         epoch = board.state()["epoch"]
 
         master.kill()  # the sentinel promotes the replica
@@ -322,8 +324,8 @@ def test_a_sentinel_failover_loses_nothing_acknowledged(
         )
         assert watcher.master_port_now() == replica.port
         assert after.status_code == 200 and after.json()["ticket"]["number"] == "A002"
-        assert after.json()["seq"] == 12  # the same history goes on: nothing was lost
-        wait_until(lambda: board.caught_up(12), 15, "the board shows the call after")
+        assert after.json()["seq"] == 14  # the same history goes on: nothing was lost
+        wait_until(lambda: board.caught_up(14), 15, "the board shows the call after")
         assert board.state()["epoch"] == epoch and board.problems == []
         assert board.connections == 1  # the same socket, caught up from the new master
         for ticket in issued:
@@ -344,7 +346,7 @@ def test_a_call_made_on_one_server_is_spoken_by_the_other(
             on_a.post("/api/v1/sites/demo/tickets", json={"service": "A"})
             auth = {"Authorization": f"Bearer {login(on_a)}"}
             on_a.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
-            call = [receive(ws) for _ in range(2)][1]
+            call = [receive(ws) for _ in range(3)][2]  # issued, counter.opened, called
         segments = call["data"]["announcement"]["segments"]
         assert [s["lang"] for s in segments] == ["id", "en", "az"]
         for segment in segments:

@@ -20,6 +20,8 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from loket.server.app import create_app
+from loket.server.domain.commands import StatusChange
+from loket.server.domain.counter_state import CounterStatus
 from loket.server.hub import Hub, Message
 from loket.server.service import LoketService
 from loket.server.settings import Settings
@@ -85,6 +87,8 @@ async def until(ws: ClientConnection, seq: int) -> list[dict[str, Any]]:
 
 async def resumed_hears_every_call(url: str, service: LoketService) -> None:
     held = HeldHub(service.hub)
+    for counter in ("1", "2"):  # open already: each call below is one event (CONTRACT 6.2)
+        await service.set_status(ADMIN, "demo", counter, StatusChange(CounterStatus.OPEN))
     for _ in range(3):
         await service.issue("demo", "A")
     async with connect(url) as first:

@@ -108,10 +108,43 @@ async def carry_on(store: str, workdir: Path, expected: dict[str, Any]) -> None:
     assert not problems, "the site did not carry on:\n- " + "\n- ".join(problems)
     done = scenario.summary(observed)
     old = expected["after"]  # what the previous release did after its own restart
+    # CONTRACT 6.2: the previous release kept no statuses. A counter serving someone at the
+    # stop reads as open (its clerk carries on) and stays open; the others read as closed
+    # and open (a counter.opened event, one seq) when they call
+    at_desks = {item["counter"] for item in record["state"]["now_serving"]}
+    assert at_desks, "a damaged fixture: nobody was being served at the stop"
+    start = {c["counter"]: c["status"] for c in observed["state"]["data"]["counters"]}
+    assert {c for c, status in start.items() if status == "open"} == at_desks
+    end = {c["counter"]: c["status"] for c in observed["end"]["data"]["counters"]}
+    assert all(end[c] == "open" for c in at_desks), "closed once its visitor was done"
+    for name, heard in done["heard"].items():
+        opened = [m["counter"]["counter"] for m in heard if m["type"] == "counter.opened"]
+        assert sorted(opened) == sorted(start), f"{name}: each counter's status kept once"
+        seqs = [m["seq"] for m in heard]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), f"{name}: seqs with a gap"
+    done, old = without_counter_events(done), without_counter_events(old)
     assert [i["ticket"] for i in done["issued"]] == [i["ticket"] for i in old["issued"]]
     assert done["calls"] == old["calls"], "not the call order of the previous release"
     assert done["heard"] == old["heard"], "the displays heard other events"
     assert done == old
+
+
+def without_counter_events(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary without counters' statuses and the seqs they shift (CONTRACT 6.2): what the
+    previous release did and this one must do the same."""
+    return {
+        **summary,
+        "calls": [{k: v for k, v in c.items() if k != "seq"} for c in summary["calls"]],
+        "heard": {
+            name: [
+                {k: v for k, v in m.items() if k != "seq"}
+                for m in heard
+                if not m["type"].startswith("counter.")
+            ]
+            for name, heard in summary["heard"].items()
+        },
+        "end": {k: v for k, v in summary["end"].items() if k != "seq"},
+    }
 
 
 def test_there_are_fixtures() -> None:

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { SiteState } from "../../static/js/sitestate.js";
+import { SiteState, statusNow } from "../../static/js/sitestate.js";
 
 const TS = "2026-12-06T08:00:00.000Z";
 
@@ -88,4 +88,23 @@ test("a replayed transfer the snapshot already holds is noted again while it sti
   later.reset({ now_serving: [], recent: [{ ticket: called, counter: "5", recall: 0 }], waiting: {} });
   later.catchUp(event("ticket.transferred", { ticket: toDesk, counter: "1" }));
   assert.deepEqual(later.moves, []); // called since: no longer news
+});
+
+// CONTRACT 6.2: each counter's status, from the snapshot and the counter.* events; one
+// set on an earlier day at the site reads as closed, as on the server.
+test("counter statuses come from the snapshot and events, and a new day closes them", () => {
+  const state = new SiteState();
+  state.reset({ now_serving: [], recent: [], waiting: {}, counters: [
+    { counter: "1", status: "open", services: ["A"], since: "2026-12-06T01:00:00.000Z" },
+  ] });
+  const zone = "Asia/Jakarta";
+  const noon = Date.parse("2026-12-06T05:00:00.000Z");
+  assert.equal(statusNow(state.counters.get("1"), zone, noon), "open");
+  assert.equal(statusNow(state.counters.get("2"), zone, noon), "closed"); // none known
+  const paused = { counter: "1", status: "paused", services: ["A"], since: "2026-12-06T04:00:00.000Z" };
+  assert.equal(state.apply({ type: "counter.paused", ts: TS, data: { counter: paused } }), null);
+  assert.equal(statusNow(state.counters.get("1"), zone, noon), "paused");
+  assert.equal(state.nowServing.size, 0); // moves no ticket
+  // 00:30 the next day in Jakarta (17:30 UTC): closed, without any event
+  assert.equal(statusNow(state.counters.get("1"), zone, Date.parse("2026-12-06T17:30:00.000Z")), "closed");
 });

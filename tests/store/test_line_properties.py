@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from loket.server.config import load_sites
 from loket.server.domain import commands
-from loket.server.domain.commands import Destination, Outcome
+from loket.server.domain.commands import Change, Destination, Outcome, StatusChange
+from loket.server.domain.counter_state import CounterStatus
 from loket.server.domain.errors import DomainError
 from loket.server.domain.queue import SiteQueue
 from loket.server.domain.ticket import Status, Ticket
@@ -47,8 +48,13 @@ COMMAND = st.one_of(
     st.tuples(st.just("no_show"), counter),
     st.tuples(st.just("transfer"), counter, service, st.booleans()),
     st.tuples(st.just("to_desk"), counter, st.integers(0, 1)),
+    # a counter's status (CONTRACT 6.2): open with chosen services (None: its own)
+    st.tuples(st.just("open"), counter, st.none() | st.sets(service, min_size=1)),
+    st.tuples(st.just("pause"), counter),
+    st.tuples(st.just("close"), counter),
 )
 NEEDS_CURRENT = ("hold", "done", "no_show", "transfer", "to_desk")
+STATUSES = ("open", "pause", "close")
 
 
 class Model:
@@ -65,9 +71,13 @@ class Model:
         except DomainError as refused:
             return ("refused", refused.code)
         for change in outcome.changes:
-            self.tickets[change.ticket.number] = change.ticket
+            if isinstance(change, Change):
+                self.tickets[change.ticket.number] = change.ticket
         if outcome.error is not None:
             return ("refused", outcome.error.code)
+        if not outcome.moved_ticket:
+            assert outcome.state is not None
+            return (outcome.state.status.value, ",".join(outcome.state.services))
         return (outcome.ticket.number, outcome.ticket.status.value)
 
     def _move(self, command: tuple[Any, ...], now: datetime) -> Outcome:
@@ -86,6 +96,8 @@ class Model:
             return commands.finish(q, where, Status(kind), now)
         if kind == "transfer":
             return commands.transfer(q, where, Destination(rest[0], first=rest[1]), now)
+        if kind in STATUSES:
+            return commands.set_status(q, where, status_change(command), now, by="c")
         return commands.transfer(q, where, Destination(counter=rest[0]), now)
 
     def resolve(self, command: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -118,7 +130,19 @@ async def on_store(store: Store, command: tuple[Any, ...], name: str, now: datet
         return await store.finish("demo", where, Status(kind), stamp)
     if kind == "transfer":
         return await store.transfer("demo", where, Destination(rest[0], first=rest[1]), stamp)
+    if kind in STATUSES:
+        return await store.set_status("demo", where, status_change(command), stamp)
     return await store.transfer("demo", where, Destination(counter=rest[0]), stamp)
+
+
+def status_change(command: tuple[Any, ...]) -> StatusChange:
+    kind, _, *rest = command
+    if kind == "open":
+        services = None if rest[0] is None else tuple(sorted(rest[0]))
+        return StatusChange(CounterStatus.OPEN, services=services)
+    if kind == "pause":
+        return StatusChange(CounterStatus.PAUSED, reason="Break")
+    return StatusChange(CounterStatus.CLOSED)
 
 
 async def play(url: str, script: list[tuple[Any, ...]]) -> None:
@@ -133,17 +157,22 @@ async def play(url: str, script: list[tuple[Any, ...]]) -> None:
             expected = model.run(command, now)
             try:
                 result = await on_store(store, command, name, now)
-                got = (result.ticket["number"], result.ticket["status"])
+                if result.ticket:
+                    got = (result.ticket["number"], result.ticket["status"])
+                else:
+                    assert result.counter is not None
+                    got = (result.counter.status.value, ",".join(result.counter.services))
             except DomainError as refused:
                 got = ("refused", refused.code)
             assert got == expected, (command, model.tickets)
-        await check_the_end(store, model)
+        await check_the_end(store, model, next(clock))
     finally:
         await store.close()
 
 
-async def check_the_end(store: Store, model: Model) -> None:
-    board = (await store.snapshot("demo")).data
+async def check_the_end(store: Store, model: Model, now: datetime) -> None:
+    board = (await store.snapshot("demo", now)).data
+    assert board["counters"] == [state.to_json() for state in model.queue.counter_states(now)]
     serving = [(call["counter"], call["ticket"]["number"]) for call in board["now_serving"]]
     assert len({number for _, number in serving}) == len(serving), "nobody at two counters"
     assert serving == [(call.counter, call.ticket.number) for call in model.queue.now_serving()]

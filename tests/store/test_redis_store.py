@@ -199,13 +199,14 @@ async def test_with_aof_a_crash_loses_nothing_acknowledged(aof_redis: RedisServe
         await asyncio.to_thread(aof_redis.kill)  # no shutdown: what was fsynced is left
         await asyncio.to_thread(aof_redis.start)
         after = await two.store.snapshot("demo")
-        assert (after.seq, after.data) == (before.seq, before.data) == (5, before.data)
+        # 4 issued, counter 1 opened (CONTRACT 6.2), A001 called
+        assert (after.seq, after.data) == (before.seq, before.data) == (6, before.data)
         result = await two.store.call_next("demo", "2", Stamp(now(), "clerk"), ANNOUNCE)
-        assert result.seq == 6 and result.ticket["number"] == "A002"
+        assert result.seq == 8 and result.ticket["number"] == "A002"
         assert one.store.epoch == two.store.epoch == epoch
-        await published(one, [1, 2, 3, 4, 5, 6])
+        await published(one, list(range(1, 9)))
         replay = await one.store.events_after("demo", 0)
-        assert replay is not None and [e.seq for e in replay] == [1, 2, 3, 4, 5, 6]
+        assert replay is not None and [e.seq for e in replay] == list(range(1, 9))
 
 
 async def expect_unavailable(call: Awaitable[object], within: float = 2.5) -> None:
@@ -233,8 +234,8 @@ async def test_every_call_fails_fast_while_redis_is_away_and_works_after(
         await expect_unavailable(store.prune(now()))
         await asyncio.to_thread(aof_redis.start)
         called = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
-        assert called.ticket["ref"] == first.ticket["ref"] and called.seq == 2
-        await published(one, [1, 2])
+        assert called.ticket["ref"] == first.ticket["ref"] and called.seq == 3  # opened: 2
+        await published(one, [1, 2, 3])
 
 
 async def test_a_hung_redis_fails_fast_too(own_redis: RedisServer) -> None:

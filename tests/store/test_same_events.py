@@ -13,7 +13,8 @@ import pytest
 from loket.server.announce import Announcer
 from loket.server.config import load_sites
 from loket.server.domain import Status
-from loket.server.domain.commands import Destination
+from loket.server.domain.commands import Destination, StatusChange
+from loket.server.domain.counter_state import CounterStatus
 from loket.server.protocol import Event
 from loket.server.store import Stamp, open_store
 
@@ -65,6 +66,14 @@ async def run_day(url: str) -> dict[str, Any]:
         answers.append(await store.line("demo", "1", 10))
         answers.append(await store.call("demo", "6", "A001", Stamp(next(clock), "c"), ANNOUNCE))
         answers.append(await store.line("demo", "6", 10))
+        # counters' statuses (CONTRACT 6.2): the events and answers are the same too
+        paused = StatusChange(CounterStatus.PAUSED, reason="Rapat")
+        answers.append(await store.set_status("demo", "3", paused, Stamp(next(clock), "c")))
+        chosen = StatusChange(CounterStatus.OPEN, services=("C", "A"))
+        answers.append(await store.set_status("demo", "4", chosen, Stamp(next(clock), "c")))
+        closed = StatusChange(CounterStatus.CLOSED)
+        answers.append(await store.set_status("demo", "2", closed, Stamp(next(clock), "c")))
+        answers.append(await store.line("demo", "4", 10, next(clock)))
         replayed = await store.events_after("demo", 0)
         assert replayed is not None
         return {
@@ -73,7 +82,7 @@ async def run_day(url: str) -> dict[str, Any]:
             "replayed": [event.wire("E") for event in replayed],
             "actors": [event.actor for event in replayed],
             "answers": answers,
-            "snapshot": (await store.snapshot("demo")).data,
+            "snapshot": (await store.snapshot("demo", next(clock))).data,
         }
     finally:
         await store.close()
@@ -88,11 +97,18 @@ async def test_sqlite_and_redis_say_the_same(
         monkeypatch.setattr(secrets, "token_urlsafe", lambda size, ids=ids: next(ids))
         seen.append(await run_day(url))
     sqlite, redis = seen
-    assert len(sqlite["live"]) == 18
+    assert len(sqlite["live"]) == 25  # with 4 counters opened by a call, and 3 statuses
+    kinds = [json.loads(wire)["type"] for wire in sqlite["live"]]
+    assert kinds.count("counter.opened") == 5 and kinds[-3:] == [
+        "counter.paused",
+        "counter.opened",
+        "counter.closed",
+    ]
     for part in ("live", "live_actors", "replayed", "actors", "answers", "snapshot"):
         assert redis[part] == sqlite[part], part
     # who did it is kept with every event (nobody issued at the kiosk), never sent
-    assert sqlite["actors"] == sqlite["live_actors"] == [None] * 4 + ["clerk"] * 10 + ["c"] * 4
+    by_clerk, by_c = ["clerk"] * 13, ["c"] * 8
+    assert sqlite["actors"] == sqlite["live_actors"] == [None] * 4 + by_clerk + by_c
     assert all("clerk" not in wire for wire in sqlite["live"] + sqlite["replayed"])
     # nor the holder's secret id (CONTRACT 6.1): the tickets are named by their ref
     for wire in sqlite["live"] + sqlite["replayed"] + [json.dumps(sqlite["snapshot"])]:

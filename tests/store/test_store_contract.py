@@ -75,14 +75,15 @@ async def test_issue_and_call_write_consecutive_events(opened: Opened) -> None:
     assert (first.ticket["number"], second.ticket["number"]) == ("A001", "A002")
     assert (first.position, second.position) == (0, 0)  # the priority ticket goes first
     called = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)
-    assert called.ticket["number"] == "A002" and called.seq == 3
+    assert called.ticket["number"] == "A002" and called.seq == 4
     await settle()
     assert [(e.seq, e.type) for e in opened.events] == [
         (1, "ticket.issued"),
         (2, "ticket.issued"),
-        (3, "ticket.called"),
+        (3, "counter.opened"),  # a closed counter opens to call (CONTRACT 6.2)
+        (4, "ticket.called"),
     ]
-    segments = opened.events[2].data["announcement"]["segments"]
+    segments = opened.events[3].data["announcement"]["segments"]
     assert [s["lang"] for s in segments] == ["id", "en", "az"]
     assert segments[0]["text"] == "Nomor antrian A dua, silakan menuju loket satu"
 
@@ -96,11 +97,12 @@ async def test_everything_acknowledged_survives_a_reopen(opened: Opened) -> None
     store = await opened.reopen()
     assert store.epoch == epoch
     snapshot = await store.snapshot("demo")
-    assert snapshot.seq == 4
+    assert snapshot.seq == 5  # 3 issued, counter 2 opened, A001 called
     assert snapshot.data["waiting"]["A"] == 2
     assert [c["ticket"]["number"] for c in snapshot.data["now_serving"]] == ["A001"]
+    assert [c["status"] for c in snapshot.data["counters"]][:2] == ["closed", "open"]
     assert (await store.issue("demo", "A", Stamp(now()))).ticket["number"] == "A004"
-    assert (await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)).seq == 6
+    assert (await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE)).seq == 8
 
 
 async def test_history_replays_events_after_a_seq(opened: Opened) -> None:
@@ -197,7 +199,7 @@ async def test_prune_keeps_recent_history_and_drops_stale_keys(opened: Opened) -
     await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, ("clerk", "k"))
     await store.prune(now() + timedelta(days=2))
     # fewer than the kept count: the history still reaches back to the start
-    assert [e.seq for e in await store.events_after("demo", 0) or []] == [1, 2]
+    assert [e.seq for e in await store.events_after("demo", 0) or []] == [1, 2, 3]
     # the idempotency key is forgotten: the same key is a new press now
     await store.issue("demo", "A", Stamp(now()))
     again = await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, ("clerk", "k"))
@@ -262,7 +264,7 @@ async def test_replayed_events_are_the_published_ones(opened: Opened) -> None:
     assert replay is not None
     live = [event.wire(store.epoch) for event in opened.events]
     assert [event.wire(store.epoch) for event in replay] == live
-    assert [event.seq for event in opened.events] == list(range(1, 8))
+    assert [event.seq for event in opened.events] == list(range(1, 10))  # 2 counters opened
 
 
 async def test_a_transferred_ticket_waits_in_its_old_place(opened: Opened) -> None:
@@ -300,10 +302,10 @@ async def test_calling_with_nobody_waiting_still_closes_the_current(opened: Open
     await settle()
     assert [e.type for e in opened.events][-1] == "ticket.done"
     snapshot = await store.snapshot("demo")
-    assert snapshot.seq == 3 and snapshot.data["now_serving"] == []
+    assert snapshot.seq == 4 and snapshot.data["now_serving"] == []
     with pytest.raises(ReplayedError):  # the same press again: the same refusal, no event
         await store.call_next("demo", "1", Stamp(now(), "clerk"), ANNOUNCE, key)
-    assert (await store.snapshot("demo")).seq == 3
+    assert (await store.snapshot("demo")).seq == 4
 
 
 async def test_positions_count_the_people_ahead_in_the_service(opened: Opened) -> None:
@@ -325,7 +327,7 @@ async def test_snapshot_shows_counters_waiting_and_calls(opened: Opened) -> None
     await store.call_next("demo", "4", Stamp(now(), "clerk"), ANNOUNCE)
     await store.finish("demo", "2", Status.NO_SHOW, Stamp(now(), "clerk"))
     snapshot = await store.snapshot("demo")
-    assert snapshot.seq == 7
+    assert snapshot.seq == 9  # with counters 2 and 4 opened
     assert snapshot.data["waiting"] == {"A": 1, "B": 0, "C": 1}
     serving = [(s["counter"], s["ticket"]["number"]) for s in snapshot.data["now_serving"]]
     assert serving == [("4", "B001")]

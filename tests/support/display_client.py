@@ -63,6 +63,7 @@ class _State:
     serving: dict[str, dict[str, Any]] = field(default_factory=dict)
     waiting: dict[str, int] = field(default_factory=dict)
     recent: list[dict[str, Any]] = field(default_factory=list)
+    counters: dict[str, dict[str, Any]] = field(default_factory=dict)  # CONTRACT 6.2
 
     @classmethod
     def of(cls, snapshot: dict[str, Any]) -> _State:
@@ -80,6 +81,7 @@ class _State:
             {"ticket": c["ticket"], "counter": c["counter"], "recall": c["recall"]}
             for c in data["recent"]
         ]
+        self.counters = {c["counter"]: c for c in data.get("counters", [])}
 
     def view(self) -> dict[str, Any]:
         return {
@@ -87,10 +89,15 @@ class _State:
             "seq": self.seq,
             "now_serving": {c: t["ref"] for c, t in self.serving.items()},
             "waiting": dict(self.waiting),
+            "counters": {c: (s["status"], s["since"]) for c, s in self.counters.items()},
         }
 
     def apply(self, event: dict[str, Any]) -> None:
         data = event["data"]
+        if event["type"].startswith("counter."):  # a counter opened, paused or closed
+            self.counters[data["counter"]["counter"]] = data["counter"]
+            self.seq = event["seq"]
+            return
         ticket = data["ticket"]
         counter = data.get("counter")
         if "waiting" in data:

@@ -126,3 +126,19 @@ def test_instant_no_shows_do_not_make_the_pace_infinite() -> None:
         estimator.closed("1", at(0))
     estimate = estimator.estimate("A", 20, at(0))
     assert estimate is not None and estimate.high_min >= 5
+
+
+def test_only_open_counters_supply_and_with_the_services_chosen_today() -> None:
+    """CONTRACT 6.2: a paused or closed counter calls nobody; one opened with other
+    services than its configured ones serves those."""
+    estimator = WaitEstimator({"1": ["A"], "2": ["A"], "3": ["B"]})
+    now = at(steady(estimator, ["1", "2", "3"], 5.0, 12))
+    both = estimator.estimate("A", 10, now)
+    estimator.counter_state("2", False, ["A"])  # paused
+    one = estimator.estimate("A", 10, now)
+    assert both is not None and one is not None
+    assert one.low_min >= 2 * both.low_min and one.high_min >= 2 * both.high_min  # half the pace
+    estimator.counter_state("1", False, ["A"])  # closed too: nobody serves A
+    assert estimator.estimate("A", 10, now) is None
+    estimator.counter_state("3", True, ["A"])  # counter 3 opened for A today
+    assert estimator.estimate("A", 10, now) is not None

@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from loket.server.domain import commands
-from loket.server.domain.commands import Change, Destination, Outcome
+from loket.server.domain.commands import Change, CounterChange, Destination, Outcome, StatusChange
+from loket.server.domain.counter_state import CounterState
 from loket.server.domain.events import EventType
 from loket.server.domain.queue import SiteQueue
 from loket.server.domain.site import Site
@@ -55,10 +56,14 @@ class View:
     waiting: list[Ticket]
     chosen: Ticket | None = None
     chosen_record: str = ""
+    kept: CounterState | None = None  # the counter's status as kept ("": none kept)
+    kept_record: str = ""
 
     def queue(self, skip: int = 0) -> SiteQueue:
         """The part of the site's queue that was read, without the first `skip` waiting."""
         queue = SiteQueue(self.site)
+        if self.kept is not None:
+            queue.set_counter(self.kept)
         if self.current is not None:
             queue.apply(self.current)
         for ticket in self.waiting[skip:]:
@@ -73,6 +78,7 @@ class View:
             "counter": self.counter,
             "ticket": ticket,
             "record": self.current_record,
+            "state": self.kept_record,
         }
         if self.chosen is not None:
             expect["chosen"] = {"id": self.chosen.id, "record": self.chosen_record}
@@ -117,19 +123,21 @@ def call_next(view: View, stamp: Stamp, announce: Announce, idempotency: str | N
     options = []
     for skip in range(len(view.waiting) + 1):
         outcome = commands.call_next(view.queue(skip), view.counter, now, by=stamp.by)
-        called = outcome.changes[-1] if outcome.error is None else None
+        called = outcome.ticket if outcome.error is None else None
         options.append(
             {
-                "member": "" if called is None else member(before[called.ticket.id]),
+                "member": "" if called is None else member(before[called.id]),
                 "steps": _steps(view.site, outcome, before, now, announce),
                 "refused": outcome.error is not None,
                 **_answer(outcome, idempotency),
             }
         )
         plan.outcomes.append(outcome)
+    # the lines of the services it serves once open (CONTRACT 6.2)
+    services = view.queue().counter_state(view.counter, now).services
     plan.call["choose"] = {
         "desk": desk_line(view.counter),
-        "services": list(view.site.counter(view.counter).services),
+        "services": list(services),
         "options": options,
     }
     return plan
@@ -156,6 +164,16 @@ def finish(view: View, status: Status, stamp: Stamp) -> Plan:
 def transfer(view: View, to: Destination, stamp: Stamp, announce: Announce | None) -> Plan:
     outcome = commands.transfer(view.queue(), view.counter, to, stamp.at)
     return _counter_move(view, outcome, stamp, announce)
+
+
+def set_status(view: View, change: StatusChange, stamp: Stamp) -> Plan:
+    outcome = commands.set_status(view.queue(), view.counter, change, stamp.at, by=stamp.by)
+    return _counter_move(view, outcome, stamp)
+
+
+def state_record(site: Site, state: CounterState) -> str:
+    """A counter's status as kept, with its local day for the scripts to compare."""
+    return dumps({**state.record(), "day": site.local_day(state.since).isoformat()})
 
 
 def _counter_move(
@@ -199,6 +217,17 @@ def _steps(
     steps = []
     known = dict(before)
     for change in outcome.changes:
+        if isinstance(change, CounterChange):
+            record = state_record(site, change.state)
+            counter = {"id": change.state.counter, "record": record}
+            steps.append(
+                {
+                    "event": change.event,
+                    "counter": counter,
+                    "data": dumps(change.payload().to_json()),
+                }
+            )
+            continue
         steps.append(_step(site, change, known.get(change.ticket.id), now, announce))
         known[change.ticket.id] = change.ticket
     return steps

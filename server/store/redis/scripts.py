@@ -59,6 +59,7 @@ class Peeked:
     waiting: list[tuple[int, str, str]]  # (line index, member, record), each line in order
     chosen_record: str = ""  # the named ticket's ("": none such, or not asked)
     held: tuple[str, ...] = ()  # the records of the tickets the counter holds, if asked
+    state_record: str = ""  # the counter's status as kept ("": none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class State:
     recent: list[tuple[str, str]]  # ("id counter recall", record or ""), newest first
     waiting: list[int]  # per service of the site, in order
     held: list[int]  # per counter of the site, in order
+    states: list[str]  # per counter of the site, in order: its status as kept, or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,22 +160,27 @@ class Scripts:
         *,
         chosen: tuple[str, str] | None = None,
         held: bool = False,
+        today: str | None = None,
     ) -> Peeked:
-        """`lines`: the counter's own, then its services'; `chosen`: a ticket's day (ISO)
-        and number; `held`: also the tickets it holds."""
+        """`lines`: the counter's own, then its configured services' (the script takes
+        those it chose today instead, `today` being the site's local day, ISO; None: as
+        its status was last set); `chosen`: a ticket's day (ISO) and number; `held`: also
+        the tickets it holds."""
         extra: dict[str, Any] = {"held": held}
         if chosen is not None:
             extra["chosen"] = {"day": chosen[0], "number": chosen[1]}
+        if today is not None:
+            extra["today"] = today
         reply = await self._run("peek", site, counter=counter, lines=lines, k=k, **extra)
-        rest = reply[6:]
+        rest = reply[7:]
         waiting = [
             (int(index), member, record)
             for index, member, record in zip(rest[::3], rest[1::3], rest[2::3], strict=True)
         ]
-        return Peeked(reply[0], reply[2], waiting, reply[4], tuple(reply[5]))
+        return Peeked(reply[0], reply[2], waiting, reply[4], tuple(reply[5]), reply[6])
 
     async def snapshot(self, site: Site) -> State:
-        epoch, seq, serving, recent, waiting, held = await self._run(
+        epoch, seq, serving, recent, waiting, held, states = await self._run(
             "snapshot",
             site.id,
             counters=[counter.id for counter in site.counters],
@@ -181,7 +188,13 @@ class Scripts:
         )
         pairs = list(zip(recent[::2], recent[1::2], strict=True))
         return State(
-            epoch, int(seq), serving, pairs, [int(n) for n in waiting], [int(n) for n in held]
+            epoch,
+            int(seq),
+            serving,
+            pairs,
+            [int(n) for n in waiting],
+            [int(n) for n in held],
+            [str(text) for text in states],
         )
 
     async def command(self, site: Site, ts: str, call: dict[str, Any]) -> Reply:

@@ -12,7 +12,7 @@ be lost in a crash); a Redis that loses it anyway is noticed by its missing epoc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import Redis
 
 from loket.server.domain.board import Board
-from loket.server.domain.commands import Destination
+from loket.server.domain.commands import Destination, StatusChange
+from loket.server.domain.counter_state import CounterState, as_of, kept
 from loket.server.domain.errors import NotFound, QueueFull
 from loket.server.domain.queue import Call
-from loket.server.domain.site import Site
+from loket.server.domain.site import Counter, Site
 from loket.server.domain.site_change import check_removals, removes_any
 from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 from loket.server.kiosks import Kiosk
@@ -57,7 +58,7 @@ from loket.server.store.redis.records import (
     record,
     ticket_from_record,
 )
-from loket.server.store.redis.scripts import Peeked, Reply, Scripts
+from loket.server.store.redis.scripts import Peeked, Reply, Scripts, State
 from loket.server.users import Session, User, UserChange
 
 if TYPE_CHECKING:
@@ -68,6 +69,26 @@ FIRST_K = 1  # the options a call prepares, doubled after each stale try...
 MAX_K = 16  # ...up to this many
 HISTORY_LIMIT = keys.STREAM_CAP
 USAGE_LIMIT = 10_000  # tickets a reload's check reads per counter's line
+
+
+def kept_state(text: str) -> CounterState | None:
+    """A counter's status as kept in its hash ("": none kept)."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return kept(data) if isinstance(data, dict) else None
+
+
+def _counters(
+    site: Site, state: State, at: datetime
+) -> Iterator[tuple[Counter, Ticket | None, CounterState]]:
+    """Each counter of a snapshot's read: its current ticket and its status at `at`."""
+    for counter, text, stored in zip(site.counters, state.serving, state.states, strict=True):
+        ticket = ticket_from_record(text) if text else None
+        yield counter, ticket, as_of(site, counter.id, kept_state(stored), ticket, at)
 
 
 class RedisStore:
@@ -84,7 +105,7 @@ class RedisStore:
         self._scripts: Scripts | None = None
         self._feed: Feed | None = None
         self._sites: dict[str, Site] = {}
-        self._snapshots: dict[str, Snapshot] = {}
+        self._snapshots: dict[str, tuple[date, Snapshot]] = {}  # with the day it is of
         self._users_changed: Callable[[], None] = lambda: None
         self._sites_changed: Callable[[], None] = lambda: None
 
@@ -181,12 +202,17 @@ class RedisStore:
         k: int,
         chosen: tuple[str, str] | None = None,
         held: bool = False,
+        now: datetime | None = None,
     ) -> tuple[Peeked, list[Ticket]]:
         """What a counter reads (scripts.peek), and the first `k` tickets it would call:
-        its own line's, then its services' lines merged by call order (their members)."""
+        its own line's, then its services' lines (today's, at `now`) merged by call
+        order (their members)."""
         _, scripts, feed = self._open()
         lines = [desk_line(counter), *site.counter(counter).services] if k else []
-        peeked = await scripts.peek(site.id, counter, lines, k, chosen=chosen, held=held)
+        today = None if now is None else site.local_day(now).isoformat()
+        peeked = await scripts.peek(
+            site.id, counter, lines, k, chosen=chosen, held=held, today=today
+        )
         feed.notice(peeked.epoch)
         own = sorted((m, r) for index, m, r in peeked.waiting if index == 0 and r)
         rest = sorted((m, r) for index, m, r in peeked.waiting if index > 0 and r)
@@ -194,9 +220,14 @@ class RedisStore:
         return peeked, waiting
 
     async def _view(
-        self, site: Site, counter: str, k: int, chosen: tuple[str, str] | None = None
+        self,
+        site: Site,
+        counter: str,
+        k: int,
+        now: datetime,
+        chosen: tuple[str, str] | None = None,
     ) -> View:
-        peeked, waiting = await self._peek(site, counter, k, chosen)
+        peeked, waiting = await self._peek(site, counter, k, chosen, now=now)
         record = peeked.current_record
         return View(
             site,
@@ -206,6 +237,8 @@ class RedisStore:
             waiting,
             ticket_from_record(peeked.chosen_record) if peeked.chosen_record else None,
             peeked.chosen_record,
+            kept_state(peeked.state_record),
+            peeked.state_record,
         )
 
     async def _run(self, site: Site, now: datetime, plan: Plan) -> tuple[Reply, Result | None]:
@@ -222,10 +255,13 @@ class RedisStore:
         outcome = plan.outcome(reply.option)
         if outcome.error is not None:
             raise outcome.error  # the script kept the moves before it (and the answer)
+        if not outcome.moved_ticket:  # a counter's status (CONTRACT 6.2)
+            return reply, Result({}, reply.seq, counter=outcome.state)
         ticket = outcome.ticket
         if reply.serial:  # issued: numbered by the script
             ticket = replace(ticket, number=reply.number, serial=reply.serial)
-        return reply, Result(ticket.to_json(), reply.seq, reply.position, ticket.id)
+        result = Result(ticket.to_json(), reply.seq, reply.position, ticket.id, outcome.state)
+        return reply, result
 
     async def _counter(
         self,
@@ -241,7 +277,7 @@ class RedisStore:
         site.counter(counter)
         with reachable():
             for _ in range(TRIES):
-                view = await self._view(site, counter, k, chosen)
+                view = await self._view(site, counter, k, now, chosen)
                 _, result = await self._run(site, now, make(view))
                 if result is not None:
                     return result
@@ -323,15 +359,27 @@ class RedisStore:
     async def hold(self, site: str, counter: str, stamp: Stamp) -> Result:
         return await self._counter(site, counter, stamp.at, lambda v: plans.hold(v, stamp))
 
-    async def line(self, site: str, counter: str, limit: int) -> CounterLine:
+    async def set_status(
+        self, site: str, counter: str, change: StatusChange, stamp: Stamp
+    ) -> Result:
+        return await self._counter(
+            site, counter, stamp.at, lambda v: plans.set_status(v, change, stamp)
+        )
+
+    async def line(
+        self, site: str, counter: str, limit: int, now: datetime | None = None
+    ) -> CounterLine:
         found = self._site(site)
         with reachable():
-            peeked, waiting = await self._peek(found, counter, limit, held=True)
+            peeked, waiting = await self._peek(found, counter, limit, held=True, now=now)
         record = peeked.current_record
+        current = ticket_from_record(record) if record else None
+        stored = kept_state(peeked.state_record)
         return CounterLine(
-            ticket_from_record(record) if record else None,
+            current,
             waiting,
             [ticket_from_record(text) for text in peeked.held if text],
+            None if now is None else as_of(found, counter, stored, current, now),
         )
 
     # -- reads ----------------------------------------------------------------
@@ -361,32 +409,45 @@ class RedisStore:
             for line, members in issued.items()
         }
 
-    async def snapshot(self, site: str) -> Snapshot:
-        """Cached until the site's next event here, so a reconnect storm reads it once."""
+    async def counter_states(self, site: str, now: datetime) -> list[CounterState]:
         found = self._site(site)
         _, scripts, feed = self._open()
+        with reachable():
+            state = await scripts.snapshot(found)
+        feed.notice(state.epoch)
+        return [counter_state for _, _, counter_state in _counters(found, state, now)]
+
+    async def snapshot(self, site: str, now: datetime | None = None) -> Snapshot:
+        """Cached until the site's next event here or its next day (the counters close),
+        so a reconnect storm reads it once."""
+        found = self._site(site)
+        _, scripts, feed = self._open()
+        at = now or datetime.now(UTC)
+        day = found.local_day(at)
         cached = self._snapshots.get(site)
-        if cached is not None and feed.connected:
-            return cached
+        if cached is not None and cached[0] == day and feed.connected:
+            return cached[1]
         with reachable():
             state = await scripts.snapshot(found)
         feed.notice(state.epoch)
         serving = []
-        for counter, text in zip(found.counters, state.serving, strict=True):
-            if text:
-                ticket = ticket_from_record(text)
+        counters = []
+        for counter, ticket, counter_state in _counters(found, state, at):
+            if ticket is not None:
                 serving.append(Call(ticket, counter.id, ticket.recalls))
+            counters.append(counter_state)
         recent = []
         for entry, text in state.recent:
             if text:
-                _, at, recall = entry.split(" ")
-                recent.append(Call(ticket_from_record(text), at, int(recall)))
+                _, counter_id, recall = entry.split(" ")
+                recent.append(Call(ticket_from_record(text), counter_id, int(recall)))
         waiting = {s.id: n for s, n in zip(found.services, state.waiting, strict=True)}
         held = {c.id: n for c, n in zip(found.counters, state.held, strict=True) if n}
-        snapshot = Snapshot(state.seq, Board(serving, recent, waiting, held).to_json())
+        board = Board(serving, recent, waiting, held, counters)
+        snapshot = Snapshot(state.seq, board.to_json())
         # cached only if no event the feed published is missing from it
         if state.epoch == feed.epoch and feed.connected and state.seq >= feed.last(site):
-            self._snapshots[site] = snapshot
+            self._snapshots[site] = (day, snapshot)
         return snapshot
 
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:

@@ -144,7 +144,7 @@ def _operation(op: Operation, examples: dict[str, str]) -> dict[str, Any]:
         ]
     if op.body is not None:
         result["requestBody"] = {
-            "required": True,
+            "required": op.body_required,
             "content": {JSON: {"schema": _body(op.body, examples)}},
         }
     if op.who in (STAFF, ADMIN, SUPERVISOR):

@@ -18,7 +18,8 @@ STATUS_OF: dict[str, int] = {
     E.BODY_TOO_LARGE: 413,
     **{code: 422 for code in (E.INVALID, E.INVALID_BODY, E.MISSING_FIELD, E.INVALID_FIELD)},
     **{code: 422 for code in (E.INVALID_HEADER, E.INVALID_USERNAME, E.PASSWORD_TOO_SHORT)},
-    E.INVALID_ROLE: 422,
+    **{code: 422 for code in (E.INVALID_ROLE, E.INVALID_SERVICES)},
+    E.CURRENT_TICKET: 409,  # closing a counter that serves someone (6.2)
     **{code: 429 for code in (E.RATE_LIMITED, E.TOO_MANY_ATTEMPTS)},
     **{code: 503 for code in (E.UNAVAILABLE, E.STORE_UNAVAILABLE, E.AUDIO_OFF)},
     **{code: 503 for code in (E.CHIME_UNREADABLE, E.SPEECH_FAILED, E.SPEECH_LATE)},

@@ -51,6 +51,7 @@ class Operation:
     params: tuple[Param, ...] = ()
     media: str = JSON
     other_media: tuple[str, ...] = ()  # the same answer in other forms (a query asks)
+    body_required: bool = True
 
 
 SITE_ID = Param("site", "path", {"type": "string", "pattern": "^[a-z0-9-]+$"})
@@ -115,6 +116,24 @@ def counter_action(
         STAFF,
         body=body,
         params=(SITE_ID, COUNTER, *params),
+    )
+
+
+def counter_status(
+    path: str, summary: str, errors: tuple[str, ...], body: Schema | None = None
+) -> Operation:
+    """A counter's status (CONTRACT 6.2): {counter, seq}; its body is optional."""
+    return Operation(
+        "post",
+        f"{COUNTERS}/{path}",
+        summary,
+        200,
+        ref("CounterStatusResult"),
+        (*c.COUNTER, *c.BODY, *errors),
+        STAFF,
+        body=body,
+        params=(SITE_ID, COUNTER),
+        body_required=False,
     )
 
 
@@ -374,6 +393,21 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     counter_action(
         "hold", "Set the current ticket aside, to call it back later", (E.NO_CURRENT_TICKET,)
+    ),
+    counter_status(
+        "open",
+        "Open the counter (again): with the services chosen, by default its configured ones",
+        (E.INVALID_SERVICES,),
+        closed({}, {"services": array(STRING, minItems=1, maxItems=100)}),
+    ),
+    counter_status(
+        "pause",
+        "Pause the counter: nobody is called to it until it calls again",
+        (),
+        closed({}, {"reason": {"type": "string", "maxLength": 200}}),
+    ),
+    counter_status(
+        "close", "Close the counter (refused while it serves someone)", (E.CURRENT_TICKET,)
     ),
     Operation(
         "get",

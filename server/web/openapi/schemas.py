@@ -64,6 +64,13 @@ TICKET_OPTIONAL: dict[str, Schema] = {
     "ahead_at": TIME,  # CONTRACT 6.5: sent to the head of its line then
 }
 
+COUNTER_STATE: dict[str, Schema] = {
+    "counter": STRING,
+    "status": {"type": "string", "enum": ["open", "paused", "closed"]},
+    "services": array(STRING),
+    "since": TIME,
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
         {"error": obj({"code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": STRING})}
@@ -104,11 +111,28 @@ SCHEMAS: dict[str, Schema] = {
                     "recent": array(ref("Call")),
                     "waiting": WAITING,
                 },
-                {"held": WAITING},  # CONTRACT 6.5: per counter holding some
+                {
+                    "held": WAITING,  # CONTRACT 6.5: per counter holding some
+                    "counters": array(ref("CounterState")),  # CONTRACT 6.2
+                },
             ),
         }
     ),
-    "CounterResult": obj({"ticket": ref("Ticket"), "seq": {"type": "integer", "minimum": 1}}),
+    # CONTRACT 6.2: public (displays, state) without who set it; for staff with it
+    "CounterState": {
+        **obj(COUNTER_STATE, {"reason": nullable(STRING)}),
+        "not": {"required": ["user"]},
+    },
+    "StaffCounterState": obj(
+        {**COUNTER_STATE, "user": nullable(STRING)}, {"reason": nullable(STRING)}
+    ),
+    "CounterResult": obj(
+        {"ticket": ref("Ticket"), "seq": {"type": "integer", "minimum": 1}},
+        {"counter": ref("StaffCounterState")},  # a call that opened the counter first
+    ),
+    "CounterStatusResult": obj(
+        {"counter": ref("StaffCounterState"), "seq": {"type": "integer", "minimum": 1}}
+    ),
     # CONTRACT 6.5: a counter's line
     "CounterQueue": obj(
         {
@@ -117,7 +141,8 @@ SCHEMAS: dict[str, Schema] = {
                 {"allOf": [ref("Ticket"), obj({"waited_s": {"type": "number", "minimum": 0}})]}
             ),
             "held": array(ref("Ticket")),
-        }
+        },
+        {"counter": ref("StaffCounterState")},  # CONTRACT 6.2
     ),
     "Live": obj(  # CONTRACT 6.3; `site` and `at` (when the figures were read) are additions
         {

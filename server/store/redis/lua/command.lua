@@ -30,6 +30,10 @@ if expect then
     return {'stale', EPOCH}
   end
   -- a call by name: the ticket named is still as the caller read it
+  -- the counter's status is still the one the caller read (CONTRACT 6.2)
+  if expect.state and (redis.call('HGET', S .. 'counters', expect.counter) or '') ~= expect.state then
+    return {'stale', EPOCH}
+  end
   local chosen = expect.chosen
   if chosen and (redis.call('GET', ticket_key(chosen.id)) or '') ~= chosen.record then
     return {'stale', EPOCH}
@@ -86,8 +90,14 @@ local function remember(id, entry)
 end
 
 local seq, number, serial, position = 0, '', 0, -1
-for _, step in ipairs(steps or {}) do
-  seq = redis.call('INCR', S .. 'seq')
+-- a counter's new status: kept, and its event
+local function counter_step(step)
+  redis.call('HSET', S .. 'counters', step.counter.id, step.counter.record)
+  return step.data
+end
+
+-- a ticket's move: its record, the indexes it moves in, its event's data
+local function ticket_step(step)
   local holes = {}
   local wait = step.wait
   if step.new then
@@ -133,17 +143,27 @@ for _, step in ipairs(steps or {}) do
     remember(step.id, step.recent)
   end
   holes.waiting = waiting()
-  local data = fill(step.data, holes)
+  position = -1
+  if wait then
+    position = redis.call('ZRANK', waiting_key(wait.service), wait.member)
+  end
+  return fill(step.data, holes)
+end
+
+for _, step in ipairs(steps or {}) do
+  seq = redis.call('INCR', S .. 'seq')
+  local data
+  if step.counter then
+    data = counter_step(step)
+  else
+    data = ticket_step(step)
+  end
   -- who made it (kept for reports, never sent to displays): after the fields that
   -- every release reads, so that an older reader of the stream takes no notice
   redis.call('XADD', S .. 'events', 'MAXLEN', '~', call.cap, seq .. '-0',
              'type', step.event, 'ts', call.ts, 'data', data, 'actor', call.actor or '')
   redis.call('PUBLISH', P .. 'events:' .. SITE, EPOCH .. '\n' .. seq .. '\n' .. step.event
              .. '\n' .. call.ts .. '\n' .. data .. '\n' .. (call.actor or ''))
-  position = -1
-  if wait then
-    position = redis.call('ZRANK', waiting_key(wait.service), wait.member)
-  end
 end
 
 if idem then

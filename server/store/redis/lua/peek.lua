@@ -1,7 +1,7 @@
 -- What a counter command reads first: the counter's current ticket, the first `k`
 -- waiting tickets of each of its lines (its own, then its services'), each member with
 -- its record and its line's index; on request the ticket named by `chosen` (its day and
--- number) and the tickets the counter holds.
+-- number) and the tickets the counter holds; the counter's status as kept.
 local EPOCH = epoch()
 local id = redis.call('HGET', S .. 'current', call.counter) or ''
 local record = ''
@@ -21,9 +21,23 @@ if call.held then
     held[#held + 1] = redis.call('GET', ticket_key(held_id)) or ''
   end
 end
-local reply = {EPOCH, id, record, chosen_id, chosen_record, held}
+-- the counter's status as kept: open or paused today, it calls from the services chosen
+-- today (CONTRACT 6.2), not its configured ones (call.lines: its own line, then those)
+local state = redis.call('HGET', S .. 'counters', call.counter) or ''
+local lines = call.lines
+if state ~= '' and call.k > 0 then
+  local read, kept = pcall(cjson.decode, state)
+  if read and type(kept) == 'table' and kept.status ~= 'closed' and type(kept.services) == 'table'
+      and (not call.today or kept.day == call.today) then
+    lines = {call.lines[1]}
+    for _, service in ipairs(kept.services) do
+      lines[#lines + 1] = service
+    end
+  end
+end
+local reply = {EPOCH, id, record, chosen_id, chosen_record, held, state}
 if call.k > 0 then
-  for index, line in ipairs(call.lines) do
+  for index, line in ipairs(lines) do
     for _, member in ipairs(redis.call('ZRANGE', waiting_key(line), 0, call.k - 1)) do
       reply[#reply + 1] = index - 1
       reply[#reply + 1] = member

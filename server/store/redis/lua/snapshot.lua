@@ -1,5 +1,6 @@
 -- A site's state at one seq: each counter's current ticket, the recent calls with their
--- tickets as they are now, the waiting counts, the held counts per counter.
+-- tickets as they are now, the waiting counts, the held counts per counter, each
+-- counter's status as kept.
 local EPOCH = epoch()
 local serving = {}
 for index, counter in ipairs(call.counters) do
@@ -19,4 +20,9 @@ local held = {}
 for index, counter in ipairs(call.counters) do
   held[index] = redis.call('ZCARD', S .. 'held:' .. counter)
 end
-return {EPOCH, tonumber(redis.call('GET', S .. 'seq') or '0'), serving, recent, waiting, held}
+local states = {}
+for index, counter in ipairs(call.counters) do
+  states[index] = redis.call('HGET', S .. 'counters', counter) or ''
+end
+return {EPOCH, tonumber(redis.call('GET', S .. 'seq') or '0'), serving, recent, waiting, held,
+        states}
