@@ -260,7 +260,6 @@ class _Day:
             text = dumps(payload.to_json())
             self.out.events.append((site, queue.seq, change.event.value, ts, text, by))
             self.out.payloads.append(payload)
-            self.final[change.ticket.id] = change.ticket
             if isinstance(change, Change):  # not a counter's status (CONTRACT 6.2)
                 self.final[change.ticket.id] = change.ticket
 

@@ -4,7 +4,6 @@ reports equal row.py's `summarize` of the same visits, figure for figure."""
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,6 @@ from loket.server.archive.reports import ArchiveReports
 from loket.server.archive.rows import Batch, insert
 from loket.server.archive.schema import MIGRATIONS, migrate
 from loket.server.archive.visits import NAMES, visit_of
-from loket.server.domain.events import payload_from_json
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status
 from loket.server.record.visit import Visit
@@ -38,6 +36,7 @@ from tests.store.test_archive import (
     now,
     store,
 )
+from tests.support.visits import fold_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
@@ -67,21 +66,8 @@ def zones_of(site: Site) -> dict[str, ZoneInfo]:
 
 
 def folded(site: Site, entries: Iterable[Entry]) -> list[Visit]:
-    """The definition: each ticket's events applied in seq order to Visit.start."""
-    zone = ZoneInfo(site.timezone)
-
-    def day_of(moment: datetime) -> date:
-        return moment.astimezone(zone).date()
-
-    visits: dict[str, Visit] = {}
-    for entry in sorted(entries, key=lambda e: e.seq):
-        if not entry.type.startswith("ticket."):
-            continue
-        payload = payload_from_json(entry.type, json.loads(entry.data), day_of)
-        ref = payload.ticket.ref
-        visit = visits.get(ref) or Visit.start(site.id, payload, zone)
-        visits[ref] = visit.apply(payload, entry.seq, datetime.fromisoformat(entry.ts), entry.actor)
-    return sorted(visits.values(), key=lambda v: v.ref)
+    """The definition (tests/support/visits.py) of these stream entries."""
+    return fold_events(site, ((e.seq, e.type, e.ts, e.data, e.actor) for e in entries))
 
 
 async def stored_visits(url: str) -> list[Visit]:

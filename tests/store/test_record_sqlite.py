@@ -25,7 +25,6 @@ from loket.server.announce import Announcer
 from loket.server.config import load_sites
 from loket.server.domain import Status
 from loket.server.domain.commands import Destination
-from loket.server.domain.events import payload_from_json
 from loket.server.domain.site import Site
 from loket.server.record.visit import State, Visit
 from loket.server.reports.row import By, Report, Row, fixed_keys, summarize
@@ -36,6 +35,7 @@ from loket.server.store.report_sql import report as sql_report
 from loket.server.store.schema import MIGRATIONS, migrate
 from loket.server.store.sqlite import SqliteStore
 from loket.server.store.visits import VISIT_FIELDS, backfill, visit_from_row, visit_row
+from tests.support.visits import fold_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
@@ -78,18 +78,6 @@ def stored_visits(path: Path) -> list[Visit]:
     with closing(sqlite3.connect(path)) as conn:
         rows = conn.execute(f"SELECT {', '.join(VISIT_FIELDS)} FROM visits ORDER BY site, ref")
         return [visit_from_row(row) for row in rows]
-
-
-def fold_events(site: Site, events: Iterable[tuple[int, str, str, str, str | None]]) -> list[Visit]:
-    """The visits of these events (seq, type, ts, data, actor), folded here in Python."""
-    zone = ZoneInfo(site.timezone)
-    visits: dict[str, Visit] = {}
-    for seq, kind, ts, data, actor in events:
-        payload = payload_from_json(kind, json.loads(data), lambda m: m.astimezone(zone).date())
-        ref = payload.ticket.ref
-        visit = visits.get(ref) or Visit.start(site.id, payload, zone)
-        visits[ref] = visit.apply(payload, seq, datetime.fromisoformat(ts), actor)
-    return sorted(visits.values(), key=lambda v: v.ref)
 
 
 # -- a generated hall: the SQL engine against the definition ------------------------------
