@@ -118,12 +118,13 @@ def test_pages_api_and_sockets_work_through_nginx(deployment: Deployment) -> Non
             http.post("/api/v1/sites/demo/tickets", json={"service": service}).raise_for_status()
         called = http.post("/api/v1/sites/demo/counters/1/call-next", headers=auth)
         assert called.status_code == 200 and called.json()["ticket"]["number"] == "A001"
-        wait_until(lambda: all(b.caught_up(4) for b in boards), 10, "every board shows the call")
+        # seq 5: three tickets, the counter opened by the call (CONTRACT 6.2), the call
+        wait_until(lambda: all(b.caught_up(5) for b in boards), 10, "every board shows the call")
         state = view(http.get("/api/v1/sites/demo/state").json())
         assert all(b.state() == state and b.problems == [] for b in boards)
         with connect(f"{nginx.ws_url}/ws/display/demo", open_timeout=5) as ws:
             snapshot = receive(ws)
-            ws.send(json.dumps({"type": "resume", "epoch": snapshot["epoch"], "seq": 3}))
+            ws.send(json.dumps({"type": "resume", "epoch": snapshot["epoch"], "seq": 4}))
             call = receive(ws)
         assert call["type"] == "ticket.called" and call["replayed"] is True
         for segment in call["data"]["announcement"]["segments"]:  # the audio comes through
