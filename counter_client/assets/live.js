@@ -20,6 +20,7 @@ import { LiveSocket } from "loket/socket";
 const config = readConfig();
 const t = translator(config.strings);
 const LONG_SERVICE_S = 20 * 60; // a service this long stands out when today has no p90 yet
+const SHORTEST_LONG_S = 5 * 60; // nor does one under this, whatever today's p90 (few samples)
 const TICK_MS = 1000;
 
 function statusText(state) {
@@ -102,7 +103,8 @@ class SiteView {
     this.showToday(live.today);
     for (const line of live.services) this.showService(line);
     const p90 = live.today?.service_s?.p90;
-    for (const counter of live.counters) this.showCounter(counter, p90 || LONG_SERVICE_S);
+    const longAfter = p90 ? Math.max(p90, SHORTEST_LONG_S) : LONG_SERVICE_S;
+    for (const counter of live.counters) this.showCounter(counter, longAfter);
     setText(
       this.card.querySelector("[data-updated]"),
       t("updated_at", { time: formatMoment(new Date(), config.time) }),
