@@ -103,6 +103,17 @@ class Loket:
         token = self.tokens.get(username) or await self.login(username)
         return {"Authorization": f"Bearer {token}"}
 
+    async def user_headers(self, username: str, role: str) -> dict[str, str]:
+        """A new user of `role` (every counter), made by the admin over the API, logged in."""
+        password = f"{username}-long-pass-7"
+        answer = await self.http.post(
+            "/api/v1/users",
+            headers=await self.auth(),
+            json={"username": username, "password": password, "role": role},
+        )
+        assert answer.status_code == 201, answer.text
+        return {"Authorization": f"Bearer {await self.login(username, password)}"}
+
     async def issue(self, service: str = "A", site: str = "demo", **extra: Any) -> dict[str, Any]:
         answer = await self.http.post(
             f"/api/v1/sites/{site}/tickets", json={"service": service, **extra}

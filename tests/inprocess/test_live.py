@@ -18,21 +18,10 @@ TARGETED = demo_with(
 )
 
 
-async def add_user(loket: Loket, username: str, role: str) -> dict[str, str]:
-    password = f"{username}-long-pass-7"
-    answer = await loket.http.post(
-        "/api/v1/users",
-        headers=await loket.auth(),
-        json={"username": username, "password": password, "role": role},
-    )
-    assert answer.status_code == 201, answer.text
-    return {"Authorization": f"Bearer {await loket.login(username, password)}"}
-
-
 async def test_only_supervisors_and_admins_see_the_live_view(loket: Loket) -> None:
     assert code(await loket.http.get("/api/v1/sites/demo/live"), 401) == "login_required"
-    clerk = await add_user(loket, "clerk", "staff")
-    lead = await add_user(loket, "lead", "supervisor")
+    clerk = await loket.user_headers("clerk", "staff")
+    lead = await loket.user_headers("lead", "supervisor")
     refused = await loket.http.get("/api/v1/sites/demo/live", headers=clerk)
     assert code(refused, 403) == "supervisor_only"
     assert (await loket.http.get("/api/v1/sites/demo/live", headers=lead)).status_code == 200

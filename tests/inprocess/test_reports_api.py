@@ -27,16 +27,6 @@ def today() -> date:
     return DEMO.local_day(datetime.now(UTC))
 
 
-async def add_user(loket: Loket, name: str, role: str) -> dict[str, str]:
-    created = await loket.http.post(
-        "/api/v1/users",
-        headers=await loket.auth(),
-        json={"username": name, "password": PASSWORD, "role": role},
-    )
-    assert created.status_code == 201, created.text
-    return {"Authorization": f"Bearer {await loket.login(name, PASSWORD)}"}
-
-
 async def get(loket: Loket, headers: dict[str, str], **params: Any) -> Any:
     return await loket.http.get(URL, params=params, headers=headers)
 
@@ -67,7 +57,7 @@ async def hall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 async def test_a_supervisor_gets_todays_report_by_service(hall: Loket) -> None:
-    lead = await add_user(hall, "lead", "supervisor")
+    lead = await hall.user_headers("lead", "supervisor")
     day = today().isoformat()
     answer = await get(hall, lead, **{"from": day, "to": day, "by": "service"})
     assert answer.status_code == 200, answer.text
@@ -111,7 +101,7 @@ async def test_a_range_without_activity_has_rows_of_zeros(hall: Loket) -> None:
 
 
 async def test_staff_may_not_see_reports_and_nobody_logged_out(hall: Loket) -> None:
-    clerk = await add_user(hall, "clerk", "staff")
+    clerk = await hall.user_headers("clerk", "staff")
     day = today().isoformat()
     refused = await get(hall, clerk, **{"from": day, "to": day, "by": "service"})
     assert refused.status_code == 403
@@ -177,7 +167,7 @@ async def test_csv_opens_in_excel_with_the_right_letters(
     lang = DEMO.languages[0]
     names = {"A": {lang: "Sağlamlıq"}, "B": {lang: "Кириллица"}}
     async with running_loket(tmp_path, monkeypatch, sites=named(names)) as loket:
-        headers = await add_user(loket, "lead", "supervisor")
+        headers = await loket.user_headers("lead", "supervisor")
         await loket.issue("A")
         await loket.issue("B")
         await loket.call("1")
