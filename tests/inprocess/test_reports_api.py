@@ -20,7 +20,6 @@ from tests.inprocess.running import Loket, running_loket
 
 DEMO = load_sites(None)[0]
 URL = "/api/v1/sites/demo/reports"
-PASSWORD = "floor-watch-42"
 
 
 def today() -> date:
