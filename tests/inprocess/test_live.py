@@ -12,6 +12,7 @@ from loket.server.config import parse_sites
 from tests.inprocess.running import Loket, running_loket
 from tests.inprocess.test_http import code
 from tests.support.sitefiles import demo_with
+from tests.support.sites import small_site
 
 TARGETED = demo_with(
     ('name = { id = "KTP Elektronik"', 'target_wait_min = 15\nname = { id = "KTP Elektronik"')
@@ -83,14 +84,29 @@ async def test_a_pause_shows_with_its_reason_and_its_clerk(loket: Loket) -> None
     assert (counter["status"], counter["reason"], counter["user"]) == ("paused", "Sholat", "admin")
 
 
-async def test_the_live_pages_show_one_site_or_every_site(loket: Loket) -> None:
-    one = await loket.http.get("/live/demo")
-    assert one.status_code == 200 and 'data-site="demo"' in one.text
+@pytest.fixture
+async def two_sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Loket]:
+    sites = parse_sites(small_site("north", "North office") + small_site("south"), "two.toml")
+    async with running_loket(tmp_path, monkeypatch, sites=sites) as running:
+        yield running
+
+
+async def test_the_live_pages_show_one_site_or_every_site(two_sites: Loket) -> None:
+    """A supervisor of several offices sees them all on /live, each with its own socket."""
+    loket = two_sites
+    one = await loket.http.get("/live/north")
+    assert one.status_code == 200 and 'data-site="north"' in one.text
+    assert 'data-site="south"' not in one.text
     every = await loket.http.get("/live")
     assert every.status_code == 200
-    for site in loket.service.sites:
+    for site in ("north", "south"):
         assert f'data-site="{site}"' in every.text
+        assert f"/ws/display/{site}?site=" in every.text  # the page follows each site
     assert (await loket.http.get("/live/nowhere")).status_code == 404
+    await loket.issue("A", site="south")
+    lead = await loket.user_headers("lead", "supervisor")
+    south = await loket.http.get("/api/v1/sites/south/live", headers=lead)
+    assert south.json()["services"][0]["waiting"] == 1
 
 
 async def test_todays_figures_and_what_each_counter_served(loket: Loket) -> None:
