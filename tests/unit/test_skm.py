@@ -16,6 +16,8 @@ from loket.server.domain.skm import (
     round_ikm,
 )
 from loket.server.errors import Invalid
+from loket.server.i18n.catalogs import Catalogs
+from loket.server.web.survey_strings import SURVEY_STRINGS
 
 NINE = [element.id for element in ELEMENTS]
 
@@ -31,6 +33,34 @@ def test_the_nine_elements_are_the_regulation_s() -> None:
 def test_all_answers_alike_give_that_score_times_25(score: int, expected: float) -> None:
     assert ikm(dict.fromkeys(NINE, float(score))) == pytest.approx(expected)
     assert ikm_of_scores(score) == expected
+
+
+def test_the_survey_asks_one_question_per_element_with_four_answers() -> None:
+    expected = {
+        f"skm_{element.lower()}{suffix}"
+        for element in NINE
+        for suffix in ("", "_1", "_2", "_3", "_4")
+    }
+    assert set(SURVEY_STRINGS) == expected
+    assert all(text.strip() for text in SURVEY_STRINGS.values())
+
+
+@pytest.mark.parametrize("lang", ["id", "en", "az", "ru"])
+def test_the_survey_is_translated_in_every_language(lang: str) -> None:
+    pgettext = Catalogs().get(lang).pgettext
+    translated = {key: pgettext(key, text) for key, text in SURVEY_STRINGS.items()}
+    answers = [translated[f"skm_u1_{n}"] for n in range(1, 5)]
+    assert len(set(answers)) == 4  # four different words, not one repeated
+    if lang != "en":
+        assert translated["skm_u3"] != SURVEY_STRINGS["skm_u3"]
+
+
+def test_the_indonesian_answers_are_the_regulation_s_words() -> None:
+    pgettext = Catalogs().get("id").pgettext
+    words = [pgettext(f"skm_u1_{n}", SURVEY_STRINGS[f"skm_u1_{n}"]) for n in range(1, 5)]
+    assert words == ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"]
+    assert pgettext("skm_u8_4", SURVEY_STRINGS["skm_u8_4"]) == "Dikelola dengan baik"
+    assert pgettext("skm_u4_4", SURVEY_STRINGS["skm_u4_4"]) == "Gratis"
 
 
 def test_the_ikm_weighs_each_element_one_ninth() -> None:
