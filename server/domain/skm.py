@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.errors import Invalid
@@ -123,7 +123,7 @@ def rating_input(body: Mapping[str, Any]) -> RatingInput:
 
 def score(value: object) -> int:
     """A whole number 1 to 4 (JSON true, 3.0 or "3" are not)."""
-    if type(value) is not int or not LOWEST_SCORE <= value <= HIGHEST_SCORE:
+    if not _is_score(value):
         raise Invalid("The score is a whole number from 1 to 4.", ErrorCode.INVALID_SCORE)
     return value
 
@@ -159,11 +159,16 @@ def answers(value: object) -> dict[str, int] | None:
 
 
 def _answer(element: str, value: object) -> int:
-    if type(value) is not int or not LOWEST_SCORE <= value <= HIGHEST_SCORE:
+    if not _is_score(value):
         raise Invalid(
             f"The answer to {element} is a whole number from 1 to 4.", ErrorCode.INVALID_ANSWERS
         )
     return value
+
+
+def _is_score(value: object) -> TypeGuard[int]:
+    # type(), not isinstance(): JSON true is a bool, which Python counts as an int
+    return type(value) is int and LOWEST_SCORE <= value <= HIGHEST_SCORE
 
 
 def _element_order(element: str) -> int:
