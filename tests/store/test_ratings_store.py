@@ -13,13 +13,9 @@ from loket.server.domain import NotFound, Status
 from loket.server.domain.errors import DomainError
 from loket.server.domain.rating import Rater, Rating
 from loket.server.store import Stamp, Store, open_store
-from tests.store.test_store_contract import (  # noqa: F401  (fixtures)
-    ANNOUNCE,
-    SITES,
-    Opened,
-    opened,
-    store_url,
-)
+from tests.store.test_store_contract import ANNOUNCE, SITES, Opened
+from tests.store.test_store_contract import opened as opened  # noqa: F401  (fixture)
+from tests.store.test_store_contract import store_url as store_url  # noqa: F401  (fixture)
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)  # 15:00 in Jakarta, the demo site's day
 
@@ -40,6 +36,14 @@ def by_holder(ref: str, at: datetime, score: int = 4) -> Rating:
 
 def at_desk(ref: str, at: datetime, counter: str = "2") -> Rating:
     return Rating(ref, 3, at, Rater.DESK, counter=counter)
+
+
+async def rate(store: Store, rating: Rating) -> Rating | str:
+    """The rating kept, or the refusal's code."""
+    try:
+        return await store.rate("demo", rating)
+    except DomainError as refusal:
+        return str(refusal.code)
 
 
 async def refused(store: Store, rating: Rating) -> str:
@@ -132,15 +136,13 @@ async def test_two_processes_rating_one_ticket_at_once_keep_one_rating(redis_url
         for round_ in range(5):
             done_at = T0 + timedelta(minutes=round_)
             ref = await serve(stores[0], "2", done_at)
-            ratings = [by_holder(ref, done_at + timedelta(minutes=1), score) for score in (1, 4)]
-
-            async def rate(index: int) -> Rating | str:
-                try:
-                    return await stores[index].rate("demo", ratings[index])
-                except DomainError as refusal:
-                    return str(refusal.code)
-
-            outcomes = await asyncio.gather(rate(0), rate(1))
+            at = done_at + timedelta(minutes=1)
+            outcomes = await asyncio.gather(
+                *(
+                    rate(store, by_holder(ref, at, score))
+                    for store, score in zip(stores, (1, 4), strict=True)
+                )
+            )
             assert sorted(map(str, outcomes)).count("already_rated") == 1, outcomes
             kept = next(outcome for outcome in outcomes if isinstance(outcome, Rating))
             assert await stores[1].rating("demo", ref) == kept
