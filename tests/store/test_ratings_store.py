@@ -5,7 +5,10 @@ minutes and the counter's last ticket at the desk), and kept across restarts."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +16,7 @@ from loket.server.domain import NotFound, Status
 from loket.server.domain.errors import DomainError
 from loket.server.domain.rating import Rater, Rating
 from loket.server.store import Stamp, Store, open_store
+from loket.server.store.schema import MIGRATIONS
 from tests.store.test_store_contract import ANNOUNCE, SITES, Opened
 from tests.store.test_store_contract import opened as opened  # noqa: F401  (fixture)
 from tests.store.test_store_contract import store_url as store_url  # noqa: F401  (fixture)
@@ -178,3 +182,26 @@ async def test_the_desk_finds_its_last_ticket_behind_pages_of_history(
         assert await store.rate("demo", at_desk(ref, at)) is not None
     finally:
         await store.close()
+
+
+async def test_a_ticket_served_before_an_upgrade_is_rated_after_it(tmp_path: Path) -> None:
+    """A file of the release before ratings (schema 10) gets the table as it opens; the
+    ticket it served is rated."""
+    path = tmp_path / "loket.db"
+    box = Opened(f"sqlite:///{path}")
+    store = await box.reopen()
+    ref = await serve(store, "2", T0)
+    await store.close()
+    with closing(sqlite3.connect(path)) as conn:  # as the previous release left it
+        conn.execute("DROP TABLE ratings")
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+        conn.commit()
+    store = await box.reopen()
+    try:
+        rating = by_holder(ref, T0 + timedelta(hours=1))
+        assert await store.rate("demo", rating) == rating
+    finally:
+        await store.close()
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert conn.execute("SELECT site, ref, score FROM ratings").fetchall() == [("demo", ref, 4)]
