@@ -76,6 +76,11 @@ class ErrorCode(StrEnum):
     NO_CURRENT_TICKET = "no_current_ticket"
     CURRENT_TICKET = "current_ticket"  # closing a counter that serves someone (CONTRACT 6.2)
     NOT_CALLABLE = "not_callable"  # CONTRACT 6.5: not waiting, held here, or a no-show today
+    # satisfaction ratings (CONTRACT 6.4)
+    NOT_SERVED = "not_served"  # the ticket is not done
+    ALREADY_RATED = "already_rated"  # once per ticket
+    RATING_CLOSED = "rating_closed"  # over 24 h after it was done (5 min at the desk)
+    NOT_LAST_SERVED = "not_last_served"  # a desk rates only the ticket it last served
     # changing the hall while running (a reload of the site file, the running text)
     INVALID_SITE_FILE = "invalid_site_file"  # the new file does not read: nothing changed
     RELOAD_REFUSED = "reload_refused"  # a change that takes a restart (a site added, ...)

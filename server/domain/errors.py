@@ -56,6 +56,22 @@ class CurrentTicket(DomainError):
         )
 
 
+class NotServed(DomainError):
+    code = ErrorCode.NOT_SERVED
+
+
+class AlreadyRated(DomainError):
+    code = ErrorCode.ALREADY_RATED
+
+
+class RatingClosed(DomainError):
+    code = ErrorCode.RATING_CLOSED
+
+
+class NotLastServed(DomainError):
+    code = ErrorCode.NOT_LAST_SERVED
+
+
 class NotFound(Exception):
     """Unknown site, service, counter or ticket. The API answers 404 with `code`."""
 

@@ -12,6 +12,7 @@ from loket.server.domain.commands import Destination, Speak, StatusChange
 from loket.server.domain.counter_state import CounterState
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.errors import DomainError
+from loket.server.domain.rating import Rating
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status, Ticket
 from loket.server.kiosks import Kiosk
@@ -188,6 +189,18 @@ class Store(Protocol):
 
     async def events_after(self, site: str, seq: int) -> list[Event] | None:
         """Every event after `seq`, in order; None when history no longer reaches back."""
+        ...
+
+    # -- satisfaction ratings (CONTRACT 6.4) ---------------------------------------
+
+    async def rate(self, site: str, rating: Rating) -> Rating:
+        """Keep `rating` of the site's ticket `rating.ref`, made at `rating.at`, if the
+        rules allow it (domain.rating.check: else its refusal); once per ticket, checked
+        atomically with the keeping, across processes. NotFound: no such ticket."""
+        ...
+
+    async def rating(self, site: str, ref: str) -> Rating | None:
+        """The rating kept for the site's ticket `ref`; None: it has none."""
         ...
 
     async def prune(self, now: datetime) -> None:

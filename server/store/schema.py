@@ -173,6 +173,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, counter)
     ) WITHOUT ROWID;
     """,
+    # 11: satisfaction ratings (CONTRACT 6.4), one per ticket (the key says once); kept
+    # for good, like the record; `answers`: the SKM elements as JSON ({} : none)
+    """
+    CREATE TABLE ratings (
+        site TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        comment TEXT,
+        answers TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        counter TEXT,
+        PRIMARY KEY (site, ref)
+    ) WITHOUT ROWID;
+    """,
 ]
 # what a migration fills in from the data already kept, in the same transaction
 BACKFILL: dict[int, Callable[[sqlite3.Connection, Sequence[Site]], None]] = {9: backfill}

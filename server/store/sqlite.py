@@ -32,6 +32,7 @@ from loket.server.domain.errors import DomainError, NotFound
 from loket.server.domain.events import EventType
 from loket.server.domain.numbers import parse_number
 from loket.server.domain.queue import RECENT_CALLS, Call, SiteQueue
+from loket.server.domain.rating import DESK_WINDOW, Rater, Rating, check
 from loket.server.domain.site import Site
 from loket.server.domain.site_change import check_removals
 from loket.server.domain.ticket import Status, Ticket, make_ref, parse_ref
@@ -54,6 +55,7 @@ from loket.server.store.base import (
     StoreUnavailable,
     new_ticket_id,
 )
+from loket.server.store.last_done import last_done
 from loket.server.store.rows import (
     TICKET_COLUMNS,
     TICKET_PLACEHOLDERS,
@@ -520,6 +522,51 @@ class SqliteStore:
             for s, kind, ts, data, actor in rows
         ]
 
+    # -- satisfaction ratings (CONTRACT 6.4) -------------------------------------------
+
+    async def rate(self, site: str, rating: Rating) -> Rating:
+        # on the writer thread: nothing is kept between the check and the insert
+        return await self._run(lambda: self._rate(site, rating))
+
+    def _rate(self, site_id: str, rating: Rating) -> Rating:
+        self._queue(site_id)
+        row = self._ticket_named(site_id, "ref", rating.ref)
+        if row is None:
+            raise NotFound("ticket", rating.ref)
+        last = None
+        if rating.by is Rater.DESK and rating.counter is not None:
+            history = self._db.execute(
+                "SELECT type, ts, data FROM events WHERE site = ? ORDER BY seq DESC", (site_id,)
+            )
+            last = last_done(history, rating.counter, rating.at - DESK_WINDOW)
+        check(ticket_from_row(row), self._rating(site_id, rating.ref), rating, last)
+        self._db.execute(
+            f"INSERT INTO ratings (site, {_RATING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                site_id,
+                rating.ref,
+                rating.score,
+                rating.comment,
+                dumps(dict(rating.answers)),
+                rating.at.isoformat(),
+                rating.by.value,
+                rating.counter,
+            ),
+        )
+        return rating
+
+    async def rating(self, site: str, ref: str) -> Rating | None:
+        return await self._run(lambda: self._rating(site, ref))
+
+    def _rating(self, site_id: str, ref: str) -> Rating | None:
+        row = self._db.execute(
+            f"SELECT {_RATING_COLUMNS} FROM ratings WHERE site = ? AND ref = ?", (site_id, ref)
+        ).fetchone()
+        if row is None:
+            return None
+        fields = dict(zip(_RATING_COLUMNS.split(", "), row, strict=True))
+        return Rating.from_json({**fields, "answers": json.loads(fields["answers"])})
+
     # -- reports (CONTRACT 6.3) ------------------------------------------------------
 
     async def report(self, site: str, first: date, last: date, by: By) -> Report:
@@ -911,6 +958,7 @@ class SqliteStore:
 
 
 _SCREEN = "WHERE site = ? AND id = ?"
+_RATING_COLUMNS = "ref, score, comment, answers, at, by, counter"
 _KIOSK_COLUMNS = "id, name, created_at, last_used_at, key_hash"
 
 

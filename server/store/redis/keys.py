@@ -16,6 +16,8 @@ loket:site:<site>:current        hash: counter → the id of its current ticket
 loket:site:<site>:held:<counter> sorted set of the ids of the tickets it holds, by seq
 loket:site:<site>:refs:<day>     hash: number → the id of that day's ticket (to call it
                                  by name: tickets issued before it existed are not in it)
+loket:site:<site>:ratings:<day>  hash: number → the rating (JSON) of that day's ticket, kept
+                                 for good (its ticket's record expires; CONTRACT 6.4)
 loket:site:<site>:recent         list of the recent calls, "id counter recall"
 loket:site:<site>:number:<svc>:<day>  the last number given that day
 loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created"}
@@ -74,6 +76,11 @@ def waiting(site_id: str, service: str) -> str:
 
 def events(site_id: str) -> str:
     return site(site_id, "events")
+
+
+def ratings(site_id: str, day: str) -> str:
+    """The ratings of the tickets of the site's local `day` (ISO), by number."""
+    return site(site_id, f"ratings:{day}")
 
 
 def kiosks(site_id: str) -> str:

@@ -24,6 +24,7 @@ from loket.server.domain.commands import Destination, StatusChange
 from loket.server.domain.counter_state import CounterState, as_of, kept
 from loket.server.domain.errors import NotFound, QueueFull
 from loket.server.domain.queue import Call
+from loket.server.domain.rating import DESK_WINDOW, Rater, Rating, already_rated, check
 from loket.server.domain.site import Counter, Site
 from loket.server.domain.site_change import check_removals, removes_any
 from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
@@ -46,6 +47,7 @@ from loket.server.store.base import (
     StoreUnavailable,
     new_ticket_id,
 )
+from loket.server.store.last_done import Kept, last_done, reaches
 from loket.server.store.redis import keys, plans
 from loket.server.store.redis import users as user_records
 from loket.server.store.redis.connection import Address, connect, reachable
@@ -69,6 +71,9 @@ FIRST_K = 1  # the options a call prepares, doubled after each stale try...
 MAX_K = 16  # ...up to this many
 HISTORY_LIMIT = keys.STREAM_CAP
 USAGE_LIMIT = 10_000  # tickets a reload's check reads per counter's line
+# pages of history a desk's rating reads back for the counter's last "done" (its last
+# minutes: more is a flood, and the rating is refused rather than read on)
+DONE_PAGES = 10
 
 
 def kept_state(text: str) -> CounterState | None:
@@ -462,6 +467,60 @@ class RedisStore:
             rank = await client.zrank(keys.waiting(ticket.site, ticket.line), member(ticket))
         return ticket, rank if isinstance(rank, int) else None
 
+    # -- satisfaction ratings (CONTRACT 6.4) -------------------------------------------
+
+    async def rate(self, site: str, rating: Rating) -> Rating:
+        """Checked, then kept with HSETNX: of two processes rating one ticket at once,
+        one keeps its rating, the other hears already_rated."""
+        self._site(site)
+        client, _, _ = self._open()
+        parsed = parse_ref(rating.ref)
+        if parsed is None:
+            raise NotFound("ticket", rating.ref)
+        day, number = parsed[0].isoformat(), parsed[1]
+        ratings = keys.ratings(site, day)
+        with reachable():
+            ticket_id = await client.hget(keys.site(site, f"refs:{day}"), number)
+            text = None if ticket_id is None else await client.get(keys.ticket(str(ticket_id)))
+            if text is None:
+                raise NotFound("ticket", rating.ref)
+            ticket = ticket_from_record(str(text))
+            kept = await client.hget(ratings, number)
+            last = None
+            if rating.by is Rater.DESK and rating.counter is not None:
+                last = await self._last_done(client, site, rating.counter, rating.at - DESK_WINDOW)
+            check(ticket, None if kept is None else _rating(str(kept)), rating, last)
+            if not await client.hsetnx(ratings, number, dumps(rating.to_json())):
+                raise already_rated(ticket)
+        return rating
+
+    async def _last_done(
+        self, client: Redis, site: str, counter: str, since: datetime
+    ) -> str | None:
+        """The ref of the ticket last done at `counter` since `since`, from the history
+        stream (newest first, a page at a time, back to `since`)."""
+        kept: list[Kept] = []
+        end = "+"
+        for _ in range(DONE_PAGES):
+            raw = await client.xrevrange(keys.events(site), max=end, min="-", count=PAGE)
+            entries = [(str(entry_id), fields) for entry_id, fields in raw or [] if fields]
+            page = [(str(f["type"]), str(f["ts"]), str(f["data"])) for _, f in entries]
+            kept += page
+            if reaches(page[-1] if page else None, since):
+                break
+            end = "(" + entries[-1][0]  # before the oldest read (exclusive)
+        return last_done(kept, counter, since)
+
+    async def rating(self, site: str, ref: str) -> Rating | None:
+        self._site(site)
+        client, _, _ = self._open()
+        parsed = parse_ref(ref)
+        if parsed is None:
+            return None
+        with reachable():
+            text = await client.hget(keys.ratings(site, parsed[0].isoformat()), parsed[1])
+        return None if text is None else _rating(str(text))
+
     async def events_after(self, site: str, seq: int) -> list[Event] | None:
         self._site(site)
         _, scripts, feed = self._open()
@@ -773,3 +832,7 @@ def _kiosk(site: str, kiosk_id: str, text: str, used: str | None) -> tuple[Kiosk
 
 def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _rating(text: str) -> Rating:
+    return Rating.from_json(json.loads(text))

@@ -40,6 +40,9 @@ STATUS_OF: dict[str, int] = {
     **{code: 422 for code in (E.MISSING_PARAMETER, E.INVALID_DATE, E.DATES_REVERSED)},
     **{code: 422 for code in (E.RANGE_TOO_LONG, E.INVALID_BY, E.INVALID_FORMAT)},
     E.NO_ARCHIVE: 409,
+    # satisfaction ratings (6.4)
+    **{code: 409 for code in (E.NOT_SERVED, E.ALREADY_RATED, E.RATING_CLOSED)},
+    E.NOT_LAST_SERVED: 409,
     # JSON-only requests, from pages of this server only
     E.UNSUPPORTED_MEDIA_TYPE: 415,
     E.BAD_ORIGIN: 403,
