@@ -95,13 +95,10 @@ class ErrorCode(StrEnum):
     INVALID_BY = "invalid_by"
     INVALID_FORMAT = "invalid_format"
     NO_ARCHIVE = "no_archive"  # a Redis store started without --archive
-    # satisfaction ratings (CONTRACT 6.4, server/domain/skm.py)
+    # a rating's body (CONTRACT 6.4, server/domain/skm.py)
     INVALID_SCORE = "invalid_score"  # not a whole number 1 to 4
     INVALID_COMMENT = "invalid_comment"  # not a string, or longer than 500 characters
     INVALID_ANSWERS = "invalid_answers"  # not an object of U1..U9, each a whole number 1 to 4
-    NOT_SERVED = "not_served"  # the ticket is not done
-    ALREADY_RATED = "already_rated"
-    RATING_CLOSED = "rating_closed"  # too long after the ticket was done
     # the server
     INTERNAL_ERROR = "internal_error"  # a bug: logged, never a traceback to the client
     UNAVAILABLE = "unavailable"
