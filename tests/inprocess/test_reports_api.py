@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from loket.server.config import load_sites
+from loket.server.domain.rating import Rater, Rating
 from loket.server.domain.site import Names
 from tests.inprocess.running import Loket, running_loket
 
@@ -220,3 +221,26 @@ async def test_xlsx_has_the_rows_and_the_total(hall: Loket) -> None:
         ("C", 0, 0),
         ("total", 4, 3),
     ]
+
+
+async def test_a_rating_shows_in_the_row_of_its_ticket_as_json_and_csv(hall: Loket) -> None:
+    """Ticket A001, served at counter 1 by the admin, rated 3 by its holder: its rows (its
+    counter's, its clerk's) and the total have the rating (CONTRACT 6.3); the others null."""
+    day = today()
+    ref = f"{day:%Y%m%d}-A001"
+    await hall.service.store.rate("demo", Rating(ref, 3, datetime.now(UTC), Rater.HOLDER))
+    lead = await hall.user_headers("lead", "supervisor")
+    query = {"from": day.isoformat(), "to": day.isoformat()}
+    three = {"count": 1, "avg": 3.0, "ikm": 75.0}
+    by_counter = (await get(hall, lead, **query, by="counter")).json()
+    assert [(row["key"], row["rating"]) for row in by_counter["rows"][:2]] == [
+        ("1", three),
+        ("2", None),
+    ]
+    assert by_counter["total"]["rating"] == three
+    by_user = (await get(hall, lead, **query, by="user")).json()
+    assert [(row["key"], row["rating"]) for row in by_user["rows"]] == [("admin", three)]
+    answer = await get(hall, lead, **query, by="counter", format="csv")
+    lines = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert lines[1][0] == "1" and lines[1][-3:] == ["1", "3.0", "75.0"]
+    assert lines[2][0] == "2" and lines[2][-3:] == ["", "", ""]
