@@ -22,7 +22,7 @@ from psycopg import AsyncConnection
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from loket.server.archive.stream import GROUP, forget_idle, missing_group
+from loket.server.archive.stream import GROUP, by_stream, forget_idle, missing_group
 from loket.server.domain.rating import Rating
 from loket.server.domain.ticket import parse_ref
 from loket.server.store.redis import keys
@@ -82,15 +82,6 @@ async def insert_ratings(conn: AsyncConnection, taken: Iterable[Rated]) -> None:
     if rows:
         async with conn.transaction(), conn.cursor() as cursor:
             await cursor.executemany(INSERT, rows)
-
-
-def _by_stream(answer: Any) -> list[tuple[str, list[Any]]]:
-    """XREADGROUP's answer as (stream key, [(id, fields)]) whatever shape redis-py gives."""
-    if not answer:
-        return []
-    if isinstance(answer, dict):
-        return [(str(key), list(value)) for key, value in answer.items()]
-    return [(str(key), list(value)) for key, value in answer]
 
 
 class RatingStreams:
@@ -158,7 +149,7 @@ class RatingStreams:
             rated_of(site_of[key], str(entry_id), fields)
             if fields
             else Rated(site_of[key], str(entry_id), "", None)  # trimmed away meanwhile
-            for key, entries in _by_stream(answer)
+            for key, entries in by_stream(answer)
             for entry_id, fields in entries
         ]
 

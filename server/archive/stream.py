@@ -36,7 +36,7 @@ def _entry(site: str, entry_id: str, fields: Mapping[str, str]) -> Entry:
     return Entry(site, seq_of(entry_id), fields["type"], fields["ts"], fields["data"], actor)
 
 
-def _by_stream(answer: Any) -> list[tuple[str, list[Any]]]:
+def by_stream(answer: Any) -> list[tuple[str, list[Any]]]:
     """XREADGROUP's answer as (stream key, [(id, fields)]) whatever shape redis-py gives."""
     if not answer:
         return []
@@ -108,7 +108,7 @@ class Streams:
         )
         site_of = {keys.events(site): i for i, site in enumerate(sites)}
         batches = []
-        for key, raw in _by_stream(answer):
+        for key, raw in by_stream(answer):
             i = site_of[key]
             entries = tuple(_entry(sites[i], eid, fields) for eid, fields in raw if fields)
             batch = self._batch(sites[i], epochs[i], entries)

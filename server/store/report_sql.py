@@ -1,9 +1,10 @@
 """A report (CONTRACT 6.3) from SQLite: the rows `summarize` counts from the same visits
 (tests/store/test_record_sqlite.py compares them), made from the days' parts
-(report_days.py). Counts add up; each Stats comes from the merged sorted values: the
-average of all of them, the nearest ranks ⌈n/2⌉ and ⌈0.9·n⌉, the largest. numpy lets go
-of the GIL while it sorts, and so does SQLite while it reads, but the rest holds it: the
-store runs a report in a process of its own, so that the event loop never waits for it.
+(report_days.py) and the ratings, read with their visits (ratings_sql.py). Counts add
+up; each Stats comes from the merged sorted values: the average of all of them, the
+nearest ranks ⌈n/2⌉ and ⌈0.9·n⌉, the largest. numpy lets go of the GIL while it sorts,
+and so does SQLite while it reads, but the rest holds it: the store runs a report in a
+process of its own, so that the event loop never waits for it.
 """
 
 from __future__ import annotations
