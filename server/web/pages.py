@@ -226,6 +226,45 @@ async def counter(request: Request) -> Response:
     )
 
 
+QUESTION_SECONDS = (60, 5, 240)  # the rating tablet's ?seconds=: default, least, most
+
+
+def _question_seconds(request: Request) -> int:
+    """How long the tablet asks after a ticket is done: its own ?seconds=, bounded below the
+    desk's 5-minute window (server/domain/rating.py), else a minute."""
+    default, least, most = QUESTION_SECONDS
+    asked = request.query_params.get("seconds", "")
+    return min(most, max(least, int(asked))) if asked.isdigit() else default
+
+
+async def rate(request: Request) -> Response:
+    """The desk's visitor-facing rating tablet (CONTRACT 6.4): its words in the site's
+    languages, as the hall display shows them (server/web/multilingual.py)."""
+    site = service_of(request).site(request.path_params["site"])
+    counter_obj = site.counter(request.path_params["counter"])
+    lang = choose(request, _languages(request, site), None, _offered(request, site))
+    labels = Labels(site, lang, _templates(request))
+    api = f"/api/v1/sites/{site.id}"
+    return _render(
+        request,
+        "rate.html",
+        site,
+        {
+            "counter": {"id": counter_obj.id, "name": counter_obj.name},
+            "ml": labels.text,
+            "ml_names": labels.names,
+            "config": {
+                "counter": counter_obj.id,
+                "rating_api": f"{api}/counters/{counter_obj.id}/rating",
+                "kiosk_api": f"{api}/kiosk",
+                "seconds": _question_seconds(request),
+                "labels": labels.config(),
+            },
+        },
+        "rate",
+    )
+
+
 async def visitor_ticket(request: Request) -> Response:
     """The visitor's own ticket (mobile first), or with ?print=1 its 80 mm paper form.
     A ticket of an earlier day says so; an unknown one is a page, not JSON."""
@@ -303,6 +342,7 @@ ROUTES = [
     Route("/display/{site}", display),
     Route("/kiosk/{site}", kiosk),
     Route("/counter/{site}/{counter}", counter),
+    Route("/rate/{site}/{counter}", rate),
     Route("/t/{ticket_id}", visitor_ticket),
     Route("/admin", admin),
     Route("/live", live),

@@ -121,6 +121,18 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "badge_priority": "Priority",
         "waited": "waiting {time}",
     },
+    "rate": {  # the desk's rating tablet (rate.js): for the staff who set it up
+        **_AUTH,
+        "signed_in_key": "Enrolled rating tablet: {name}",
+        "signed_in_staff": "Signed in as {name} (until the session ends)",
+        "key_unchecked": "Enrolled rating tablet (key not checked yet: no connection)",
+        "key_invalid": "The tablet's key is not valid (revoked?): enrol it again.",
+        "key_other_counter": "The key {name} is not for this counter: enrol the tablet for it.",
+        "not_this_counter": "This user may not work at this counter.",
+        "confirm_sign_out": (
+            "Sign this tablet out? It takes no ratings until it is signed in again."
+        ),
+    },
     "admin": {
         **_AUTH,
         "all_counters": "All counters",
@@ -143,6 +155,7 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "sound_unsupported": "No sound on this browser",
         "page_display": "Hall display",
         "page_counter": "Counter page",
+        "page_rate": "Rating tablet, counter {counter}",
         # admin_screens.js
         "screen_rename": "Rename",
         "screen_rename_label": "Rename {screen}",
@@ -160,6 +173,10 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "kiosk_enrolled": (
             "The kiosk {name} is enrolled. Its key is shown only now: open this link on the "
             "kiosk (it keeps the key), or paste the key under Kiosk setup on the kiosk page."
+        ),
+        "desk_enrolled": (
+            "The tablet {name} is enrolled as {use}. Its key is shown only now: open this link "
+            "on the tablet (it keeps the key)."
         ),
         "kiosk_never_used": "not yet",
         "no_kiosks": "No kiosk is enrolled.",

@@ -16,6 +16,7 @@ PAGE_SCRIPTS = {
     "ticket": "displays/assets/ticket.js",
     "display": "displays/assets/display.js",
     "counter": "counter_client/assets/counter.js",
+    "rate": "displays/assets/rate.js",
     "admin": "counter_client/assets/admin.js",
     "live": "counter_client/assets/live.js",
     "reports": "counter_client/assets/reports.js",

@@ -187,7 +187,17 @@ SCHEMAS: dict[str, Schema] = {
         },
         {
             name: nullable(STRING)
-            for name in ("name", "page", "zone", "screen", "version", "lang", "audio", "epoch")
+            for name in (
+                "name",
+                "page",
+                "zone",
+                "counter",
+                "screen",
+                "version",
+                "lang",
+                "audio",
+                "epoch",
+            )
         }
         | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
     ),
