@@ -362,6 +362,18 @@ def test_the_admin_enrols_a_desk_tablet_which_then_rates_without_a_login(
     assert site.rating(ticket)["by"] == "desk"  # type: ignore[index]
     tablet.page.reload()
     tablet.expect_state("idle")  # the key is kept across reloads
+    tablet.expect_online()
+
+    # revoked (a lost tablet): its next tap is refused, and staff see why
+    (desk,) = httpx.get(f"{site.base}/kiosks", headers=site.auth).json()["kiosks"]
+    httpx.delete(f"{site.base}/kiosks/{desk['id']}", headers=site.auth).raise_for_status()
+    site.serve("12")
+    tablet.expect_state("ask")
+    tablet.face(4).click()
+    expect(tablet.page.locator("#rate-setup-status")).to_have_text(
+        "The tablet's key is not valid (revoked?): enrol it again."
+    )
+    expect(tablet.app).to_be_hidden()
     tablet.context.close()
 
 
@@ -375,6 +387,7 @@ def test_the_tablet_speaks_each_language_in_portrait_and_landscape(
         tablet = open_tablet(browser, hall, f"/rate/hall/12?lang={lang}", viewport)
         tablet.sign_in()
         assert tablet.page.evaluate("document.documentElement.lang") == lang
+        tablet.page.wait_for_timeout(600)  # its words have faded in
         assert tablet.page.evaluate(OUT_OF_PLACE) == []
         shot(tablet.page, f"rate-{lang}-{name}-idle")
         site.serve("12")
@@ -391,5 +404,7 @@ def test_the_tablet_speaks_each_language_in_portrait_and_landscape(
         tablet.face(3).click()
         tablet.expect_state("thanks")
         expect(tablet.page.locator(f'#rate-thanks [lang="{lang}"]').first).to_have_text(thanks)
+        tablet.page.wait_for_timeout(600)  # its words have faded in
+        assert tablet.page.evaluate(OUT_OF_PLACE) == []
         shot(tablet.page, f"rate-{lang}-{name}-thanks")
         tablet.context.close()
