@@ -218,6 +218,8 @@ def test_a_newer_done_replaces_the_question_and_a_refusal_ends_it_quietly(
     tablet.expect_state("ask")
     expect(tablet.page.locator("#rate-number")).to_have_text(first["number"])
     site.serve("12")  # another desk's visitor: not this tablet's question
+    tablet.page.wait_for_timeout(700)
+    expect(tablet.page.locator("#rate-number")).to_have_text(first["number"])
     second = site.serve("1")
     expect(tablet.page.locator("#rate-number")).to_have_text(second["number"])
 
@@ -243,6 +245,17 @@ def test_the_question_ends_when_its_time_is_up(browser: Browser, hall: LoketServ
     tablet.expect_state("idle", timeout=4000)  # and no longer after 5
     assert tablet.face(3).is_hidden()
     assert site.rating(ticket) is None
+
+    # a visitor served while the link was down, longer ago than that: gone, not asked
+    tablet.context.set_offline(True)
+    tablet.page.evaluate("window.loketSocket.lost()")
+    expect(tablet.page.locator("#conn-status")).to_have_class(OFFLINE, timeout=5000)
+    site.serve("1")
+    tablet.page.wait_for_timeout(5500)
+    tablet.context.set_offline(False)
+    tablet.expect_online()
+    tablet.page.wait_for_timeout(1000)  # the replay has come
+    tablet.expect_state("idle", timeout=100)
     tablet.context.close()
 
 
