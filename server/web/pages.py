@@ -250,7 +250,7 @@ async def visitor_ticket(request: Request) -> Response:
     }
     chime = site.announcements.chime and service.audio is not None
     past = service.is_past(ticket)
-    kept = await service.store.rating(site.id, ticket.ref)
+    kept = await service.ratings.of(ticket)
     return _render(
         request,
         "ticket.html",

@@ -89,9 +89,12 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "rate_thanks": "Thank you! Your rating was received.",
         "rate_rated": "You rated this visit: {face}. Thank you!",
         "rate_closed": (
-            "Rating is closed: a visit can be rated within 24 hours after it. Thank you all the same!"
+            "Rating is closed: a visit can be rated within 24 hours after it. "
+            "Thank you all the same!"
         ),
-        "rate_failed": "Your rating could not be sent. Check the connection, then press Send again.",
+        "rate_failed": (
+            "Your rating could not be sent. Check the connection, then press Send again."
+        ),
         "rate_busy": "Too many tries just now. Wait a moment, then press Send again.",
         "rate_refused": "Your rating was not taken: {message}",
     },

@@ -68,9 +68,7 @@ def served(site: Site, lang: str) -> dict:
 
 def face(page: Page, word: str) -> Locator:
     """The face with this word, as a visitor sees and taps it."""
-    return page.locator("#rating-faces label.face").filter(
-        has=page.get_by_text(word, exact=True)
-    )
+    return page.locator("#rating-faces label.face").filter(has=page.get_by_text(word, exact=True))
 
 
 def answer(page: Page, text: str) -> Locator:
@@ -203,9 +201,9 @@ def test_survey_elements_may_be_skipped_one_by_one(
     page.locator("#survey-next").click()
     answer(page, "Very fast").click()  # U3: 4, then changed by going back
     page.locator("#survey-back").click()
-    expect(page.get_by_role("radio", name="Not very easy")).to_be_checked()
+    expect(page.get_by_role("radio", name="Not very easy", exact=True)).to_be_checked()
     page.locator("#survey-next").click()
-    expect(page.get_by_role("radio", name="Very fast")).to_be_checked()
+    expect(page.get_by_role("radio", name="Very fast", exact=True)).to_be_checked()
     page.locator("#survey-skip").click()  # U3 skipped after all: its answer is dropped
     expect(page.locator("#survey-progress")).to_have_text("Question 4 of 9")
     page.locator("#survey-send-now").click()  # the rest left unanswered
@@ -237,7 +235,7 @@ def test_a_lost_network_keeps_the_answers_for_another_try(
     )
     shot(page, "rating-offline-en")
     assert kept(live_server, mine) is None
-    expect(page.get_by_role("radio", name="Exactly right")).to_be_checked()
+    expect(page.get_by_role("radio", name="Exactly right", exact=True)).to_be_checked()
     phone.set_offline(False)
     page.locator("#survey-send-now").click()
     expect(page.locator("#rating-done-text")).to_have_text(
@@ -291,7 +289,10 @@ def test_after_24_hours_the_page_says_rating_is_closed(
     served_long_ago(live_server, mine)  # the page stayed open a day
     page.locator("#rating-faces label.face").nth(2).click()
     page.locator("#rating-send").click()
-    closed = "Оценки уже не принимаются: визит можно оценить в течение 24 часов после него. Всё равно спасибо!"
+    closed = (
+        "Оценки уже не принимаются: визит можно оценить в течение 24 часов после него."
+        " Всё равно спасибо!"
+    )
     expect(page.locator("#rating-done-text")).to_have_text(closed, timeout=5000)
     expect(page.locator("#rating-form")).to_be_hidden()
     shot(page, "rating-closed-ru")
