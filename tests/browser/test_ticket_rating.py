@@ -246,6 +246,37 @@ def test_a_lost_network_keeps_the_answers_for_another_try(
     assert (rated["score"], rated["comment"], rated["answers"]) == (4, "Thanks!", {"U1": 4})
 
 
+def test_too_many_tries_keeps_the_answers_for_another_try(
+    phone: BrowserContext, live_server: LoketServer
+) -> None:
+    site = Site(live_server)
+    mine = served(site, "az")
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/t/{mine['id']}")
+    refused = {"error": {"code": "rate_limited", "message": "Too many requests"}}
+    # the server's loopback address is never limited: this one answer says 429 as it would
+    page.route(
+        "**/rating",
+        lambda route: route.fulfill(status=429, json=refused, headers={"Retry-After": "1"}),
+        times=1,
+    )
+    face(page, "Narazıyam").click()
+    page.locator("#rating-comment").fill("Növbə uzun idi")
+    page.locator("#rating-send").click()
+    expect(page.locator("#rating-message")).to_have_text(
+        "Bir az əvvəl çox cəhd edildi. Bir az gözləyin, sonra yenidən Göndər düyməsini basın.",
+        timeout=5000,
+    )
+    expect(page.get_by_role("radio", name="Narazıyam", exact=True)).to_be_checked()
+    expect(page.locator("#rating-comment")).to_have_value("Növbə uzun idi")
+    page.locator("#rating-send").click()
+    expect(page.locator("#rating-done-text")).to_have_text(
+        "Təşəkkür edirik! Qiymətiniz qəbul olundu.", timeout=5000
+    )
+    rated = kept(live_server, mine)
+    assert rated is not None and (rated["score"], rated["comment"]) == (2, "Növbə uzun idi")
+
+
 def test_a_ticket_rated_meanwhile_shows_the_thanks(
     phone: BrowserContext, live_server: LoketServer
 ) -> None:
