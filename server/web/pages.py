@@ -13,7 +13,7 @@ from starlette.routing import Route
 from loket.server.domain.errors import NotFound
 from loket.server.domain.rating import Rater, window
 from loket.server.domain.site import Names, Site
-from loket.server.domain.ticket import Ticket
+from loket.server.domain.ticket import Status, Ticket
 from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
@@ -251,6 +251,9 @@ async def visitor_ticket(request: Request) -> Response:
     chime = site.announcements.chime and service.audio is not None
     past = service.is_past(ticket)
     kept = await service.ratings.of(ticket)
+    closed = _rating_closed(ticket, service.clock())
+    # served on an earlier day but within the 24 hours: its page still offers the rating
+    rateable = past and ticket.status is Status.DONE and (kept is not None or not closed)
     return _render(
         request,
         "ticket.html",
@@ -261,6 +264,7 @@ async def visitor_ticket(request: Request) -> Response:
             "print": printing,
             "paper": _paper(request, site),
             "past": past,
+            "rateable": rateable,
             "day": day_text(ticket.day, lang),
             "link": link,
             "qr": Markup(qr_svg(link, ticket.number)) if printing else "",
@@ -272,7 +276,7 @@ async def visitor_ticket(request: Request) -> Response:
                 "rating": {
                     "api": f"/api/v1/tickets/{ticket.id}/rating",
                     "kept": None if kept is None else kept.to_json(),
-                    "closed": _rating_closed(ticket, service.clock()),
+                    "closed": closed,
                 },
             },
         },

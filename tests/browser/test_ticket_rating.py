@@ -8,7 +8,7 @@ made elsewhere first, the 24 hours being over, and every step in the four langua
 import os
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -297,15 +297,22 @@ def test_a_ticket_rated_meanwhile_shows_the_thanks(
     assert rated is not None and rated["score"] == 1  # the first rating stays
 
 
-def served_long_ago(server: LoketServer, ticket: dict) -> None:
-    """Moves the ticket's service 25 hours back in the server's own database."""
+def served_earlier(server: LoketServer, ticket: dict, hours: int, days: int = 0) -> None:
+    """Moves the ticket's service `hours` back, and its day `days` back, in the server's own
+    database (a done ticket is read from there, not kept in memory)."""
     with sqlite3.connect(server.db) as db:
-        (finished,) = db.execute(
-            "SELECT finished_at FROM tickets WHERE id = ?", (ticket["id"],)
+        issued, finished, day = db.execute(
+            "SELECT issued_at, finished_at, day FROM tickets WHERE id = ?", (ticket["id"],)
         ).fetchone()
-        earlier = datetime.fromisoformat(finished) - timedelta(hours=25)
+        back = timedelta(hours=hours)
         db.execute(
-            "UPDATE tickets SET finished_at = ? WHERE id = ?", (earlier.isoformat(), ticket["id"])
+            "UPDATE tickets SET issued_at = ?, finished_at = ?, day = ? WHERE id = ?",
+            (
+                (datetime.fromisoformat(issued) - back).isoformat(),
+                (datetime.fromisoformat(finished) - back).isoformat(),
+                (date.fromisoformat(day) - timedelta(days=days)).isoformat(),
+                ticket["id"],
+            ),
         )
 
 
@@ -317,7 +324,7 @@ def test_after_24_hours_the_page_says_rating_is_closed(
     page = phone.new_page()
     page.goto(f"{live_server.url}/t/{mine['id']}")
     expect(page.locator("#rating")).to_be_visible(timeout=5000)
-    served_long_ago(live_server, mine)  # the page stayed open a day
+    served_earlier(live_server, mine, hours=25)  # the page stayed open a day
     page.locator("#rating-faces label.face").nth(2).click()
     page.locator("#rating-send").click()
     closed = (
@@ -332,6 +339,40 @@ def test_after_24_hours_the_page_says_rating_is_closed(
     page.reload()  # the page knows it at once
     expect(page.locator("#rating-done-text")).to_have_text(closed)
     expect(page.locator("#rating-faces")).to_be_hidden()
+
+
+def test_a_ticket_served_yesterday_may_be_rated_within_the_24_hours(
+    phone: BrowserContext, live_server: LoketServer
+) -> None:
+    site = Site(live_server)
+    mine = served(site, "en")
+    older = served(site, "en")
+    served_earlier(live_server, mine, hours=20, days=1)
+    served_earlier(live_server, older, hours=25, days=1)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/t/{mine['id']}")
+    expect(page.locator("#expired-title")).to_have_text("This ticket is from an earlier day")
+    expect(page.locator("#rating")).to_be_visible(timeout=5000)
+    shot(page, "rating-yesterday-en")
+    fits(page)
+    face(page, "Very satisfied").click()
+    page.locator("#rating-survey").click()
+    page.locator("#survey-skip").click()  # U1
+    answer(page, "Very easy").click()  # U2: 4
+    page.locator("#survey-send-now").click()
+    expect(page.locator("#rating-done-text")).to_have_text(
+        "Thank you! Your rating was received.", timeout=5000
+    )
+    rated = kept(live_server, mine)
+    assert rated is not None and (rated["score"], rated["answers"]) == (4, {"U2": 4})
+    page.reload()
+    expect(page.locator("#rating-done-text")).to_have_text(
+        "You rated this visit: Very satisfied. Thank you!"
+    )
+
+    page.goto(f"{live_server.url}/t/{older['id']}")  # the 24 hours are over: no rating
+    expect(page.locator("#expired-title")).to_be_visible()
+    expect(page.locator("#rating")).to_have_count(0)
 
 
 # the faces' words, a question, its first answer, and the thanks, in each language
