@@ -11,14 +11,15 @@ import { h } from "loket/page";
 const SVG = "http://www.w3.org/2000/svg";
 export const SCORES = [1, 2, 3, 4];
 
-// a 100 × 100 face: eyes, brows for the unhappiest, and a mouth from a deep frown to a laugh
+// a 100 × 100 face: eyes, worried brows for the unhappiest, and a mouth from a deep frown to
+// a laugh; the same drawing as the desk tablet's (displays/templates/_faces.html on i18-tab)
 const MOUTHS = {
-  1: "M30 76 Q50 54 70 76",
-  2: "M33 72 Q50 63 67 72",
-  3: "M31 64 Q50 78 69 64",
-  4: "M27 58 Q50 92 73 58 Z",
+  1: "M28 76 Q50 52 72 76",
+  2: "M31 72 Q50 62 69 72",
+  3: "M30 64 Q50 80 70 64",
+  4: "M26 60 Q50 94 74 60 Z",
 };
-const BROWS = { 1: ["M26 30 L42 36", "M74 30 L58 36"] };
+const BROWS = { 1: "M25 33 L40 26 M75 33 L60 26" };
 
 /** The word of a score, in the page's language ("Very satisfied"). */
 export function faceWord(t, score) {
@@ -44,16 +45,16 @@ function svg(tag, attributes) {
 export function faceIcon(score) {
   const icon = svg("svg", {
     viewBox: "0 0 100 100",
-    class: `face-icon face-${score}`,
+    class: `face-svg face-${score}`,
     "aria-hidden": "true",
     focusable: "false",
   });
   icon.append(
-    svg("circle", { cx: 50, cy: 50, r: 45, class: "face-skin" }),
-    svg("circle", { cx: 36, cy: 42, r: 6, class: "face-eye" }),
-    svg("circle", { cx: 64, cy: 42, r: 6, class: "face-eye" }),
-    ...(BROWS[score] || []).map((d) => svg("path", { d, class: "face-line" })),
-    svg("path", { d: MOUTHS[score], class: score === 4 ? "face-mouth face-open" : "face-line" }),
+    svg("circle", { cx: 50, cy: 50, r: 46, class: "face-skin" }),
+    ...(BROWS[score] ? [svg("path", { d: BROWS[score], class: "face-line" })] : []),
+    svg("circle", { cx: 35, cy: 42, r: 6, class: "face-eye" }),
+    svg("circle", { cx: 65, cy: 42, r: 6, class: "face-eye" }),
+    svg("path", { d: MOUTHS[score], class: score === 4 ? "face-mouth" : "face-line" }),
   );
   return icon;
 }
@@ -69,7 +70,8 @@ export function faceChoices(name, legend, t, onChoose = () => {}) {
     const id = `${name}-${score}`;
     const input = h("input", { type: "radio", name, id, value: String(score), class: "face-input" });
     input.addEventListener("change", () => onChoose(score));
-    row.append(input, h("label", { for: id, class: "face" }, faceIcon(score), h("span", { class: "face-word" }, faceWord(t, score))));
+    const word = h("span", { class: "face-word" }, faceWord(t, score));
+    row.append(input, h("label", { for: id, class: "face" }, faceIcon(score), word));
   }
   return h("fieldset", { class: "faces" }, h("legend", { class: "faces-legend" }, legend), row);
 }

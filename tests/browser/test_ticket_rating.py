@@ -153,7 +153,7 @@ def test_the_visitor_rates_with_a_comment_and_the_nine_elements(
     expect(rating).to_be_visible()
     expect(thanks).to_have_text("You rated this visit: Satisfied. Thank you!")
     expect(page.locator("#rating-faces")).to_be_hidden()
-    expect(page.locator("#rating-done .face-icon.face-3")).to_be_visible()
+    expect(page.locator("#rating-done .face-svg.face-3")).to_be_visible()
 
 
 def test_a_reloaded_done_ticket_is_rated_by_keyboard_without_the_survey(
@@ -380,7 +380,7 @@ IN_FOUR_LANGUAGES = {
     "id": ["Sangat tidak puas", "Tidak puas", "Puas", "Sangat puas"],
     "en": ["Very unsatisfied", "Unsatisfied", "Satisfied", "Very satisfied"],
     "az": ["Çox narazıyam", "Narazıyam", "Razıyam", "Çox razıyam"],
-    "ru": ["Очень недоволен", "Недоволен", "Доволен", "Очень доволен"],
+    "ru": ["Очень плохо", "Плохо", "Хорошо", "Отлично"],
 }
 
 
