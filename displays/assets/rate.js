@@ -12,13 +12,18 @@
 // It follows the site like a hall TV (socket.js: reconnects, resumes, reports itself on the
 // admin's screen list as page "rate" of its counter) and never reloads.
 //
-// config.strings keys (texts: server/web/strings.py, page "rate"; plus those of auth.js):
+// The faces are drawn as on the phone (faces.js); their words are the template's, in every
+// site language.
+//
+// Texts: server/web/strings.py, page "rate" (auth.js and faces.js list their own).
+// config.strings keys:
 //   signed_in_key, signed_in_staff, key_unchecked, key_invalid, key_other_counter,
 //   not_this_counter, session_expired, login_unavailable, confirm_sign_out
 
 import { api } from "loket/api";
 import { Login } from "loket/auth";
 import { DeviceKey } from "loket/devicekey";
+import { faceIcon } from "loket/faces";
 import { Labels } from "loket/labels";
 import { keepScreenOn, readConfig, restartClass, setText, translator } from "loket/page";
 import { followSite } from "loket/sitechange";
@@ -261,6 +266,9 @@ document.getElementById("rate-sign-out").addEventListener("click", async () => {
   signOut("");
 });
 for (const face of dom.faces) face.addEventListener("click", () => tap(face));
+for (const place of document.querySelectorAll("[data-face]")) {
+  place.prepend(faceIcon(Number(place.dataset.face)));
+}
 
 // -- the site's events ---------------------------------------------------------------------
 

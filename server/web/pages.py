@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -10,7 +11,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
+from loket.server.domain.rating import Rater, window
 from loket.server.domain.site import Names, Site
+from loket.server.domain.ticket import Status, Ticket
 from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
@@ -286,6 +289,10 @@ async def visitor_ticket(request: Request) -> Response:
     }
     chime = site.announcements.chime and service.audio is not None
     past = service.is_past(ticket)
+    kept = await service.ratings.of(ticket)
+    closed = _rating_closed(ticket, service.clock())
+    # served on an earlier day but within the 24 hours: its page still offers the rating
+    rateable = past and ticket.status is Status.DONE and (kept is not None or not closed)
     return _render(
         request,
         "ticket.html",
@@ -296,6 +303,7 @@ async def visitor_ticket(request: Request) -> Response:
             "print": printing,
             "paper": _paper(request, site),
             "past": past,
+            "rateable": rateable,
             "day": day_text(ticket.day, lang),
             "link": link,
             "qr": Markup(qr_svg(link, ticket.number)) if printing else "",
@@ -304,11 +312,22 @@ async def visitor_ticket(request: Request) -> Response:
                 "past": past,
                 "ticket_ws": f"/ws/ticket/{ticket.id}?site={site_version(site)}",
                 "chime": f"/audio/chime/{site.id}.wav" if chime else None,
+                "rating": {
+                    "api": f"/api/v1/tickets/{ticket.id}/rating",
+                    "kept": None if kept is None else kept.to_json(),
+                    "closed": closed,
+                },
             },
         },
         "ticket",
         preferred=ticket.lang,  # the language chosen at the kiosk, unless ?lang= says otherwise
     )
+
+
+def _rating_closed(ticket: Ticket, now: datetime) -> bool:
+    """Served longer ago than its holder may rate it (CONTRACT 6.4: 24 hours)."""
+    done = ticket.finished_at
+    return done is not None and now - done > window(Rater.HOLDER)
 
 
 async def admin(request: Request) -> Response:

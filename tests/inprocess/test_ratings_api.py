@@ -134,7 +134,11 @@ async def test_a_malformed_rating_is_refused_and_nothing_kept(
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-10, 10) | st.floats() | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
     max_leaves=8,
 )

@@ -23,7 +23,8 @@ PAGE_SCRIPTS = {
 }
 # scripts a page loads beside its own, which share its strings
 EXTRA_SCRIPTS = {
-    "admin": ("counter_client/assets/admin_kiosks.js", "counter_client/assets/admin_hall.js")
+    "admin": ("counter_client/assets/admin_kiosks.js", "counter_client/assets/admin_hall.js"),
+    "ticket": ("displays/assets/ticket_past.js",),
 }
 TRANSLATOR_MODULE = "page"  # static/js/page.js defines t(); it uses no keys of its own
 CLDR_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
