@@ -1,7 +1,8 @@
 // The four faces of a satisfaction rating (CONTRACT 6.4: a score 1–4, worst to best), drawn
-// and worded alike wherever a visitor rates: the ticket page on the phone, and meant for the
-// desk's tablet too. Styles: static/css/faces.css. The meaning never rests on the colour
-// alone: each face has its mouth and its word.
+// and worded alike wherever a visitor rates: the ticket page on the phone, and the desk's
+// tablet (rate.js, which writes the words in every site language itself). Styles:
+// static/css/faces.css. The meaning never rests on the colour alone: each face has its
+// mouth and its word.
 //
 // config.strings keys (texts: server/web/strings.py, _FACES):
 //   face_1, face_2, face_3, face_4
@@ -12,7 +13,7 @@ const SVG = "http://www.w3.org/2000/svg";
 export const SCORES = [1, 2, 3, 4];
 
 // a 100 × 100 face: eyes, worried brows for the unhappiest, and a mouth from a deep frown to
-// a laugh; the same drawing as the desk tablet's (displays/templates/_faces.html on i18-tab)
+// a laugh
 const MOUTHS = {
   1: "M28 76 Q50 52 72 76",
   2: "M31 72 Q50 62 69 72",
