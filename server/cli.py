@@ -110,6 +110,8 @@ def _urls(host: str, port: int, sites: tuple[Site, ...]) -> str:
             f"  {site.id}: kiosk    {base}/kiosk/{site.id}",
             f"  {site.id}: counter  {base}/counter/{site.id}/{site.counters[0].id}"
             + (f"  (…/{site.counters[-1].id})" if len(site.counters) > 1 else ""),
+            f"  {site.id}: rating   {base}/rate/{site.id}/{site.counters[0].id}"
+            + (f"  (…/{site.counters[-1].id})" if len(site.counters) > 1 else ""),
             f"  {site.id}: live     {base}/live/{site.id}",
             f"  {site.id}: reports  {base}/reports/{site.id}",
         ]

@@ -1,6 +1,6 @@
-"""The registry of screens (hall TVs and counter pages: phones are not listed): what each
-one is, what it has applied and whether it can play sound, so an admin sees which are
-stale."""
+"""The registry of screens (hall TVs, counter pages and the desks' rating tablets: phones
+are not listed): what each one is, what it has applied and whether it can play sound, so
+an admin sees which are stale."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class Display:
     connection: int = 0  # which socket reported last: an older one closing does not count
     address: str | None = None  # where it first reported from
     reported: datetime | None = None  # its last `hello` (last_seen: any message)
+    counter: str | None = None  # a rating tablet's counter (page "rate")
 
     def stale(self, now: datetime, epoch: str) -> bool:
         return (
@@ -53,6 +54,7 @@ class Display:
             "name": name,
             "page": self.page,
             "zone": self.zone,
+            "counter": self.counter,
             "screen": self.screen,
             "version": self.version,
             "lang": self.lang,
@@ -89,8 +91,7 @@ class DisplayRegistry:
         # lagging: it has still not reached what the site had at its previous report
         lagging = before is not None and seq is not None and seq < before.target_seq
         values: dict[str, Any] = {
-            key: fields.get(key)
-            for key in ("page", "zone", "screen", "version", "lang", "audio", "epoch", "seq")
+            key: fields.get(key) for key in (*_TEXT_FIELDS, "audio", "epoch", "seq")
         }
         if before is None:
             if not self._room_for(known, now, address):
@@ -151,7 +152,7 @@ class DisplayRegistry:
         return address is None or from_there < MAX_PER_ADDRESS
 
 
-_TEXT_FIELDS = ("page", "zone", "screen", "version", "lang")
+_TEXT_FIELDS = ("page", "zone", "counter", "screen", "version", "lang")
 
 
 def _text(value: Any, name: str, limit: int = 64) -> str | None:

@@ -1,11 +1,12 @@
-// Administration: each site's enrolled kiosks (CONTRACT 6.7). Enrol one by name: its key
-// is shown this once, with the enrolment link (/kiosk/SITE#key=…) that, opened on the
-// kiosk, keeps the key there. List them; revoke one (after a confirmation). Starts when
-// admin.js has logged an administrator in (its "loket:login" event).
+// Administration: each site's enrolled kiosks (CONTRACT 6.7), and the desks' rating tablets
+// (CONTRACT 6.4: a kiosk enrolled for one counter). Enrol one by name (and counter): its key
+// is shown this once, with the enrolment link (/kiosk/SITE#key=…, or /rate/SITE/COUNTER#key=…)
+// that, opened on the device, keeps the key there. List them; revoke one (after a
+// confirmation). Starts when admin.js has logged an administrator in ("loket:login").
 //
 // config.strings keys (texts: server/web/strings.py, page "admin"):
-//   kiosk_enrolled, kiosk_never_used, no_kiosks, kiosk_revoke, kiosk_revoke_confirm,
-//   kiosk_revoked, kiosk_copied, failed, session_expired
+//   kiosk_enrolled, desk_enrolled, kiosk_never_used, no_kiosks, kiosk_revoke,
+//   kiosk_revoke_confirm, kiosk_revoked, kiosk_copied, failed, session_expired
 // config.moment: how the page's language writes a date and time (server/i18n/calendar.py).
 
 import { api } from "loket/api";
@@ -33,6 +34,8 @@ class SiteKiosks {
     this.form = root.querySelector("[data-kiosk-form]");
     this.fresh = root.querySelector("[data-kiosk-new]");
     this.message = root.querySelector("[data-kiosk-message]");
+    // what each enrolled device is used as, in the form's words ("" : a ticket kiosk)
+    this.uses = new Map(Array.from(root.querySelector("[data-kiosk-use]").options, (o) => [o.value, o.text]));
     this.form.addEventListener("submit", (event) => this.enrol(event));
     root.querySelector("[data-kiosk-copy]").addEventListener("click", () => this.copy());
   }
@@ -54,6 +57,7 @@ class SiteKiosks {
         "tr",
         { dataset: { kiosk: kiosk.id } },
         h("td", {}, kiosk.name),
+        h("td", {}, this.uses.get(kiosk.counter || "") ?? kiosk.counter),
         h("td", {}, when(kiosk.created_at)),
         h("td", {}, when(kiosk.last_used_at)),
         h(
@@ -67,7 +71,7 @@ class SiteKiosks {
         ),
       ),
     );
-    if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "4" }, t("no_kiosks"))));
+    if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "5" }, t("no_kiosks"))));
     this.list.replaceChildren(...rows);
   }
 
@@ -78,9 +82,10 @@ class SiteKiosks {
     submit.disabled = true;
     say(this.message, "");
     try {
+      const counter = this.form.elements.counter.value;
       const { kiosk, key } = await api(this.path, {
         method: "POST",
-        body: { name: this.form.elements.name.value.trim() },
+        body: { name: this.form.elements.name.value.trim(), ...(counter ? { counter } : {}) },
       });
       this.form.reset();
       this.showKey(kiosk, key);
@@ -92,12 +97,15 @@ class SiteKiosks {
     }
   }
 
-  /** The key, this once: the link that enrols the kiosk it is opened on, and the key itself. */
+  /** The key, this once: the link that enrols the device it is opened on (the kiosk page,
+   * or a counter's rating tablet), and the key itself. */
   showKey(kiosk, key) {
-    const link = `${location.origin}/kiosk/${encodeURIComponent(this.site)}#key=${encodeURIComponent(key)}`;
-    this.fresh.querySelector("[data-kiosk-new-text]").textContent = t("kiosk_enrolled", {
-      name: kiosk.name,
-    });
+    const site = encodeURIComponent(this.site);
+    const page = kiosk.counter ? `rate/${site}/${encodeURIComponent(kiosk.counter)}` : `kiosk/${site}`;
+    const link = `${location.origin}/${page}#key=${encodeURIComponent(key)}`;
+    this.fresh.querySelector("[data-kiosk-new-text]").textContent = kiosk.counter
+      ? t("desk_enrolled", { name: kiosk.name, use: this.uses.get(kiosk.counter) ?? kiosk.counter })
+      : t("kiosk_enrolled", { name: kiosk.name });
     const anchor = this.fresh.querySelector("[data-kiosk-link]");
     anchor.href = link;
     anchor.textContent = link;

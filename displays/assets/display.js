@@ -24,7 +24,17 @@ import { Announcer } from "loket/announce";
 import { AudioOutput } from "loket/audio";
 import { dayText } from "loket/calendar";
 import { Labels } from "loket/labels";
-import { DASH, formatDate, formatTime, h, readConfig, restartClass, setText, siteTimeZone } from "loket/page";
+import {
+  DASH,
+  formatDate,
+  formatTime,
+  h,
+  keepScreenOn,
+  readConfig,
+  restartClass,
+  setText,
+  siteTimeZone,
+} from "loket/page";
 import { Pager } from "loket/pager";
 import { followSite } from "loket/sitechange";
 import { SiteState, statusNow } from "loket/sitestate";
@@ -445,14 +455,6 @@ function siteChanged(doc) {
   fit();
 }
 
-async function keepScreenOn() {
-  try {
-    await navigator.wakeLock?.request("screen");
-  } catch {
-    // not offered (plain http) or refused: the TV's own settings decide
-  }
-}
-
 render();
 soundStateChanged();
 tickClock();
@@ -462,7 +464,6 @@ dom.ticker?.addEventListener("animationiteration", nextTicker);
 window.addEventListener("resize", fit);
 fit();
 setInterval(() => pagers.forEach((pager) => pager.next()), PAGE_MS);
-document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && keepScreenOn());
 keepScreenOn();
 labels.start();
 socket.start();

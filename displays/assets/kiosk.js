@@ -11,6 +11,7 @@
 //   key_revoked, enrolled_as, not_enrolled, key_invalid, key_unchecked, key_forgotten
 
 import { api } from "loket/api";
+import { DeviceKey } from "loket/devicekey";
 import { readConfig, translator } from "loket/page";
 import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
@@ -37,8 +38,7 @@ const scrollHint = document.getElementById("scroll-hint");
 const setupToggle = document.getElementById("kiosk-setup-toggle");
 const setupForm = document.getElementById("kiosk-setup");
 const enrolment = document.getElementById("kiosk-enrolment");
-const KEY_STORE = `loket.kiosk-key.${config.site}`;
-const KEY_IN_LINK = /(?:^#|&)key=([^&]*)/;
+const deviceKey = new DeviceKey(`loket.kiosk-key.${config.site}`);
 
 let busy = false;
 let countdownTimer = 0;
@@ -85,7 +85,7 @@ async function issue(service) {
   try {
     const { ticket, position } = await api(config.api, {
       method: "POST",
-      headers: keyHeaders(),
+      headers: deviceKey.headers(),
       body: { service, priority: priority.getAttribute("aria-pressed") === "true", lang: config.lang },
     });
     showTicket(ticket, position);
@@ -114,38 +114,7 @@ function failureText(failure) {
   }
 }
 
-// -- the kiosk's key ---------------------------------------------------------------------
-
-function storedKey() {
-  try {
-    return localStorage.getItem(KEY_STORE) || "";
-  } catch {
-    return ""; // storage blocked: the kiosk works as one not enrolled
-  }
-}
-
-function storeKey(key) {
-  try {
-    if (key) localStorage.setItem(KEY_STORE, key);
-    else localStorage.removeItem(KEY_STORE);
-  } catch {
-    // storage blocked: nothing to keep it in
-  }
-}
-
-function keyHeaders() {
-  const key = storedKey();
-  return key ? { "X-Kiosk-Key": key } : {};
-}
-
-/** The enrolment link's key is kept, and taken out of the address bar (and so out of
- * the history, and off the screen); a #fragment never reaches the server or its logs. */
-function takeKeyFromLink() {
-  const found = KEY_IN_LINK.exec(location.hash);
-  if (!found) return;
-  storeKey(decodeURIComponent(found[1]).trim());
-  history.replaceState(null, "", location.pathname + location.search);
-}
+// -- the kiosk's key (devicekey.js) -----------------------------------------------------
 
 function setEnrolment(text, kind) {
   enrolment.textContent = text;
@@ -153,7 +122,7 @@ function setEnrolment(text, kind) {
 }
 
 async function checkKey() {
-  const key = storedKey();
+  const key = deviceKey.get();
   if (!key) {
     setEnrolment(t("not_enrolled"), "warn");
     return;
@@ -219,13 +188,13 @@ document.addEventListener("keydown", (event) => {
 setupToggle.addEventListener("click", () => showSetup(setupForm.hidden));
 setupForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  storeKey(setupForm.elements.key.value.trim());
+  deviceKey.set(setupForm.elements.key.value.trim());
   setupForm.reset();
   showSetup(false);
   checkKey();
 });
 document.getElementById("kiosk-forget").addEventListener("click", () => {
-  storeKey("");
+  deviceKey.set("");
   setupForm.reset();
   setEnrolment(t("key_forgotten"), "warn");
 });
@@ -254,7 +223,7 @@ new LiveSocket(config.ws, {
     showScrollHint();
   }),
 }).start();
-takeKeyFromLink();
+deviceKey.takeFromLink();
 checkKey();
 // the enrolment step: a site that takes tickets from enrolled kiosks only asks for the key
-if (!storedKey() && !config.remote_tickets) showSetup(true);
+if (!deviceKey.get() && !config.remote_tickets) showSetup(true);

@@ -7,6 +7,7 @@
 // Set aside by a counter ("held", CONTRACT 6.5) it says so, and that the visitor will be called
 // back there; waiting for one counter (`for_counter`: a transfer to that desk) it names that
 // counter and the place in its line; sent on to another service, it names the new one.
+// Once done, it offers the visitor's rating (ticketrating.js).
 //
 // config.strings keys (texts: server/web/strings.py, page "ticket"; plus those of ticketcard.js):
 //   status_waiting, status_called, status_recalled, status_done, status_no_show,
@@ -19,6 +20,7 @@ import { readConfig, restartClass, setText, siteTimeZone, translator } from "lok
 import { followSite } from "loket/sitechange";
 import { LiveSocket } from "loket/socket";
 import { aheadText } from "loket/ticketcard";
+import { TicketRating } from "loket/ticketrating";
 
 const VIBRATION = [400, 200, 400, 200, 800];
 const SOON_MIN = 2; // a range ending this soon reads as "any moment now"
@@ -30,6 +32,7 @@ const counterName = (id) => (config.counters && config.counters[id]) || id;
 
 let view = { ticket: config.ticket, position: config.position, estimate: config.estimate };
 let transferred = false;
+const rating = new TicketRating(t, config.rating);
 
 const dom = {
   number: document.getElementById("ticket-number"),
@@ -102,6 +105,7 @@ function render() {
   setText(dom.callCounter, counterName(ticket.counter));
   if (ticket.status !== "called") hideCall();
   dom.keepOpen.hidden = closed(); // nothing more will happen to this ticket
+  rating.update(ticket);
   showSoundState();
   // The tab title tells the visitor too when the page is in the background.
   document.title = `${ticket.number} · ${text}`;
@@ -208,4 +212,4 @@ const socket = new LiveSocket(config.ticket_ws, {
     render(); // the names of its service and counter, as the site calls them now
   }),
 }).start();
-window.loketTicket = { socket, audio, view: () => view }; // for tests
+window.loketTicket = { socket, audio, rating, view: () => view }; // for tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -10,7 +11,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
+from loket.server.domain.rating import Rater, window
 from loket.server.domain.site import Names, Site
+from loket.server.domain.ticket import Status, Ticket
 from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
@@ -226,6 +229,45 @@ async def counter(request: Request) -> Response:
     )
 
 
+QUESTION_SECONDS = (60, 5, 240)  # the rating tablet's ?seconds=: default, least, most
+
+
+def _question_seconds(request: Request) -> int:
+    """How long the tablet asks after a ticket is done: its own ?seconds=, bounded below the
+    desk's 5-minute window (server/domain/rating.py), else a minute."""
+    default, least, most = QUESTION_SECONDS
+    asked = request.query_params.get("seconds", "")
+    return min(most, max(least, int(asked))) if asked.isdigit() else default
+
+
+async def rate(request: Request) -> Response:
+    """The desk's visitor-facing rating tablet (CONTRACT 6.4): its words in the site's
+    languages, as the hall display shows them (server/web/multilingual.py)."""
+    site = service_of(request).site(request.path_params["site"])
+    counter_obj = site.counter(request.path_params["counter"])
+    lang = choose(request, _languages(request, site), None, _offered(request, site))
+    labels = Labels(site, lang, _templates(request))
+    api = f"/api/v1/sites/{site.id}"
+    return _render(
+        request,
+        "rate.html",
+        site,
+        {
+            "counter": {"id": counter_obj.id, "name": counter_obj.name},
+            "ml": labels.text,
+            "ml_names": labels.names,
+            "config": {
+                "counter": counter_obj.id,
+                "rating_api": f"{api}/counters/{counter_obj.id}/rating",
+                "kiosk_api": f"{api}/kiosk",
+                "seconds": _question_seconds(request),
+                "labels": labels.config(),
+            },
+        },
+        "rate",
+    )
+
+
 async def visitor_ticket(request: Request) -> Response:
     """The visitor's own ticket (mobile first), or with ?print=1 its 80 mm paper form.
     A ticket of an earlier day says so; an unknown one is a page, not JSON."""
@@ -247,6 +289,10 @@ async def visitor_ticket(request: Request) -> Response:
     }
     chime = site.announcements.chime and service.audio is not None
     past = service.is_past(ticket)
+    kept = await service.ratings.of(ticket)
+    closed = _rating_closed(ticket, service.clock())
+    # served on an earlier day but within the 24 hours: its page still offers the rating
+    rateable = past and ticket.status is Status.DONE and (kept is not None or not closed)
     return _render(
         request,
         "ticket.html",
@@ -257,6 +303,7 @@ async def visitor_ticket(request: Request) -> Response:
             "print": printing,
             "paper": _paper(request, site),
             "past": past,
+            "rateable": rateable,
             "day": day_text(ticket.day, lang),
             "link": link,
             "qr": Markup(qr_svg(link, ticket.number)) if printing else "",
@@ -265,11 +312,22 @@ async def visitor_ticket(request: Request) -> Response:
                 "past": past,
                 "ticket_ws": f"/ws/ticket/{ticket.id}?site={site_version(site)}",
                 "chime": f"/audio/chime/{site.id}.wav" if chime else None,
+                "rating": {
+                    "api": f"/api/v1/tickets/{ticket.id}/rating",
+                    "kept": None if kept is None else kept.to_json(),
+                    "closed": closed,
+                },
             },
         },
         "ticket",
         preferred=ticket.lang,  # the language chosen at the kiosk, unless ?lang= says otherwise
     )
+
+
+def _rating_closed(ticket: Ticket, now: datetime) -> bool:
+    """Served longer ago than its holder may rate it (CONTRACT 6.4: 24 hours)."""
+    done = ticket.finished_at
+    return done is not None and now - done > window(Rater.HOLDER)
 
 
 async def admin(request: Request) -> Response:
@@ -303,6 +361,7 @@ ROUTES = [
     Route("/display/{site}", display),
     Route("/kiosk/{site}", kiosk),
     Route("/counter/{site}/{counter}", counter),
+    Route("/rate/{site}/{counter}", rate),
     Route("/t/{ticket_id}", visitor_ticket),
     Route("/admin", admin),
     Route("/live", live),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from gettext import NullTranslations
 
+from loket.server.web.survey_strings import SURVEY_STRINGS
+
 _AUTH = {  # auth.js; session_expired is said by the counter and admin scripts themselves
     "login_failed": "Wrong username or password.",
     "login_unavailable": "Cannot reach the server. Check the network and try again.",
@@ -22,6 +24,12 @@ _AHEAD = {  # ticketcard.js; _few and _many are shown only in languages that hav
     "ahead_few": "{n} people ahead of you",
     "ahead_many": "{n} people ahead of you",
     "ahead_other": "{n} people ahead of you",
+}
+_FACES = {  # faces.js: a rating's four scores, worst to best (CONTRACT 6.4)
+    "face_1": "Very unsatisfied",
+    "face_2": "Unsatisfied",
+    "face_3": "Satisfied",
+    "face_4": "Very satisfied",
 }
 PAGE_STRINGS: dict[str, dict[str, str]] = {
     "index": {},
@@ -68,6 +76,27 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "wait_unknown": "not known yet",
         "sound_enable": "Turn on sound and vibration",
         "sound_ready": "Sound and vibration are on",
+        # ticketrating.js, with faces.js and survey.js
+        **_FACES,
+        **SURVEY_STRINGS,
+        "rate_question": "How satisfied are you with our service?",
+        "comment_count": "{n} / {max} characters",
+        "survey_progress": "Question {n} of {total}",
+        "survey_next": "Next",
+        "survey_send": "Send",
+        "rate_choose": "Please choose a face first.",
+        "rate_sending": "Sending…",
+        "rate_thanks": "Thank you! Your rating was received.",
+        "rate_rated": "You rated this visit: {face}. Thank you!",
+        "rate_closed": (
+            "Rating is closed: a visit can be rated within 24 hours after it. "
+            "Thank you all the same!"
+        ),
+        "rate_failed": (
+            "Your rating could not be sent. Check the connection, then press Send again."
+        ),
+        "rate_busy": "Too many tries just now. Wait a moment, then press Send again.",
+        "rate_refused": "Your rating was not taken: {message}",
     },
     "counter": {
         **_AUTH,
@@ -121,6 +150,19 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "badge_priority": "Priority",
         "waited": "waiting {time}",
     },
+    "rate": {  # the desk's rating tablet (rate.js): for the staff who set it up
+        **_AUTH,
+        **_FACES,  # faces.js's (the tablet writes its words in every language: rate.html)
+        "signed_in_key": "Enrolled rating tablet: {name}",
+        "signed_in_staff": "Signed in as {name} (until the session ends)",
+        "key_unchecked": "Enrolled rating tablet (key not checked yet: no connection)",
+        "key_invalid": "The tablet's key is not valid (revoked?): enrol it again.",
+        "key_other_counter": "The key {name} is not for this counter: enrol the tablet for it.",
+        "not_this_counter": "This user may not work at this counter.",
+        "confirm_sign_out": (
+            "Sign this tablet out? It takes no ratings until it is signed in again."
+        ),
+    },
     "admin": {
         **_AUTH,
         "all_counters": "All counters",
@@ -143,6 +185,7 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "sound_unsupported": "No sound on this browser",
         "page_display": "Hall display",
         "page_counter": "Counter page",
+        "page_rate": "Rating tablet, counter {counter}",
         # admin_screens.js
         "screen_rename": "Rename",
         "screen_rename_label": "Rename {screen}",
@@ -160,6 +203,10 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "kiosk_enrolled": (
             "The kiosk {name} is enrolled. Its key is shown only now: open this link on the "
             "kiosk (it keeps the key), or paste the key under Kiosk setup on the kiosk page."
+        ),
+        "desk_enrolled": (
+            "The tablet {name} is enrolled as {use}. Its key is shown only now: open this link "
+            "on the tablet (it keeps the key)."
         ),
         "kiosk_never_used": "not yet",
         "no_kiosks": "No kiosk is enrolled.",

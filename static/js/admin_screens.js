@@ -1,12 +1,12 @@
 // The admin page's screens of one site (GET /api/v1/sites/{site}/displays, polled by
-// admin.js): each hall TV and counter page with its name, zone, sound, last event and
-// state; per screen, Rename (inline, Enter saves, Escape cancels) and Remove (asked again
+// admin.js): each hall TV, counter page and rating tablet with its name, zone, sound, last
+// event and state; per screen, Rename (inline, Enter saves, Escape cancels) and Remove (asked again
 // in a row below). Rows are kept per screen id and updated in place, so that a poll never
 // takes the focus or an open editor away from the admin.
 //
 // config.strings keys (server/web/strings.py, page "admin"):
 //   screen_ok, screen_stale, screen_offline, no_screens, sound_running, sound_suspended,
-//   sound_off, sound_unsupported, page_display, page_counter, screen_rename,
+//   sound_off, sound_unsupported, page_display, page_counter, page_rate, screen_rename,
 //   screen_rename_label, screen_remove, screen_remove_label, screen_name_label,
 //   screen_name_example, screen_named, screen_unnamed, screen_remove_confirm,
 //   screen_removed, save, cancel, failed
@@ -103,7 +103,7 @@ export class ScreenTable {
     row.title.classList.toggle("unnamed", !display.name);
     setText(row.title, label);
     const details = [display.screen].filter(Boolean);
-    if (display.name) details.unshift(`${this.kind(display.page)} · ${display.id.slice(0, 8)}`);
+    if (display.name) details.unshift(`${this.kind(display)} · ${display.id.slice(0, 8)}`);
     setText(row.meta, details.join(" · "));
     row.rename.setAttribute("aria-label", t("screen_rename_label", { screen: label }));
     row.remove.setAttribute("aria-label", t("screen_remove_label", { screen: label }));
@@ -115,13 +115,15 @@ export class ScreenTable {
 
   /** The admin's name, else what kind of screen it is and the start of its id. */
   label(display) {
-    return display.name || `${this.kind(display.page)} · ${display.id.slice(0, 8)}`;
+    return display.name || `${this.kind(display)} · ${display.id.slice(0, 8)}`;
   }
 
-  /** What kind of screen reported: the hall display or a counter page (their hello's "page"). */
-  kind(page) {
+  /** What kind of screen reported (its hello's "page"): the hall display, a counter page, or
+   * the rating tablet of a counter. */
+  kind({ page, counter }) {
     if (page === "display") return this.t("page_display");
     if (page === "counter") return this.t("page_counter");
+    if (page === "rate") return this.t("page_rate", { counter: counter || "?" });
     return page || "?";
   }
 

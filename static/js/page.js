@@ -97,3 +97,17 @@ export function restartClass(node, className, durationMs) {
   clearTimeout(node._loketTimer);
   node._loketTimer = setTimeout(() => node.classList.remove(className), durationMs);
 }
+
+/** A screen that stays on (hall TV, rating tablet): the browser's wake lock, asked for again
+ * whenever the page is shown (the lock ends when it is hidden). */
+export function keepScreenOn() {
+  const ask = async () => {
+    try {
+      await navigator.wakeLock?.request("screen");
+    } catch {
+      // not offered (plain http) or refused: the device's own settings decide
+    }
+  };
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && ask());
+  ask();
+}

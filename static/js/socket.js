@@ -32,8 +32,9 @@ export class LiveSocket {
    * @param {object} handlers onSnapshot(data, msg), onEvent(msg), onStatus(connected),
    *   onControl(msg) for seq-null messages, onReplayed(msg) for replayed events already in the
    *   state; `indicator`: an element that gets the class "offline" while disconnected.
-   *   For the hello report: `page` ("display", "counter" or "ticket"; none: no hello),
-   *   `zone` (or null) and `audio()` returning the page's audio state (or null).
+   *   For the hello report: `page` ("display", "counter", "rate" or "ticket"; none: no
+   *   hello), `zone` (or null), `counter` (a rating tablet's, or null) and `audio()`
+   *   returning the page's audio state (or null).
    */
   constructor(path, handlers = {}) {
     this.path = path;
@@ -256,7 +257,7 @@ export class LiveSocket {
 
   /** The display registry's report: who this screen is and how far it has got. */
   hello() {
-    const { page, zone = null, audio } = this.handlers;
+    const { page, zone = null, counter = null, audio } = this.handlers;
     if (!page) return;
     let audioState = null;
     try {
@@ -270,6 +271,7 @@ export class LiveSocket {
         id: screenId(page),
         page,
         zone: zone || null,
+        counter: counter || null,
         screen: `${screen.width}x${screen.height}`,
         version: document.body.dataset.version || null,
         lang: document.documentElement.lang || null,

@@ -110,3 +110,23 @@ def test_the_visitor_pages_work_under_the_policy(
     expect(printed.locator("#ticket-qr svg")).to_be_visible()
     for checked in (index, page, printed):
         watched.check(checked)
+
+
+def test_the_rating_tablet_works_under_the_policy(
+    watched: Watched, live_server: LoketServer
+) -> None:
+    site = Site(live_server)
+    tablet = watched.page(f"{live_server.url}/rate/demo/1?lang=en")
+    log_in(tablet)
+    expect(tablet.locator("#rate-idle")).to_be_visible()
+    expect(tablet.locator("#conn-status")).not_to_have_class(OFFLINE, timeout=10000)
+    site.issue("A")
+    site.counter("call-next")
+    site.counter("done")
+    expect(tablet.locator("#rate-ask")).to_be_visible()
+    # the time bar's length, set by rate.js as a CSS variable (no style="" allowed)
+    left = tablet.evaluate(
+        "getComputedStyle(document.getElementById('rate-time-bar')).getPropertyValue('--left')"
+    )
+    assert left.strip().endswith("ms") and int(left.strip()[:-2]) > 55000
+    watched.check(tablet)

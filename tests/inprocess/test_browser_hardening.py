@@ -151,6 +151,7 @@ async def test_every_page_runs_under_the_policy_without_inline_code(loket: Loket
         "/display/demo",
         "/kiosk/demo",
         "/counter/demo/1",
+        "/rate/demo/1",
         "/admin",
         "/reports/demo",
         f"/t/{tid}",

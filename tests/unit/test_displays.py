@@ -32,6 +32,18 @@ def test_a_display_that_keeps_up_is_fresh() -> None:
     assert tv["stale"] is False  # 9 ≥ 5, what the site had at the previous report
 
 
+def test_a_rating_tablet_says_which_counter_it_stands_at() -> None:
+    registry = DisplayRegistry()
+    tablet = hello(4, id="tablet-1", page="rate", counter="3")
+    registry.report("demo", *parse_hello(tablet), site_seq=4, now=T0)
+    registry.report("demo", *parse_hello(hello(4)), site_seq=4, now=T0)
+    listed = registry.list("demo", T0, "ep")
+    assert [(d["id"], d["page"], d["counter"]) for d in listed] == [
+        ("tablet-1", "rate", "3"),
+        ("tv-1", "display", None),  # a hall TV stands at no counter
+    ]
+
+
 def test_a_display_that_does_not_catch_up_is_stale() -> None:
     registry = DisplayRegistry()
     registry.report("demo", *parse_hello(hello(3)), site_seq=8, now=T0)
@@ -99,6 +111,8 @@ def test_one_address_registers_at_most_its_share() -> None:
         {"display": {"id": ""}},
         {"display": {"id": "x" * 65}},
         {"display": {"id": "tv", "zone": 3}},
+        {"display": {"id": "tablet", "page": "rate", "counter": 3}},
+        {"display": {"id": "tablet", "page": "rate", "counter": "3" * 65}},
         {"display": {"id": "tv"}, "seq": -1},
         {"display": {"id": "tv"}, "seq": True},
         {"display": {"id": "tv"}, "audio": ["on"]},

@@ -16,13 +16,15 @@ PAGE_SCRIPTS = {
     "ticket": "displays/assets/ticket.js",
     "display": "displays/assets/display.js",
     "counter": "counter_client/assets/counter.js",
+    "rate": "displays/assets/rate.js",
     "admin": "counter_client/assets/admin.js",
     "live": "counter_client/assets/live.js",
     "reports": "counter_client/assets/reports.js",
 }
 # scripts a page loads beside its own, which share its strings
 EXTRA_SCRIPTS = {
-    "admin": ("counter_client/assets/admin_kiosks.js", "counter_client/assets/admin_hall.js")
+    "admin": ("counter_client/assets/admin_kiosks.js", "counter_client/assets/admin_hall.js"),
+    "ticket": ("displays/assets/ticket_past.js",),
 }
 TRANSLATOR_MODULE = "page"  # static/js/page.js defines t(); it uses no keys of its own
 CLDR_CATEGORIES = ("zero", "one", "two", "few", "many", "other")

@@ -47,6 +47,7 @@ WAITING: Schema = {"type": "object", "additionalProperties": {"type": "integer",
 TEXTS: Schema = {"type": "object", "additionalProperties": STRING}  # by language code
 ROLE = {"type": "string", "enum": ["admin", "supervisor", "staff"]}
 TICKET_ID = "^[A-Za-z0-9_-]{8,64}$"
+SCORE = {"type": "integer", "minimum": 1, "maximum": 4}  # CONTRACT 6.4
 TICKET: dict[str, Schema] = {
     "ref": STRING,
     "number": {"type": "string", "pattern": "[0-9]{3}$"},
@@ -187,7 +188,17 @@ SCHEMAS: dict[str, Schema] = {
         },
         {
             name: nullable(STRING)
-            for name in ("name", "page", "zone", "screen", "version", "lang", "audio", "epoch")
+            for name in (
+                "name",
+                "page",
+                "zone",
+                "counter",
+                "screen",
+                "version",
+                "lang",
+                "audio",
+                "epoch",
+            )
         }
         | {"seq": nullable(INTEGER), "lagging": BOOLEAN},
     ),
@@ -214,6 +225,18 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Kiosk": obj(
-        {"id": STRING, "name": STRING}, {"created_at": TIME, "last_used_at": nullable(TIME)}
+        {"id": STRING, "name": STRING},
+        {"created_at": TIME, "last_used_at": nullable(TIME), "counter": nullable(STRING)},
+    ),
+    "Rating": obj(
+        {
+            "ref": STRING,
+            "score": SCORE,
+            "comment": nullable(STRING),
+            "answers": {"type": "object", "additionalProperties": SCORE},
+            "at": TIME,
+            "by": {"type": "string", "enum": ["holder", "desk"]},
+            "counter": nullable(STRING),
+        }
     ),
 }
