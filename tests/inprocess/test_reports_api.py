@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 
 from loket.server.config import load_sites
-from loket.server.domain.rating import Rater, Rating
 from loket.server.domain.site import Names
 from tests.inprocess.running import Loket, running_loket
 
@@ -227,8 +226,9 @@ async def test_a_rating_shows_in_the_row_of_its_ticket_as_json_and_csv(hall: Lok
     """Ticket A001, served at counter 1 by the admin, rated 3 by its holder: its rows (its
     counter's, its clerk's) and the total have the rating (CONTRACT 6.3); the others null."""
     day = today()
-    ref = f"{day:%Y%m%d}-A001"
-    await hall.service.store.rate("demo", Rating(ref, 3, datetime.now(UTC), Rater.HOLDER))
+    [(ticket_id,)] = hall.sql("SELECT id FROM tickets WHERE number = 'A001'")
+    rated = await hall.http.post(f"/api/v1/tickets/{ticket_id}/rating", json={"score": 3})
+    assert rated.status_code == 201, rated.text
     lead = await hall.user_headers("lead", "supervisor")
     query = {"from": day.isoformat(), "to": day.isoformat()}
     three = {"count": 1, "avg": 3.0, "ikm": 75.0}
