@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from loket.server.domain.errors import NotFound
 from loket.server.domain.site import Names, Site
+from loket.server.domain.skm import GRADES
 from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
@@ -293,7 +294,14 @@ async def reports(request: Request) -> Response:
         request,
         "reports.html",
         site,
-        {"config": {"api": f"/api/v1/sites/{site.id}/reports"}},
+        {
+            "config": {
+                "api": f"/api/v1/sites/{site.id}/reports",
+                "satisfaction": f"/api/v1/sites/{site.id}/satisfaction",
+                # the SKM's grade table (server/domain/skm.py), best first
+                "grades": [{"letter": g.letter, "lowest": float(g.lowest)} for g in GRADES],
+            }
+        },
         "reports",
     )
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -212,3 +215,21 @@ def test_the_processing_sheet_of_the_docs_example() -> None:
     )
     assert lines[0] == ["respondent", *NINE, "service", "counter", "at"]
     assert len(lines) == 30 and lines[29][:2] == ["29", "3"]
+
+
+FIXTURE = Path(__file__).resolve().parents[1] / "js" / "fixtures" / "satisfaction.json"
+
+
+def the_fixture() -> dict[str, Any]:
+    """What tests/js/reports.test.mjs reads as the satisfaction API's answer."""
+    rated = [
+        visit(4, by=Rater.DESK, counter="1", user="ani"),
+        visit(3, minutes=5, by=Rater.DESK, counter="2", user="budi", service="B"),
+        visit(2, minutes=9, counter="2", service="B", answers={"U1": 2, "U3": 1}, comment="Lama"),
+        visit(3, minutes=20, answers={"U1": 4, "U3": 3, "U7": 4}, comment="Ramah"),
+    ]
+    return summarize(DEMO, DAY, DAY, rated).to_json(comments=1)
+
+
+def test_the_js_fixture_is_the_summary_as_the_api_writes_it() -> None:
+    assert json.loads(FIXTURE.read_text(encoding="utf-8")) == the_fixture()
