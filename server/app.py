@@ -39,6 +39,7 @@ from loket.server.web import (
     openapi,
     pages,
     qr,
+    ratings,
     screens,
     supervision,
 )
@@ -136,6 +137,7 @@ def create_app(
     routes = [
         *api.ROUTES,
         *kiosks.ROUTES,
+        *ratings.ROUTES,
         *screens.ROUTES,
         *supervision.ROUTES,
         *hall.ROUTES,

@@ -41,11 +41,13 @@ class Kiosk:
     name: str
     created_at: datetime
     last_used_at: datetime | None = None  # to within CACHE_SECONDS
+    counter: str | None = None  # a desk's rating device (CONTRACT 6.4): its counter
 
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
             "name": self.name,
+            "counter": self.counter,
             "created_at": iso_z(self.created_at),
             "last_used_at": None if self.last_used_at is None else iso_z(self.last_used_at),
         }
@@ -66,9 +68,10 @@ class Kiosks:
         # (site, kiosk id) → the kiosk and its key's hash as stored; None: no such kiosk
         self._known: TtlCache[tuple[str, str], tuple[Kiosk, str] | None] = TtlCache(CACHE_SECONDS)
 
-    async def enrol(self, site: str, name: str) -> tuple[Kiosk, str]:
-        """A new kiosk and its key (which is kept nowhere but in the answer)."""
-        kiosk = Kiosk(secrets.token_hex(6), site, kiosk_name(name), self._clock())
+    async def enrol(self, site: str, name: str, counter: str | None = None) -> tuple[Kiosk, str]:
+        """A new kiosk and its key (which is kept nowhere but in the answer); with a
+        `counter`: the visitor-facing rating device at that desk."""
+        kiosk = Kiosk(secrets.token_hex(6), site, kiosk_name(name), self._clock(), counter=counter)
         key = f"{kiosk.id}.{secrets.token_urlsafe(32)}"
         if not await self._store.add_kiosk(kiosk, key_hash(key), MAX_PER_SITE):
             raise Conflict(

@@ -36,6 +36,7 @@ from loket.server.memory import give_back_free_memory
 from loket.server.password_rules import check_password, password_problem
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
+from loket.server.ratings import Ratings
 from loket.server.reports import satisfaction
 from loket.server.reports.row import By, Report
 from loket.server.reports.satisfaction import Satisfaction
@@ -118,6 +119,7 @@ class LoketService:
         self._epoch = ""
         self.hall = Hall(self.sites, store, hub, self.tickets, lambda: self.clock(), config)
         self.supervision = Supervision(store, self.site, lambda: self.clock())
+        self.ratings = Ratings(store, self.site, lambda: self.clock())
 
     async def start(self) -> None:
         await self.store.open(tuple(self.sites.values()), self._publish)

@@ -188,6 +188,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, ref)
     ) WITHOUT ROWID;
     """,
+    # 12: a kiosk enrolled as a desk's rating device names its counter (CONTRACT 6.4)
+    """
+    ALTER TABLE kiosks ADD COLUMN counter TEXT;
+    """,
 ]
 # what a migration fills in from the data already kept, in the same transaction
 BACKFILL: dict[int, Callable[[sqlite3.Connection, Sequence[Site]], None]] = {9: backfill}

@@ -800,8 +800,16 @@ class SqliteStore:
             if count >= cap:
                 return False
             conn.execute(
-                "INSERT INTO kiosks (site, id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                (kiosk.site, kiosk.id, kiosk.name, key_hash, kiosk.created_at.isoformat()),
+                "INSERT INTO kiosks (site, id, name, key_hash, created_at, counter)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    kiosk.site,
+                    kiosk.id,
+                    kiosk.name,
+                    key_hash,
+                    kiosk.created_at.isoformat(),
+                    kiosk.counter,
+                ),
             )
             return True
 
@@ -959,14 +967,21 @@ class SqliteStore:
 
 _SCREEN = "WHERE site = ? AND id = ?"
 _RATING_COLUMNS = "ref, score, comment, answers, at, by, counter"
-_KIOSK_COLUMNS = "id, name, created_at, last_used_at, key_hash"
+_KIOSK_COLUMNS = "id, name, created_at, last_used_at, key_hash, counter"
 
 
 def _kiosk(
-    site: str, kiosk_id: str, name: str, created: str, used: str | None, key_hash: str
+    site: str,
+    kiosk_id: str,
+    name: str,
+    created: str,
+    used: str | None,
+    key_hash: str,
+    counter: str | None,
 ) -> tuple[Kiosk, str]:
     last = None if used is None else datetime.fromisoformat(used)
-    return Kiosk(kiosk_id, site, name, datetime.fromisoformat(created), last), key_hash
+    kiosk = Kiosk(kiosk_id, site, name, datetime.fromisoformat(created), last, counter)
+    return kiosk, key_hash
 
 
 def _counter_state(

@@ -69,12 +69,15 @@ async def issue(request: Request) -> Response:
 async def ticket(request: Request) -> Response:
     limit(request)
     ticket_id = known_id(request.path_params["ticket_id"])
-    found, position, estimate = await service_of(request).ticket_view(ticket_id)
+    service = service_of(request)
+    found, position, estimate = await service.ticket_view(ticket_id)
+    rating = await service.ratings.of(found)
     return JSONResponse(
         {
             "ticket": found.holder_json(),
             "position": position,
             "estimate": None if estimate is None else estimate.to_json(),
+            "rating": None if rating is None else rating.to_json(),
         }
     )
 

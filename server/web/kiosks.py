@@ -30,7 +30,7 @@ async def ticket_taker(request: Request, service: LoketService, site: Site) -> s
     key = request.headers.get(KIOSK_HEADER)
     if key is not None:
         if not service.kiosks.known(site.id, key):
-            await _check(request, service, site, key)
+            await checked_kiosk(request, service, site, key)
         return None
     address = client_address(request)
     if is_loopback(address):
@@ -41,7 +41,7 @@ async def ticket_taker(request: Request, service: LoketService, site: Site) -> s
     return address
 
 
-async def _check(request: Request, service: LoketService, site: Site, key: str) -> Kiosk:
+async def checked_kiosk(request: Request, service: LoketService, site: Site, key: str) -> Kiosk:
     """The key's kiosk, read from the store. A wrong key costs its address a token of the
     ticket endpoints' bucket (server/web/ratelimit.py), and an address with none left
     gets no more reads for keys: guessing keys is as bounded as guessing ticket ids."""
@@ -60,8 +60,8 @@ async def this_kiosk(request: Request) -> Response:
     key = request.headers.get(KIOSK_HEADER)
     if key is None:
         raise Forbidden("Send the kiosk's key as X-Kiosk-Key.", ErrorCode.INVALID_KIOSK_KEY)
-    kiosk = await _check(request, service, site, key)
-    return JSONResponse({"kiosk": {"id": kiosk.id, "name": kiosk.name}})
+    kiosk = await checked_kiosk(request, service, site, key)
+    return JSONResponse({"kiosk": {"id": kiosk.id, "name": kiosk.name, "counter": kiosk.counter}})
 
 
 async def list_kiosks(request: Request) -> Response:
@@ -77,7 +77,10 @@ async def enrol_kiosk(request: Request) -> Response:
     await auth.admin(request, service, request.method)
     site = service.site(request.path_params["site"])
     body = await json_object(request)
-    kiosk, key = await service.kiosks.enrol(site.id, field(body, "name", str))
+    name, counter = field(body, "name", str), field(body, "counter", str, None)
+    if counter is not None:
+        site.counter(counter)  # 404 unknown_counter
+    kiosk, key = await service.kiosks.enrol(site.id, name, counter)
     return JSONResponse({"kiosk": kiosk.to_json(), "key": key}, status_code=201)
 
 

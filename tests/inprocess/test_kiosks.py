@@ -80,7 +80,9 @@ async def test_an_admin_enrols_lists_and_revokes_kiosks(loket: Loket) -> None:
         used = await phone.post(tickets(), json={"service": "A"}, headers={"X-Kiosk-Key": key})
         assert used.status_code == 201, used.text
         who = await phone.get("/api/v1/sites/demo/kiosk", headers={"X-Kiosk-Key": key})
-        assert who.json() == {"kiosk": {"id": kiosk["id"], "name": "Entrance, left"}}
+        assert who.json() == {
+            "kiosk": {"id": kiosk["id"], "name": "Entrance, left", "counter": None}
+        }
     listed = (await loket.http.get(kiosks(), headers=await loket.auth())).json()["kiosks"]
     assert listed[0]["last_used_at"] is not None
 

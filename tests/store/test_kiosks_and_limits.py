@@ -47,6 +47,10 @@ async def test_kiosks_are_kept_used_and_dropped(stores: list[Store], store_url: 
     assert await store.add_kiosk(kiosk(2), "hash-2", 10)
     assert await store.add_kiosk(kiosk(1), "hash-1", 10)
     assert await store.add_kiosk(kiosk(1, "annex"), "hash-annex", 10)
+    desk = replace(kiosk(3), counter="2")  # a desk's rating device (CONTRACT 6.4)
+    assert await store.add_kiosk(desk, "hash-3", 10)
+    assert (await stores[0].use_kiosk("hall", desk.id, now()))[0].counter == "2"  # type: ignore[index]
+    assert await store.drop_kiosk("hall", desk.id)
     assert [k.name for k in await store.kiosks("hall")] == ["Kiosk 1", "Kiosk 2"]  # oldest first
     assert await store.use_kiosk("hall", "nope", now()) is None
     used_at = now()

@@ -20,7 +20,8 @@ loket:site:<site>:ratings:<day>  hash: number → the rating (JSON) of that day'
                                  for good (its ticket's record expires; CONTRACT 6.4)
 loket:site:<site>:recent         list of the recent calls, "id counter recall"
 loket:site:<site>:number:<svc>:<day>  the last number given that day
-loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created"}
+loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created",
+                                 "counter" (only for a desk's rating device)}
 loket:site:<site>:kiosks:used    hash: kiosk id → when it was last used (ISO 8601)
 loket:site:<site>:screens        hash: screen id → the name an admin gave it
 loket:site:<site>:screens:removed  hash: screen id → when an admin removed it (ms since 1970)

@@ -674,9 +674,8 @@ class RedisStore:
 
     async def add_kiosk(self, kiosk: Kiosk, key_hash: str, cap: int) -> bool:
         _, scripts, _ = self._open()
-        body = dumps(
-            {"name": kiosk.name, "hash": key_hash, "created": kiosk.created_at.isoformat()}
-        )
+        record = {"name": kiosk.name, "hash": key_hash, "created": kiosk.created_at.isoformat()}
+        body = dumps(record if kiosk.counter is None else {**record, "counter": kiosk.counter})
         with reachable():
             return await scripts.add_kiosk(kiosk.site, kiosk.id, body, cap)
 
@@ -825,9 +824,10 @@ def _kiosk(site: str, kiosk_id: str, text: str, used: str | None) -> tuple[Kiosk
     body = json.loads(text)
     created = datetime.fromisoformat(body.get("created") or "1970-01-01T00:00:00+00:00")
     last = None if not used else datetime.fromisoformat(str(used))
-    return Kiosk(kiosk_id, site, str(body.get("name", kiosk_id)), created, last), str(
-        body.get("hash", "")
-    )
+    counter = body.get("counter")
+    name = str(body.get("name", kiosk_id))
+    kiosk = Kiosk(kiosk_id, site, name, created, last, None if counter is None else str(counter))
+    return kiosk, str(body.get("hash", ""))
 
 
 def _text(value: bytes | str | None) -> str | None:

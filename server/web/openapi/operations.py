@@ -11,6 +11,7 @@ from loket.server.web.openapi import codes as c
 from loket.server.web.openapi.schemas import (
     BOOLEAN,
     ROLE,
+    SCORE,
     STRING,
     TICKET_ID,
     Schema,
@@ -82,6 +83,16 @@ FILES = (
 )
 
 OWN_TICKET = {"ticket": ref("OwnTicket")}
+RATED = obj({"rating": ref("Rating")})
+ANSWERS = closed({}, {f"U{n}": SCORE for n in range(1, 10)})
+RATING_ERRORS = (
+    E.NOT_SERVED,
+    E.ALREADY_RATED,
+    E.RATING_CLOSED,
+    E.INVALID_SCORE,
+    E.INVALID_COMMENT,
+    E.INVALID_ANSWERS,
+)
 LOGIN = closed({"username": STRING, "password": STRING})
 NEW_USER = closed(
     {"username": STRING, "password": STRING},
@@ -189,9 +200,26 @@ OPERATIONS: tuple[Operation, ...] = (
                 **OWN_TICKET,
                 "position": nullable({"type": "integer", "minimum": 0}),
                 "estimate": nullable(ref("Estimate")),
+                "rating": nullable(ref("Rating")),
             }
         ),
         (*c.PATH, E.UNKNOWN_TICKET, E.RATE_LIMITED, *c.STORE),
+        params=(TICKET,),
+    ),
+    Operation(
+        "post",
+        "/api/v1/tickets/{ticket_id}/rating",
+        "The holder rates their served ticket, with the nine SKM elements if they like",
+        201,
+        RATED,
+        (*c.PATH, *c.BODY, *c.STORE, E.UNKNOWN_TICKET, E.RATE_LIMITED, *RATING_ERRORS),
+        body=closed(
+            {"score": SCORE},
+            {
+                "comment": nullable({"type": "string", "maxLength": 500}),
+                "answers": nullable(ANSWERS),
+            },
+        ),
         params=(TICKET,),
     ),
     Operation(
@@ -356,9 +384,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "Enrol a kiosk: its key is shown only in this answer",
         201,
         obj({"kiosk": ref("Kiosk"), "key": STRING}),
-        (*c.ADMIN, *c.CHANGES, *c.BODY, *c.SITE, E.TOO_MANY_KIOSKS),
+        (*c.ADMIN, *c.CHANGES, *c.BODY, *c.SITE, E.TOO_MANY_KIOSKS, E.UNKNOWN_COUNTER),
         ADMIN,
-        body=closed({"name": STRING}),
+        body=closed({"name": STRING}, {"counter": nullable(STRING)}),
         params=(SITE_ID,),
     ),
     Operation(
@@ -416,6 +444,17 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     counter_status(
         "close", "Close the counter (refused while it serves someone)", (E.CURRENT_TICKET,)
+    ),
+    Operation(
+        "post",
+        f"{COUNTERS}/rating",
+        "The desk's rating device rates the ticket this counter served last (within 5 min)",
+        201,
+        RATED,
+        (*c.COUNTER, *c.BODY, E.UNKNOWN_TICKET, E.INVALID_KIOSK_KEY, *RATING_ERRORS),
+        STAFF,
+        body=closed({"ref": STRING, "score": SCORE}),
+        params=(SITE_ID, COUNTER, KIOSK_KEY),
     ),
     Operation(
         "get",

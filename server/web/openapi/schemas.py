@@ -48,6 +48,7 @@ TEXTS: Schema = {"type": "object", "additionalProperties": STRING}  # by languag
 ROLE = {"type": "string", "enum": ["admin", "supervisor", "staff"]}
 GRADE = {"type": "string", "enum": ["A", "B", "C", "D"]}  # the SKM's mutu pelayanan
 TICKET_ID = "^[A-Za-z0-9_-]{8,64}$"
+SCORE = {"type": "integer", "minimum": 1, "maximum": 4}  # CONTRACT 6.4
 TICKET: dict[str, Schema] = {
     "ref": STRING,
     "number": {"type": "string", "pattern": "[0-9]{3}$"},
@@ -215,7 +216,19 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Kiosk": obj(
-        {"id": STRING, "name": STRING}, {"created_at": TIME, "last_used_at": nullable(TIME)}
+        {"id": STRING, "name": STRING},
+        {"created_at": TIME, "last_used_at": nullable(TIME), "counter": nullable(STRING)},
+    ),
+    "Rating": obj(
+        {
+            "ref": STRING,
+            "score": SCORE,
+            "comment": nullable(STRING),
+            "answers": {"type": "object", "additionalProperties": SCORE},
+            "at": TIME,
+            "by": {"type": "string", "enum": ["holder", "desk"]},
+            "counter": nullable(STRING),
+        }
     ),
     # issue 18: the satisfaction report (docs/skm.md)
     "Scores": obj({"count": COUNT, "avg": NUMBER, "ikm": NUMBER, "grade": GRADE}),
