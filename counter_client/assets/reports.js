@@ -13,7 +13,7 @@
 //   element_u3, element_u4, element_u5, element_u6, element_u7, element_u8, element_u9,
 //   ratings_one, ratings_few, ratings_many, ratings_other, respondents_one, respondents_few,
 //   respondents_many, respondents_other, ratings_split, no_ratings, no_survey, element_ikm,
-//   score_ikm, alt_element, alt_element_low, comments_none, comments_more, score
+//   score_ikm, score_avg, alt_element, alt_element_low, comments_none, comments_more, score
 // (the last ones, from grade_a, are the satisfaction section's: issue 18)
 // config.report: CLDR patterns and names (server/i18n/calendar.py report_format);
 // config.satisfaction: its API (server/web/satisfaction.py); config.grades: the SKM's
@@ -223,7 +223,7 @@ function showFigures(view) {
   }
   if (view.ratings) {
     const split = t("ratings_split", { desk: count(view.desk), phone: count(view.phone) });
-    const counts = `${t.plural("ratings", view.ratings.count, lang)} (${split}) · ${view.ratings.avg}`;
+    const counts = `${t.plural("ratings", view.ratings.count, lang)} (${split}) · ${t("score_avg", { avg: view.ratings.avg })}`;
     shown.push(ikmFigure(t("score_ikm"), view.ratings.ikm, view.ratings.grade, counts));
   }
   figures.replaceChildren(...shown);

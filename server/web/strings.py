@@ -247,6 +247,7 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "element_u9": "Facilities",
         "element_ikm": "SKM index: the nine elements",
         "score_ikm": "Satisfaction: one score per visit",
+        "score_avg": "average {avg} of 4",
         "ratings_one": "{n} rating",
         "ratings_few": "{n} ratings",
         "ratings_many": "{n} ratings",
