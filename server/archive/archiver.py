@@ -4,8 +4,9 @@ their Redis streams into PostgreSQL, each event once whatever the number of proc
 Each round takes a batch (entries a dead consumer left unacknowledged first, then new
 ones), inserts it in one transaction (ON CONFLICT DO NOTHING: a batch inserted twice, after
 a crash between commit and acknowledgement, adds nothing) with the fold of its new events
-into the tickets' visits (visits.py), then acknowledges it in Redis. Between batches it
-folds, a chunk at a time, events archived unfolded (backfill.py).
+into the tickets' visits (visits.py), then acknowledges it in Redis. After each, it takes
+the ratings kept meanwhile (ratings.py); between batches it folds, a chunk at a time,
+events archived unfolded (backfill.py).
 When Redis or PostgreSQL fails, the batch is kept and tried again with a growing pause; no
 new entry is read meanwhile, so the streams keep them (see docs/deploy.md for how long).
 """
@@ -27,6 +28,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from loket.server.archive.backfill import CHUNK, fold_some
+from loket.server.archive.ratings import RatingStreams
 from loket.server.archive.rows import Batch, insert
 from loket.server.archive.schema import migrate
 from loket.server.archive.stream import Streams, missing_group
@@ -73,6 +75,7 @@ class Archiver:
         chunk: int = CHUNK,
     ) -> None:
         self.streams = Streams(client, consumer_name())
+        self.ratings = RatingStreams(client, self.streams.consumer, claim_idle_s, batch)
         self.archive_url = archive_url
         self.sites = sites
         self.claim_idle_s = claim_idle_s
@@ -125,11 +128,13 @@ class Archiver:
                     for batch in pending:
                         await self.streams.ack(batch)
                     pending = []
+                await self.ratings.move(await self._archive(), self._site_ids())
                 await self._fold_unfolded()
                 pause = PAUSE_S
             except (psycopg.Error, RedisError, OSError) as error:
                 if isinstance(error, ResponseError) and missing_group(error):
                     self._joined.clear()  # a stream gone with its group: join again now
+                    self.ratings.joined.clear()
                     continue
                 log.warning("archive: %s; trying again in %.1f s", error, pause)
                 await self._drop_broken(error)
@@ -168,9 +173,12 @@ class Archiver:
             await self._conn.close()  # a fresh connection next time
             self._conn = None
 
+    def _site_ids(self) -> list[str]:
+        return sorted(site.id for site in self.sites())
+
     async def _next(self, wait: bool = True) -> list[Batch]:
         """The next batches; `wait`: block a while for new entries when there are none."""
-        sites = sorted(site.id for site in self.sites())
+        sites = self._site_ids()
         for site in sites:
             if site not in self._joined:
                 await self.streams.join(site)
@@ -181,6 +189,7 @@ class Archiver:
             for site in sites:
                 await self.streams.check_gap(site)
                 await self.streams.forget_idle(site, FORGET_S)
+                await self.ratings.forget_idle(site, FORGET_S)
         if now - self._claimed_at >= self.claim_idle_s / 2:
             self._claimed_at = now
             claimed = []

@@ -1,6 +1,8 @@
 """Reports (CONTRACT 6.3) of a Redis store, counted by PostgreSQL over the archive's
-visits: a report is two queries run side by side, its rows (grouped by its key) and its
-total, each reading the covering index visits_site_day alone.
+visits: a report is three queries run side by side, its rows (grouped by its key) and its
+total, each reading the covering index visits_site_day alone, and its ratings (CONTRACT
+6.4: the range's ratings joined with their visits, grouped by the same key). The rated
+visits the satisfaction summary reads are that join too.
 
 Each figure is the one row.py's `summarize` gives for the same visits (tests/store/
 test_archive_reports.py compares them): `percentile_disc` takes the ⌈q·n⌉-th smallest
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, LiteralString
 
@@ -19,12 +22,14 @@ import psycopg
 from psycopg import AsyncConnection, sql
 
 from loket.server.archive.url import safe
+from loket.server.domain.rating import Rater, Rating
 from loket.server.domain.site import Site
-from loket.server.reports.row import By, Report, Row, Stats, fixed_keys
+from loket.server.reports.rated import REF_SLACK, TURN, RatedVisit, made_in_turns
+from loket.server.reports.row import By, Report, Row, Stats, fixed_keys, rating_figures
 from loket.server.store.base import StoreUnavailable
 
 CONNECT_TIMEOUT_S = 5
-CONCURRENT = 2  # reports counted at once by one process (two connections each); more wait
+CONCURRENT = 2  # reports counted at once by one process (three connections each); more wait
 # a year's percentiles sort a million values: in memory, not in temporary files
 SESSION = "-c work_mem=128MB -c jit=off -c statement_timeout=30000"
 
@@ -59,6 +64,22 @@ FIGURES = """
 # of its own), not one with GROUPING SETS, which sorts them all one after the other
 ROWS: LiteralString = "SELECT {key}, " + FIGURES + " GROUP BY {key}"
 TOTAL: LiteralString = "SELECT NULL, " + FIGURES
+# the range's ratings (by their ref's day, a little wider: rated.py's REF_SLACK) with the
+# visits of the range: each joins its ticket's visit by its primary key
+JOINED = """
+    FROM ratings r JOIN visits v ON v.site = r.site AND v.epoch = r.epoch AND v.ref = r.ref
+    WHERE r.site = %(site)s AND r.day BETWEEN %(near)s AND %(far)s
+        AND v.day BETWEEN %(first)s AND %(last)s
+"""
+RATINGS: LiteralString = (
+    "SELECT {key}, count(*)::int, sum(r.score)::int" + JOINED + " GROUP BY {key}"
+)
+RATED: LiteralString = (
+    "SELECT r.ref, r.score, r.at, r.rater, r.comment, r.answers, r.counter, "
+    "v.service, v.counter, v.clerk, v.issued_at, v.finished_at"
+    + JOINED
+    + " ORDER BY v.day, r.at, r.ref"
+)
 
 
 def target_of(site: Site) -> sql.Composable:
@@ -111,6 +132,19 @@ def row_of(key: str, record: Sequence[Any]) -> Row:
     )
 
 
+def rated_visit(record: Sequence[Any]) -> RatedVisit:
+    """A record of RATED."""
+    ref, score, at, rater, comment, answers, desk = record[:7]
+    return RatedVisit(
+        rating=Rating(ref, score, at, Rater(rater), comment, dict(answers or {}), desk),
+        service=record[7],
+        counter=record[8],
+        user=record[9],
+        issued_at=record[10],
+        finished_at=record[11],
+    )
+
+
 class ArchiveReports:
     """The reports of the sites archived at `url` (`--archive`)."""
 
@@ -124,16 +158,12 @@ class ArchiveReports:
         StoreUnavailable when the archive cannot be reached."""
         services = [service.id for service in site.services]
         target = target_of(site)
-        params = {"site": site.id, "first": first, "last": last}
+        params = _params(site, first, last)
         rows_query = sql.SQL(ROWS).format(key=sql.SQL(KEYS[by]), target=target)
-        try:
-            async with self._turns:
-                records, totals = await asyncio.gather(
-                    self._fetch(rows_query, params),
-                    self._fetch(sql.SQL(TOTAL).format(target=target), params),
-                )
-        except psycopg.Error as error:
-            raise StoreUnavailable(f"the archive {safe(self.url)}: {error}") from error
+        ratings_query = sql.SQL(RATINGS).format(key=sql.SQL(KEYS[by]))
+        records, totals, rated = await self._gather(
+            (rows_query, sql.SQL(TOTAL).format(target=target), ratings_query), params
+        )
         found = {
             key_text(by, record[0]): row_of(key_text(by, record[0]), record)
             for record in records
@@ -142,10 +172,60 @@ class ArchiveReports:
         keys = fixed_keys(by, first, last, services, [c.id for c in site.counters])
         rows = [found.pop(key, Row(key)) for key in keys]
         rows += [found[key] for key in sorted(found)]
-        return Report(site.id, first, last, by, rows, row_of("total", totals[0]))
+        tallies = {key_text(by, key): (n, scores) for key, n, scores in rated if key is not None}
+        rows = [replace(row, rating=rating_figures(*tallies.get(row.key, (0, 0)))) for row in rows]
+        total = replace(
+            row_of("total", totals[0]),  # with the ratings of tickets no counter finished
+            rating=rating_figures(sum(n for _, n, _ in rated), sum(s for _, _, s in rated)),
+        )
+        return Report(site.id, first, last, by, rows, total)
 
-    async def _fetch(self, query: sql.Composed, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    async def rated(self, site: Site, first: date, last: date) -> list[RatedVisit]:
+        """Every rating of the site's tickets issued from `first` to `last` (local days,
+        both included) with its visit, by their tickets' days, each day's as they were
+        made; the rows are read
+        (converted by psycopg as they are fetched) and made RatedVisits a turn at a time."""
+        try:
+            async with (
+                self._turns,
+                await AsyncConnection.connect(
+                    self.url, connect_timeout=CONNECT_TIMEOUT_S, options=SESSION
+                ) as conn,
+                conn.cursor() as cursor,
+            ):
+                await cursor.execute(RATED, _params(site, first, last))
+                made: list[RatedVisit] = []
+                while rows := await cursor.fetchmany(TURN):
+                    made += await made_in_turns(rows, rated_visit)
+                return made
+        except psycopg.Error as error:
+            raise StoreUnavailable(f"the archive {safe(self.url)}: {error}") from error
+
+    async def _gather(
+        self, queries: Sequence[sql.SQL | sql.Composed], params: dict[str, Any]
+    ) -> list[list[tuple[Any, ...]]]:
+        """The queries' records, run side by side; StoreUnavailable when the archive
+        cannot be reached."""
+        try:
+            async with self._turns:
+                return list(await asyncio.gather(*(self._fetch(q, params) for q in queries)))
+        except psycopg.Error as error:
+            raise StoreUnavailable(f"the archive {safe(self.url)}: {error}") from error
+
+    async def _fetch(
+        self, query: sql.SQL | sql.Composed, params: dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
         async with await AsyncConnection.connect(
             self.url, connect_timeout=CONNECT_TIMEOUT_S, options=SESSION
         ) as conn:
             return await (await conn.execute(query, params)).fetchall()
+
+
+def _params(site: Site, first: date, last: date) -> dict[str, Any]:
+    return {
+        "site": site.id,
+        "first": first,
+        "last": last,
+        "near": first - REF_SLACK,
+        "far": last + REF_SLACK,
+    }

@@ -63,6 +63,25 @@ MIGRATIONS: list[LiteralString] = [
     CREATE INDEX visits_site_day ON visits (site, day)
         INCLUDE (service, counter, clerk, hour, weekday, state, transfers, wait_s, service_s);
     """,
+    # 3: satisfaction ratings (CONTRACT 6.4), one per ticket, each with the epoch it was
+    # kept in (its ticket's visit has the same site, epoch and ref) and its ticket's day
+    # as its ref names it (archive/ratings.py); `rater` is Rating.by (a word of SQL's)
+    """
+    CREATE TABLE ratings (
+        site text NOT NULL,
+        epoch text NOT NULL,
+        ref text NOT NULL,
+        day date NOT NULL,
+        score smallint NOT NULL,
+        comment text,
+        answers jsonb NOT NULL,
+        at timestamptz NOT NULL,
+        rater text NOT NULL,
+        counter text,
+        PRIMARY KEY (site, epoch, ref)
+    );
+    CREATE INDEX ratings_site_day ON ratings (site, day);
+    """,
 ]
 
 

@@ -50,6 +50,22 @@ def missing_group(error: ResponseError) -> bool:
     return "NOGROUP" in str(error)  # in a transaction, after "Command # n (…) caused error:"
 
 
+async def forget_idle(client: Redis, key: str, consumer: str, idle_s: float) -> int:
+    """Remove from the group of the stream `key` the consumers other than `consumer` that
+    hold nothing and did nothing for `idle_s`; how many."""
+    try:
+        consumers = await client.xinfo_consumers(key, GROUP)
+    except ResponseError:
+        return 0  # no stream or group yet
+    gone = 0
+    for found in consumers:
+        name = str(found.get("name"))
+        idle = int(found.get("idle", 0)) / 1000
+        if name != consumer and int(found.get("pending", 0)) == 0 and idle >= idle_s:
+            gone += int(await client.xgroup_delconsumer(key, GROUP, name) == 0)
+    return gone
+
+
 class Streams:
     def __init__(self, client: Redis, consumer: str) -> None:
         self.client = client
@@ -145,18 +161,7 @@ class Streams:
         """Remove from the site's group the consumers (processes gone, most likely) that
         hold nothing and did nothing for `idle_s`: each restart adds one, which would stay
         for ever. How many were removed."""
-        key = keys.events(site)
-        try:
-            consumers = await self.client.xinfo_consumers(key, GROUP)
-        except ResponseError:
-            return 0  # no stream or group yet
-        gone = 0
-        for consumer in consumers:
-            name = str(consumer.get("name"))
-            idle = int(consumer.get("idle", 0)) / 1000
-            if name != self.consumer and int(consumer.get("pending", 0)) == 0 and idle >= idle_s:
-                gone += int(await self.client.xgroup_delconsumer(key, GROUP, name) == 0)
-        return gone
+        return await forget_idle(self.client, keys.events(site), self.consumer, idle_s)
 
     async def check_gap(self, site: str) -> bool:
         """Whether the stream was trimmed past what the group has read: events lost to the

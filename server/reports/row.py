@@ -13,7 +13,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from loket.server.domain.skm import ikm_of_scores, round_ikm
 from loket.server.record.visit import State, Visit
+
+AVG_DIGITS = 4  # a rating's average score as the regulation's table writes one (3.5324)
 
 
 class By(StrEnum):
@@ -71,7 +74,7 @@ class Row:
     wait_s: Stats | None = None
     service_s: Stats | None = None
     within_target: float | None = None  # share of called tickets with a target that met it
-    rating: Mapping[str, Any] | None = None  # CONTRACT 6.4 (count, avg, ikm)
+    rating: Mapping[str, Any] | None = None  # CONTRACT 6.4: `rating_figures`
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -139,8 +142,29 @@ def fixed_keys(
     return []
 
 
-def count(key: str, visits: Sequence[Visit], targets: Mapping[str, float | None]) -> Row:
-    """One row from its visits (CONTRACT 6.3's definitions)."""
+def rating_figures(rated: int, total: int) -> dict[str, Any] | None:
+    """A row's `rating` (CONTRACT 6.3): `rated` ratings whose scores add up to `total`;
+    None without one. `ikm` is the IKM of the scores (the average × 25, rounded as the
+    regulation's table writes it): a desk's single score and a phone's overall score
+    alike; the nine elements' index is the satisfaction summary's (docs/skm.md)."""
+    if not rated:
+        return None
+    average = total / rated
+    return {
+        "count": rated,
+        "avg": round(average, AVG_DIGITS),
+        "ikm": float(round_ikm(ikm_of_scores(average))),
+    }
+
+
+def count(
+    key: str,
+    visits: Sequence[Visit],
+    targets: Mapping[str, float | None],
+    scores: Mapping[str, int] | None = None,
+) -> Row:
+    """One row from its visits (CONTRACT 6.3's definitions); `scores`: the rated tickets'
+    scores by ref (a rating counts with its ticket's visit)."""
     waits = [v.wait_s for v in visits if v.wait_s is not None]
     served = [v.service_s for v in visits if v.service_s is not None]
     judged = [
@@ -148,6 +172,7 @@ def count(key: str, visits: Sequence[Visit], targets: Mapping[str, float | None]
         for v in visits
         if v.wait_s is not None and (target := targets.get(v.service)) is not None
     ]
+    rated = [score for v in visits if (score := (scores or {}).get(v.ref)) is not None]
     return Row(
         key=key,
         issued=len(visits),
@@ -158,6 +183,7 @@ def count(key: str, visits: Sequence[Visit], targets: Mapping[str, float | None]
         wait_s=Stats.of(waits),
         service_s=Stats.of(served),
         within_target=sum(judged) / len(judged) if judged else None,
+        rating=rating_figures(len(rated), sum(rated)),
     )
 
 
@@ -169,8 +195,10 @@ def summarize(
     visits: Iterable[Visit],
     targets: Mapping[str, float | None],
     keys: Sequence[str],
+    scores: Mapping[str, int] | None = None,
 ) -> Report:
-    """The report of `visits` (those issued from `first` to `last`); `keys`: `fixed_keys`."""
+    """The report of `visits` (those issued from `first` to `last`); `keys`: `fixed_keys`;
+    `scores`: the ratings of the site's tickets, each score by its ticket's ref."""
     chosen = [v for v in visits if first <= v.day <= last]
     key = key_of(by)
     groups: dict[str, list[Visit]] = {k: [] for k in keys}
@@ -185,6 +213,6 @@ def summarize(
         first,
         last,
         by,
-        [count(k, group, targets) for k, group in ordered],
-        count("total", chosen, targets),
+        [count(k, group, targets, scores) for k, group in ordered],
+        count("total", chosen, targets, scores),
     )

@@ -14,13 +14,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from loket.server.domain.site import Site
-from loket.server.reports.row import By, Report, Row, Stats, fixed_keys
+from loket.server.reports.row import By, Report, Row, Stats, fixed_keys, rating_figures
+from loket.server.store import ratings_sql
 from loket.server.store.report_days import FLOATS, Part, Values, parts
 
+T = TypeVar("T")
 REPORT_NICENESS = 10
 GROUPING: dict[By, str] = {
     By.SERVICE: "service",
@@ -48,6 +51,8 @@ class _Sum:
     transferred: int = 0
     judged: int = 0
     met: int = 0
+    rated: int = 0
+    scores: int = 0  # the sum of the ratings' scores
     waits: list[Values] = field(default_factory=list)
     services: list[Values] = field(default_factory=list)
 
@@ -62,6 +67,10 @@ class _Sum:
         self.waits.append(part.waits)
         self.services.append(part.services)
 
+    def rate(self, rated: int, scores: int) -> None:
+        self.rated += rated
+        self.scores += scores
+
     def row(self, key: str) -> Row:
         waits = _merged(self.waits)
         return Row(
@@ -74,6 +83,7 @@ class _Sum:
             wait_s=_stats(waits),
             service_s=_stats(_merged(self.services)),
             within_target=self.met / self.judged if self.judged else None,
+            rating=rating_figures(self.rated, self.scores),
         )
 
 
@@ -85,12 +95,21 @@ def lower_priority() -> None:
 def report_file(path: str, site: Site, first: date, last: date, by: By) -> Report:
     """The report, read from the file at `path` with a read-only connection of its own (in
     a process of its own: SqliteStore.report)."""
+    return _reading(path, lambda conn: report(conn, site, first, last, by))
+
+
+def rated_file(path: str, site: str, first: date, last: date) -> list[ratings_sql.Row]:
+    """The rated visits' rows (ratings_sql.rated_rows), read as report_file reads."""
+    return _reading(path, lambda conn: ratings_sql.rated_rows(conn, site, first, last))
+
+
+def _reading(path: str, read: Callable[[sqlite3.Connection], T]) -> T:
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("BEGIN")  # one snapshot: the summaries and the visits agree
-        return report(conn, site, first, last, by)
+        conn.execute("BEGIN")  # one snapshot: the summaries, visits and ratings agree
+        return read(conn)
     finally:
         conn.close()
 
@@ -108,6 +127,11 @@ def report(conn: sqlite3.Connection, site: Site, first: date, last: date, by: By
         key = key_of(part)
         if key is not None:
             sums.setdefault(key, _Sum()).add(part, target)
+    # read as the report is, never summarized: a rating may come after its day's summary
+    for key, (rated, scores) in ratings_sql.rating_tallies(conn, site.id, first, last, by).items():
+        total.rate(rated, scores)
+        if key is not None:
+            sums.setdefault(key, _Sum()).rate(rated, scores)
     fixed = set(keys)
     extra = sorted(k for k in sums if k not in fixed)
     return Report(

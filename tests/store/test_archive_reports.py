@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,13 +17,15 @@ import pytest
 from psycopg import AsyncConnection
 
 from loket.server.archive.backfill import fold_some
+from loket.server.archive.ratings import Rated, insert_ratings
 from loket.server.archive.reports import ArchiveReports
 from loket.server.archive.rows import Batch, insert
 from loket.server.archive.schema import MIGRATIONS, migrate
 from loket.server.archive.visits import NAMES, visit_of
+from loket.server.domain.rating import Rater, Rating
 from loket.server.domain.site import Site
 from loket.server.domain.ticket import Status
-from loket.server.record.visit import Visit
+from loket.server.record.visit import State, Visit
 from loket.server.reports.row import By, Report, Row, fixed_keys, rank, summarize
 from loket.server.store import Stamp
 from loket.server.store.redis.entries import Entry
@@ -113,11 +115,37 @@ def without_avg(row: Row) -> Row:
     )
 
 
-def reference(site: Site, visits: list[Visit], first: date, last: date, by: By) -> Report:
+def reference(
+    site: Site,
+    visits: list[Visit],
+    first: date,
+    last: date,
+    by: By,
+    scores: Mapping[str, int] | None = None,
+) -> Report:
     targets = {service.id: service.target_wait_s for service in site.services}
     services = [service.id for service in site.services]
     keys = fixed_keys(by, first, last, services, [counter.id for counter in site.counters])
-    return summarize(site.id, first, last, by, visits, targets, keys)
+    return summarize(site.id, first, last, by, visits, targets, keys, scores)
+
+
+def ratings_of(site: Site, visits: Iterable[Visit], every: int) -> list[Rated]:
+    """A rating of every `every`-th visit served, scores 1 to 4 in turn, as the archiver
+    reads them from Redis (epoch EPOCH)."""
+    served = [v for v in visits if v.state is State.DONE][::every]
+    return [
+        Rated(
+            site.id,
+            f"{n}-0",
+            EPOCH,
+            Rating(v.ref, 1 + n % 4, v.finished_at or v.issued_at, Rater.HOLDER, answers={"U1": 2}),
+        )
+        for n, v in enumerate(served)
+    ]
+
+
+def scores_of(rated: Iterable[Rated]) -> dict[str, int]:
+    return {r.rating.ref: r.rating.score for r in rated if r.rating is not None}
 
 
 async def test_sql_reports_equal_summarize_for_every_by(
@@ -128,6 +156,11 @@ async def test_sql_reports_equal_summarize_for_every_by(
     visits = await stored_visits(postgres_url)
     assert visits == folded(site, entries)
     assert len(visits) > 5_000
+    rated = ratings_of(site, visits, 3)
+    async with await AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+        await insert_ratings(conn, rated)
+        await insert_ratings(conn, rated[::2])  # delivered again: kept once
+    scores = scores_of(rated)
     reports = ArchiveReports(postgres_url)
     ranges = [
         (START - timedelta(days=1), START + timedelta(days=3)),  # quiet days around
@@ -135,10 +168,11 @@ async def test_sql_reports_equal_summarize_for_every_by(
     ]
     for first, last in ranges:
         for by in By:
-            expected = reference(site, visits, first, last, by)
+            expected = reference(site, visits, first, last, by, scores)
             same(await reports.report(site, first, last, by), expected)
     whole = await reports.report(site, *ranges[0], By.DAY)
     assert whole.total.issued == len(visits)
+    assert whole.total.rating is not None and whole.total.rating["count"] == len(rated) > 500
     assert [row.key for row in whole.rows] == [
         (START + timedelta(days=n)).isoformat() for n in range(-1, 4)
     ]

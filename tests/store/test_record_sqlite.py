@@ -9,7 +9,7 @@ import math
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +26,7 @@ from loket.server.config import load_sites
 from loket.server.domain import Status
 from loket.server.domain.commands import Destination
 from loket.server.domain.site import Site
+from loket.server.domain.ticket import make_ref
 from loket.server.record.visit import State, Visit
 from loket.server.reports.row import By, Report, Row, fixed_keys, summarize
 from loket.server.store import Stamp
@@ -64,14 +65,48 @@ def same_report(got: Report, want: Report) -> None:
 def _exact(row: Row) -> tuple[Any, ...]:
     stats = [None if s is None else (s.p50, s.p90, s.max) for s in (row.wait_s, row.service_s)]
     return (row.key, row.issued, row.called, row.served, row.no_show, row.transferred,
-            row.within_target, *stats)  # fmt: skip
+            row.within_target, *stats, row.rating)  # fmt: skip
 
 
-def expected(site: Site, first: date, last: date, by: By, visits: Iterable[Visit]) -> Report:
+def expected(
+    site: Site,
+    first: date,
+    last: date,
+    by: By,
+    visits: Iterable[Visit],
+    scores: Mapping[str, int] | None = None,
+) -> Report:
     services, counters = [s.id for s in site.services], [c.id for c in site.counters]
     targets = {s.id: s.target_wait_s for s in site.services}
     keys = fixed_keys(by, first, last, services, counters)
-    return summarize(site.id, first, last, by, visits, targets, keys)
+    return summarize(site.id, first, last, by, visits, targets, keys, scores)
+
+
+def rate_visits(path: Path | str, visits: Iterable[Visit], scores: Mapping[str, int]) -> None:
+    """Ratings of these visits kept as the store keeps them (its ratings table), made when
+    each was finished (or issued)."""
+    rows = [
+        (
+            v.site,
+            v.ref,
+            scores[v.ref],
+            None,
+            "{}",
+            (v.finished_at or v.issued_at).isoformat(),
+            "holder",
+            None,
+        )  # fmt: skip
+        for v in visits
+        if v.ref in scores
+    ]
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def some_scores(visits: Iterable[Visit], every: int, offset: int) -> dict[str, int]:
+    """A score for every `every`-th visit served (from `offset`), 1 to 4 in turn."""
+    served = [v for v in visits if v.state is State.DONE][offset::every]
+    return {v.ref: 1 + n % 4 for n, v in enumerate(served)}
 
 
 def stored_visits(path: Path) -> list[Visit]:
@@ -130,6 +165,8 @@ async def test_the_sql_report_is_summarize_for_every_key_and_range(
             (monday - timedelta(days=1), monday - timedelta(days=1)),  # closed: zeros
             (date(2025, 1, 1), date(2025, 1, 31)),  # before any activity
         ]
+        scores = some_scores(visits, 3, 0)
+        rate_visits(db, visits, scores)
         for summarized in (False, True):
             if summarized:  # the days are over: summarized (report_days.py), then read so
                 await store.prune(datetime.now(UTC))
@@ -138,12 +175,16 @@ async def test_the_sql_report_is_summarize_for_every_key_and_range(
                     assert [d for (d,) in done] == [
                         (YEAR_START + timedelta(days=n)).isoformat() for n in (0, 1, 3)
                     ]
+                later = some_scores(visits, 3, 1)  # rated after their days were summarized
+                rate_visits(db, visits, later)
+                scores |= later
             for first, last in ranges:
                 for by in By:
                     got = await store.report(site.id, first, last, by)
-                    same_report(got, expected(site, first, last, by, visits))
+                    same_report(got, expected(site, first, last, by, visits, scores))
         week = await store.report(site.id, YEAR_START, monday, By.SERVICE)
         assert week.total.issued == len(visits)
+        assert week.total.rating is not None and week.total.rating["count"] == len(scores)
         assert 0 < (week.total.within_target or 0) < 1
         sunday = await store.report(site.id, saturday + timedelta(days=1), monday, By.DAY)
         assert sunday.rows[0] == Row((saturday + timedelta(days=1)).isoformat())
@@ -167,7 +208,7 @@ def test_the_upgrades_backfill_folds_the_events_as_the_writer_did(
 
 TARGETS = (None, 0.5, 2.0)
 VISIT = st.builds(
-    lambda n, service, wait, served, state, counter, hour, day, moved: (
+    lambda n, service, wait, served, state, counter, hour, day, moved, score: (
         n,
         service,
         wait,
@@ -177,6 +218,7 @@ VISIT = st.builds(
         hour,
         day,
         moved,
+        score,
     ),
     st.integers(0, 10_000),
     st.sampled_from(["A", "B", "C", "gone"]),
@@ -187,6 +229,7 @@ VISIT = st.builds(
     st.integers(0, 23),
     st.integers(0, 9),
     st.integers(0, 2),
+    st.one_of(st.none(), st.integers(1, 4)),  # its rating's score
 )
 
 
@@ -212,7 +255,12 @@ def test_the_sql_report_is_summarize_for_any_visits(
     )
     site = replace(DEMO, services=services)
     start = date(2026, 11, 1)
-    visits = [_random_visit(start, *values) for values in drawn]
+    visits = [_random_visit(start, *values[:-1]) for values in drawn]
+    scores = {
+        visit.ref: values[-1]
+        for visit, values in zip(visits, drawn, strict=True)
+        if values[-1] is not None
+    }
     first, last = start + timedelta(days=min(a, b)), start + timedelta(days=max(a, b))
     with closing(sqlite3.connect(":memory:")) as conn:
         migrate(conn)
@@ -222,8 +270,16 @@ def test_the_sql_report_is_summarize_for_any_visits(
         )
         for n in summarized:  # some days read from their summary, the others from visits
             summarize_day(conn, site.id, (start + timedelta(days=n)).isoformat())
+        conn.executemany(  # rated after their days were summarized
+            "INSERT INTO ratings VALUES (?, ?, ?, NULL, '{}', ?, 'holder', NULL)",
+            [
+                (v.site, v.ref, scores[v.ref], v.issued_at.isoformat())
+                for v in visits
+                if v.ref in scores
+            ],
+        )
         got = sql_report(conn, site, first, last, by)
-    same_report(got, expected(site, first, last, by, visits))
+    same_report(got, expected(site, first, last, by, visits, scores))
 
 
 def _random_visit(
@@ -246,7 +302,7 @@ def _random_visit(
     finished = None if called is None or served is None else called + timedelta(minutes=served)
     return Visit(
         site="demo",
-        ref=f"{n:06d}",
+        ref=make_ref(start + timedelta(days=day), f"{n:06d}"),
         service=service,
         priority=False,
         issued_at=issued,

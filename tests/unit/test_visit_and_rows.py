@@ -17,6 +17,7 @@ from loket.server.domain.commands import Destination, Outcome
 from loket.server.domain.events import CounterChanged, Payload
 from loket.server.record.visit import State, Visit
 from loket.server.reports.row import By, Row, Stats, fixed_keys, rank, summarize
+from loket.server.store.ratings_sql import parts
 
 SITE = load_sites(None)[0]  # demo: Asia/Jakarta, services A B C, counters 1-6
 ZONE = ZoneInfo(SITE.timezone)
@@ -185,3 +186,41 @@ def test_summarize_by_day_and_hour_has_every_key_and_only_the_range() -> None:
     )
     assert len(by_hour.rows) == 24
     assert {r.key: r.issued for r in by_hour.rows if r.issued} == {"08": 1, "11": 1}
+
+
+def test_ratings_count_with_their_tickets_visits() -> None:
+    """CONTRACT 6.3's `rating`: the row's ratings' count, mean score and IKM (the mean × 25,
+    two decimals halves up), under the row its ticket counts in; null without one."""
+    visits = [
+        replace(_visit("20261130-A001", "A", 30, 30), counter="1"),
+        replace(_visit("20261130-A002", "A", 30, 30), counter="1"),
+        replace(_visit("20261130-B001", "B", 30, 30), counter="2"),
+        replace(_visit("20261130-C001", "C", 30, 30), counter="3"),  # not rated
+        _visit("20261201-A001", "A", 30, 30, hour_offset=24),  # the next day: outside
+    ]
+    scores = {"20261130-A001": 4, "20261130-A002": 4, "20261130-B001": 3, "20261201-A001": 1}
+    first = last = date(2026, 11, 30)
+    keys = fixed_keys(By.COUNTER, first, last, [], ["1", "2", "3"])
+    report = summarize("demo", first, last, By.COUNTER, visits, {}, keys, scores)
+    assert [(r.key, r.rating) for r in report.rows] == [
+        ("1", {"count": 2, "avg": 4.0, "ikm": 100.0}),
+        ("2", {"count": 1, "avg": 3.0, "ikm": 75.0}),
+        ("3", None),
+    ]
+    # 11 / 3 = 3.66666…: shown to four decimals; 91.6666… × 25 is 91.67 (grade A)
+    assert report.total.rating == {"count": 3, "avg": 3.6667, "ikm": 91.67}
+    assert report.total.to_json()["rating"] == report.total.rating
+    assert summarize("demo", first, last, By.COUNTER, visits, {}, keys).total.rating is None
+
+
+def test_long_ranges_of_rated_visits_are_read_a_week_at_a_time() -> None:
+    first = date(2026, 1, 1)
+    assert parts(first, first) == [(first, first)]
+    assert parts(first, date(2026, 1, 7)) == [(first, date(2026, 1, 7))]
+    assert parts(first, date(2026, 1, 9)) == [
+        (first, date(2026, 1, 7)),
+        (date(2026, 1, 8), date(2026, 1, 9)),
+    ]
+    year = parts(first, date(2026, 12, 31))
+    assert len(year) == 53 and year[-1] == (date(2026, 12, 31), date(2026, 12, 31))
+    assert all((b[0] - a[1]).days == 1 for a, b in zip(year, year[1:], strict=False))

@@ -18,6 +18,9 @@ loket:site:<site>:refs:<day>     hash: number → the id of that day's ticket (t
                                  by name: tickets issued before it existed are not in it)
 loket:site:<site>:ratings:<day>  hash: number → the rating (JSON) of that day's ticket, kept
                                  for good (its ticket's record expires; CONTRACT 6.4)
+loket:site:<site>:rated          stream of the ratings kept, {"epoch", "rating" (JSON)}, for
+                                 the archive (server/archive/ratings.py), which deletes
+                                 each once PostgreSQL has it; capped at RATED_CAP
 loket:site:<site>:recent         list of the recent calls, "id counter recall"
 loket:site:<site>:number:<svc>:<day>  the last number given that day
 loket:site:<site>:kiosks         hash: kiosk id → {"name", "hash" (of its key), "created",
@@ -45,6 +48,9 @@ NUMBER_TTL = timedelta(days=3)
 # site's events (pruning keeps KEEP_EVENTS and KEEP_HISTORY, and what the archive has
 # yet to take, trim.lua: then this is the bound; trimming is approximate)
 STREAM_CAP = 100_000
+# ratings waiting for the archive: more than a week of a large hall's (3,150 tickets a
+# day, every one rated), as the events' cap is; without an archive, the last ones (~9 MB)
+RATED_CAP = 30_000
 
 
 def users() -> str:
@@ -82,6 +88,11 @@ def events(site_id: str) -> str:
 def ratings(site_id: str, day: str) -> str:
     """The ratings of the tickets of the site's local `day` (ISO), by number."""
     return site(site_id, f"ratings:{day}")
+
+
+def rated(site_id: str) -> str:
+    """The stream of the site's ratings, for the archive."""
+    return site(site_id, "rated")
 
 
 def kiosks(site_id: str) -> str:

@@ -38,6 +38,7 @@ NAMES = (
     "screen",
     "allowance",
     "held",
+    "rate",
 )
 
 
@@ -269,6 +270,14 @@ class Scripts:
             for counter, ticket_id, old, new in closing
         ]
         await self._run("held", site, entries=entries, keep=int(keys.KEEP_TICKETS.total_seconds()))
+
+    async def rate(self, site: str, day: str, number: str, rating: str) -> bool:
+        """Keep `rating` (JSON) of the site's ticket `number` of `day` (ISO), with the
+        archive's copy (rate.lua); False: it has a rating already."""
+        kept = await self._run_replicated(
+            "rate", site, day=day, number=number, rating=rating, cap=keys.RATED_CAP
+        )
+        return bool(kept)
 
     async def prune_answers(self, before_ms: int) -> int:
         return int(await self._run("prune", before=before_ms))

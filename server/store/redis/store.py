@@ -30,6 +30,7 @@ from loket.server.domain.site_change import check_removals, removes_any
 from loket.server.domain.ticket import Status, Ticket, desk_line, parse_ref
 from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
+from loket.server.reports.rated import RatedVisit
 from loket.server.reports.row import By, Report
 from loket.server.screens import ScreenNotes, from_ms, to_ms
 from loket.server.store.answers import replay
@@ -470,10 +471,11 @@ class RedisStore:
     # -- satisfaction ratings (CONTRACT 6.4) -------------------------------------------
 
     async def rate(self, site: str, rating: Rating) -> Rating:
-        """Checked, then kept with HSETNX: of two processes rating one ticket at once,
-        one keeps its rating, the other hears already_rated."""
+        """Checked, then kept with HSETNX (rate.lua, which also hands it to the archive):
+        of two processes rating one ticket at once, one keeps its rating, the other hears
+        already_rated."""
         self._site(site)
-        client, _, _ = self._open()
+        client, scripts, _ = self._open()
         parsed = parse_ref(rating.ref)
         if parsed is None:
             raise NotFound("ticket", rating.ref)
@@ -490,7 +492,7 @@ class RedisStore:
             if rating.by is Rater.DESK and rating.counter is not None:
                 last = await self._last_done(client, site, rating.counter, rating.at - DESK_WINDOW)
             check(ticket, None if kept is None else _rating(str(kept)), rating, last)
-            if not await client.hsetnx(ratings, number, dumps(rating.to_json())):
+            if not await scripts.rate(site, day, number, dumps(rating.to_json())):
                 raise already_rated(ticket)
         return rating
 
@@ -555,6 +557,13 @@ class RedisStore:
         if self._reports is None:
             raise NoArchive()
         return await self._reports.report(found, first, last, by)
+
+    async def rated(self, site: str, first: date, last: date) -> list[RatedVisit]:
+        """From the archive, as reports are (the archiver takes the ratings there)."""
+        found = self._site(site)
+        if self._reports is None:
+            raise NoArchive()
+        return await self._reports.rated(found, first, last)
 
     async def _close_held(self, scripts: Scripts, site: Site, now: datetime) -> None:
         """Tickets still held from an earlier day are closed as held (CONTRACT 6.5)."""
