@@ -156,6 +156,18 @@ async def test_a_period_without_ratings_is_nulls(loket: Loket, rated: dict[str, 
     assert [g["key"] for g in data["by"]["day"]] == ["2020-01-01", "2020-01-02", "2020-01-03"]
 
 
+@pytest.mark.parametrize(
+    ("first", "last"), [("0001-01-01", "0001-01-01"), ("9999-12-31", "9999-12-31")]
+)
+async def test_the_calendar_s_ends_are_periods_too(loket: Loket, first: str, last: str) -> None:
+    """The ratings of a period are looked for a few days wider: never past the calendar."""
+    answer = await loket.http.get(
+        URL, params={"from": first, "to": last}, headers=await loket.auth()
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["ratings"] is None
+
+
 async def test_only_supervisors_and_admins(loket: Loket, rated: dict[str, Any]) -> None:
     clerk = await loket.user_headers("clerk", "staff")
     query = {"from": rated["day"], "to": rated["day"]}
