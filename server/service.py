@@ -37,7 +37,9 @@ from loket.server.password_rules import check_password, password_problem
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
 from loket.server.ratings import Ratings
+from loket.server.reports import satisfaction
 from loket.server.reports.row import By, Report
+from loket.server.reports.satisfaction import Satisfaction
 from loket.server.screens import Screens
 from loket.server.session_cache import SessionCache
 from loket.server.sites import Sites
@@ -283,6 +285,12 @@ class LoketService:
     async def report(self, site_id: str, first: date, last: date, by: By) -> Report:
         """CONTRACT 6.3: from the store's record, off the event loop."""
         return await self.store.report(self.site(site_id).id, first, last, by)
+
+    async def satisfaction(self, site_id: str, first: date, last: date) -> Satisfaction:
+        """Issue 18: the site's ratings of visits issued `first` to `last`, summed up."""
+        site = self.site(site_id)
+        rated = await self.store.rated(site.id, first, last)
+        return satisfaction.summarize(site, first, last, rated)
 
     async def snapshot(self, site_id: str) -> Snapshot:
         return await self.store.snapshot(self.site(site_id).id, self.clock())

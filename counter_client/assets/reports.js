@@ -9,8 +9,15 @@
 //   session_expired, loading, failed, range_invalid, range_reversed, range_too_long,
 //   by_service, by_counter, by_user, by_hour, by_day, by_weekday, range_one, range,
 //   generated, total, no_data, issued, wait_avg, within_target, goal, alt_hour,
-//   alt_served, alt_share
-// config.report: CLDR patterns and names (server/i18n/calendar.py report_format).
+//   alt_served, alt_share, grade_a, grade_b, grade_c, grade_d, element_u1, element_u2,
+//   element_u3, element_u4, element_u5, element_u6, element_u7, element_u8, element_u9,
+//   ratings_one, ratings_few, ratings_many, ratings_other, respondents_one, respondents_few,
+//   respondents_many, respondents_other, ratings_split, no_ratings, no_survey, element_ikm,
+//   score_ikm, score_avg, alt_element, alt_element_low, comments_none, comments_more, score
+// (the last ones, from grade_a, are the satisfaction section's: issue 18)
+// config.report: CLDR patterns and names (server/i18n/calendar.py report_format);
+// config.satisfaction: its API (server/web/satisfaction.py); config.grades: the SKM's
+// grade table, best first.
 
 import { api } from "loket/api";
 import { Login } from "loket/auth";
@@ -19,8 +26,10 @@ import { barsAndLine, draw, horizontalBars, shareLine } from "loket/charts";
 import { h, readConfig, setText, siteTimeZone, translator } from "loket/page";
 import {
   GOAL,
+  LOW_COLUMN,
   dayLabel,
   formatCount,
+  formatDecimal,
   formatDuration,
   formatShare,
   keyLabel,
@@ -32,6 +41,8 @@ import {
   readQuery,
   reportTable,
   reportUrl,
+  satisfactionUrl,
+  satisfactionView,
   todayAt,
 } from "loket/reportview";
 
@@ -40,7 +51,7 @@ const t = translator(config.strings);
 const lang = config.lang;
 const format = config.report;
 const zone = siteTimeZone();
-const names = { services: config.services, counters: config.counters, report: format };
+const names = { services: config.services, counters: config.counters, report: format, grades: config.grades };
 
 const form = document.getElementById("report-form");
 const status = document.getElementById("report-status");
@@ -60,6 +71,18 @@ const PROBLEMS = {
   range_reversed: () => t("range_reversed"),
   range_too_long: () => t("range_too_long"),
 };
+const GRADE_WORDS = { A: () => t("grade_a"), B: () => t("grade_b"), C: () => t("grade_c"), D: () => t("grade_d") };
+const ELEMENT_NAMES = {
+  U1: () => t("element_u1"),
+  U2: () => t("element_u2"),
+  U3: () => t("element_u3"),
+  U4: () => t("element_u4"),
+  U5: () => t("element_u5"),
+  U6: () => t("element_u6"),
+  U7: () => t("element_u7"),
+  U8: () => t("element_u8"),
+  U9: () => t("element_u9"),
+};
 
 let state = readQuery(location.search, todayAt(zone));
 let asked = 0; // the latest load: an older answer arriving late is dropped
@@ -78,6 +101,7 @@ function showState() {
   form.elements.by.value = state.by;
   document.getElementById("download-csv").href = reportUrl(config.api, state, "csv");
   document.getElementById("download-xlsx").href = reportUrl(config.api, state, "xlsx");
+  document.getElementById("download-skm").href = satisfactionUrl(config.satisfaction, state, "xlsx");
   setText(document.getElementById("report-range"), rangeText(state));
   setText(document.getElementById("table-title"), TITLES[state.by]());
   setText(document.getElementById("key-head"), form.elements.by.selectedOptions[0].textContent);
@@ -89,9 +113,7 @@ function showState() {
 // -- the table ---------------------------------------------------------------------
 
 function cellsOf(cells, low) {
-  return cells.map((text, i) =>
-    h("td", { class: i === cells.length - 1 && low ? "num low" : "num" }, text),
-  );
+  return cells.map((text, i) => h("td", { class: i === LOW_COLUMN && low ? "num low" : "num" }, text));
 }
 
 function showTable(answer) {
@@ -178,6 +200,97 @@ function showCharts(answers) {
   }
 }
 
+// -- satisfaction (issue 18) -------------------------------------------------------
+
+/** A big figure: what it is, the IKM, its grade letter and words, and what it counts. */
+function ikmFigure(title, ikm, grade, counts) {
+  return h(
+    "div",
+    { class: "ikm-figure", dataset: { grade } },
+    h("span", { class: "ikm-title" }, title),
+    h("span", { class: "ikm-value" }, ikm),
+    h("span", { class: "ikm-grade" }, h("b", {}, grade), " ", GRADE_WORDS[grade]()),
+    h("span", { class: "ikm-count" }, counts),
+  );
+}
+
+function showFigures(view) {
+  const figures = document.getElementById("ikm-figures");
+  const shown = [];
+  if (view.survey) {
+    const counts = t.plural("respondents", view.survey.respondents, lang);
+    shown.push(ikmFigure(t("element_ikm"), view.survey.ikm, view.survey.grade, counts));
+  }
+  if (view.ratings) {
+    const split = t("ratings_split", { desk: count(view.desk), phone: count(view.phone) });
+    const counts = `${t.plural("ratings", view.ratings.count, lang)} (${split}) · ${t("score_avg", { avg: view.ratings.avg })}`;
+    shown.push(ikmFigure(t("score_ikm"), view.ratings.ikm, view.ratings.grade, counts));
+  }
+  figures.replaceChildren(...shown);
+}
+
+function showElements(view) {
+  const figure = document.getElementById("elements-chart");
+  const caption = figure.querySelector("figcaption");
+  if (!view.survey) {
+    figure.replaceChildren(caption, h("p", { class: "muted" }, t("no_survey")));
+    return;
+  }
+  const elements = view.survey.elements;
+  const labels = elements.map((e) => `${e.id} ${ELEMENT_NAMES[e.id]()}`);
+  const chart = horizontalBars({
+    labels,
+    values: elements.map((e) => e.avg),
+    format: (value) => (value === null ? "—" : formatDecimal(value, 2, format.number)),
+    max: 4,
+    marked: elements.map((e) => e.lowest),
+  });
+  const alt = elements.map((e, i) =>
+    e.lowest
+      ? t("alt_element_low", { label: labels[i], avg: e.text })
+      : t("alt_element", { label: labels[i], avg: e.text }),
+  );
+  figure.replaceChildren(caption, draw(chart, caption.textContent, alt.join("; ")));
+}
+
+function showComments(view) {
+  const list = document.getElementById("comments-list");
+  list.replaceChildren(
+    ...view.comments.map((c) =>
+      h(
+        "li",
+        { class: "comment", dataset: { score: String(c.score) } },
+        h(
+          "p",
+          { class: "comment-meta" },
+          h("span", { class: "comment-score" }, t("score", { score: c.score })),
+          " · ",
+          [formatMoment(new Date(c.at), format.moment, zone), c.service, c.counter].filter(Boolean).join(" · "),
+        ),
+        h("p", { class: "comment-text" }, c.text),
+      ),
+    ),
+  );
+  const note = document.getElementById("comments-note");
+  if (!view.total) setText(note, t("comments_none"));
+  else if (view.total > view.comments.length) {
+    setText(note, t("comments_more", { shown: count(view.comments.length), total: count(view.total) }));
+  } else setText(note, "");
+}
+
+function showSatisfaction(answer) {
+  const view = satisfactionView(answer, names);
+  const empty = !view.ratings;
+  const nothing = document.getElementById("satisfaction-empty");
+  setText(nothing, empty ? t("no_ratings") : "");
+  nothing.hidden = !empty;
+  document.getElementById("satisfaction-body").hidden = empty;
+  if (empty) return;
+  showFigures(view);
+  showElements(view);
+  showComments(view);
+}
+
 // -- loading -----------------------------------------------------------------------
 
 async function load() {
@@ -186,10 +299,14 @@ async function load() {
   setText(status, t("loading"));
   status.className = "message";
   try {
-    const answers = await loadReports(config.api, state, api);
+    const [answers, satisfaction] = await Promise.all([
+      loadReports(config.api, state, api),
+      api(satisfactionUrl(config.satisfaction, state)),
+    ]);
     if (mine !== asked) return;
     showTable(answers[state.by]);
     showCharts(answers);
+    showSatisfaction(satisfaction);
     const now = formatMoment(new Date(), format.moment, zone);
     setText(document.getElementById("report-generated"), t("generated", { time: now }));
     setText(status, "");

@@ -111,11 +111,16 @@ def first_week_day(lang: str, timezone: str) -> int:
 
 
 def number_format(locale: Locale) -> dict[str, str]:
-    """How whole numbers and percentages are written: the grouping sign ("4.118", "4 118")
-    and the percent pattern ("#,##0 %"); pages do not rely on the browser's own data."""
+    """How numbers and percentages are written: the grouping sign ("4.118", "4 118"), the
+    decimal sign ("87,50") and the percent pattern ("#,##0 %"); pages do not rely on the
+    browser's own data."""
     symbols = locale.number_symbols
     latin = symbols["latn"] if "latn" in symbols else symbols  # Babel ≥ 2.14 keys by system
-    return {"group": str(latin["group"]), "percent": str(locale.percent_formats[None].pattern)}
+    return {
+        "group": str(latin["group"]),
+        "decimal": str(latin["decimal"]),
+        "percent": str(locale.percent_formats[None].pattern),
+    }
 
 
 DURATION_UNITS = ("hour", "minute", "second")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import xlsxwriter
@@ -59,9 +60,14 @@ def lines(report: Report, names: Names) -> list[list[Any]]:
 
 
 def to_csv(report: Report, names: Names) -> bytes:
+    return csv_bytes(lines(report, names))
+
+
+def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Lines as CSV that Excel opens as UTF-8 (BOM); None: an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for line in lines(report, names):
+    for line in rows:
         writer.writerow(["" if value is None else value for value in line])
     return (BOM + out.getvalue()).encode("utf-8")
 
@@ -89,5 +95,10 @@ def to_xlsx(report: Report, names: Names) -> bytes:
 
 def filename(report: Report, extension: str) -> str:
     """loket-SITE-FROM-TO-BY.csv"""
-    site = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in report.site)
-    return f"loket-{site}-{report.first}-{report.last}-{report.by.value}.{extension}"
+    return file_name(report.site, report.first, report.last, report.by.value, extension)
+
+
+def file_name(site: str, first: date, last: date, what: str, extension: str) -> str:
+    """loket-SITE-FROM-TO-WHAT.EXT, the site's id cut to safe letters."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in site)
+    return f"loket-{safe}-{first}-{last}-{what}.{extension}"

@@ -37,7 +37,17 @@ class RatedVisit:
 def ref_range(first: date, last: date) -> tuple[str, str]:
     """The refs from the first (included) to the last (excluded, in byte order) that the
     tickets of local days `first` to `last` may have."""
-    return make_ref(first - REF_SLACK, ""), make_ref(last + REF_SLACK + timedelta(days=1), "")
+    return make_ref(_moved(first, -REF_SLACK), ""), make_ref(
+        _moved(last, REF_SLACK + timedelta(days=1)), ""
+    )
+
+
+def _moved(day: date, by: timedelta) -> date:
+    """`day` + `by`, kept within the calendar: a period may start on 0001-01-01 (a 500 else)."""
+    try:
+        return day + by
+    except OverflowError:
+        return date.max if by > timedelta(0) else date.min
 
 
 async def made_in_turns(rows: Iterable[R], make: Callable[[R], RatedVisit]) -> list[RatedVisit]:

@@ -87,7 +87,10 @@ def rating_tallies(
 def parts(first: date, last: date) -> list[tuple[date, date]]:
     """The range from `first` to `last` as consecutive parts of at most PART."""
     starts = range(first.toordinal(), last.toordinal() + 1, PART.days)
-    return [(date.fromordinal(n), min(last, date.fromordinal(n + PART.days - 1))) for n in starts]
+    ends = (min(last.toordinal(), n + PART.days - 1) for n in starts)  # never past 9999-12-31
+    return [
+        (date.fromordinal(n), date.fromordinal(end)) for n, end in zip(starts, ends, strict=True)
+    ]
 
 
 def rated_rows(conn: sqlite3.Connection, site: str, first: date, last: date) -> list[Row]:

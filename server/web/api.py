@@ -20,7 +20,7 @@ from loket.server.protocol import snapshot_message
 from loket.server.service import UNCHANGED, LoketService
 from loket.server.store import Result
 from loket.server.users import USERNAME, Session, User
-from loket.server.web import auth, reports
+from loket.server.web import auth, reports, satisfaction
 from loket.server.web.body import field, json_object, string_list
 from loket.server.web.kiosks import ticket_taker
 from loket.server.web.ratelimit import client_address, limit
@@ -315,4 +315,5 @@ ROUTES = [
     counter_route("close", _close),
     Route("/api/v1/sites/{site}/counters/{counter}/queue", counter_queue),
     Route("/api/v1/sites/{site}/reports", reports.reports),
+    Route("/api/v1/sites/{site}/satisfaction", satisfaction.satisfaction),
 ]

@@ -14,6 +14,7 @@ from loket.server.domain.errors import NotFound
 from loket.server.domain.rating import Rater, window
 from loket.server.domain.site import Names, Site
 from loket.server.domain.ticket import Status, Ticket
+from loket.server.domain.skm import GRADES
 from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
@@ -351,7 +352,14 @@ async def reports(request: Request) -> Response:
         request,
         "reports.html",
         site,
-        {"config": {"api": f"/api/v1/sites/{site.id}/reports"}},
+        {
+            "config": {
+                "api": f"/api/v1/sites/{site.id}/reports",
+                "satisfaction": f"/api/v1/sites/{site.id}/satisfaction",
+                # the SKM's grade table (server/domain/skm.py), best first
+                "grades": [{"letter": g.letter, "lowest": float(g.lowest)} for g in GRADES],
+            }
+        },
         "reports",
     )
 

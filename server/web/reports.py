@@ -29,6 +29,22 @@ async def reports(request: Request) -> Response:
     service = service_of(request)
     await auth.supervisor(request, service, request.method)
     site = service.site(request.path_params["site"])
+    first, last = period(request)
+    by = choice(request, "by", BYS, _param(request, "by"), ErrorCode.INVALID_BY)
+    kind = choice(request, "format", FORMATS, "json", ErrorCode.INVALID_FORMAT)
+    report = await service.report(site.id, first, last, By(by))
+    if kind == "json":
+        return JSONResponse(report.to_json())
+    names = names_of(site, report.by)
+    if kind == "csv":
+        body, media = export.to_csv(report, names), "text/csv; charset=utf-8"
+    else:  # a few hundred rows of pure Python: off the event loop
+        body, media = await asyncio.to_thread(export.to_xlsx, report, names), XLSX
+    return attachment(body, media, export.filename(report, kind))
+
+
+def period(request: Request) -> tuple[date, date]:
+    """`from` and `to` (CONTRACT 6.3): local days, in order, at most 366 days apart."""
     first, last = _day(request, "from"), _day(request, "to")
     if first > last:
         raise Invalid("'from' comes after 'to'.", ErrorCode.DATES_REVERSED)
@@ -36,21 +52,16 @@ async def reports(request: Request) -> Response:
         raise Invalid(
             f"'from' and 'to' are at most {MAX_DAYS_APART} days apart.", ErrorCode.RANGE_TOO_LONG
         )
-    by = _choice(request, "by", BYS, _param(request, "by"), ErrorCode.INVALID_BY)
-    kind = _choice(request, "format", FORMATS, "json", ErrorCode.INVALID_FORMAT)
-    report = await service.report(site.id, first, last, By(by))
-    if kind == "json":
-        return JSONResponse(report.to_json())
-    names = _names(site, report.by)
-    if kind == "csv":
-        body, media = export.to_csv(report, names), "text/csv; charset=utf-8"
-    else:  # a few hundred rows of pure Python: off the event loop
-        body, media = await asyncio.to_thread(export.to_xlsx, report, names), XLSX
-    disposition = f'attachment; filename="{export.filename(report, kind)}"'
-    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+    return first, last
 
 
-def _names(site: Site, by: By) -> dict[str, str]:
+def attachment(body: bytes, media: str, name: str) -> Response:
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def names_of(site: Site, by: By) -> dict[str, str]:
     """The names of a report's keys, for people: in the site's first language."""
     lang = site.languages[0]
     if by is By.SERVICE:
@@ -79,7 +90,7 @@ def _day(request: Request, name: str) -> date:
         ) from None
 
 
-def _choice(
+def choice(
     request: Request, name: str, allowed: tuple[str, ...], default: str, code: ErrorCode
 ) -> str:
     value = request.query_params.get(name) or default

@@ -132,21 +132,24 @@ function pathThrough(nodes, points, kind) {
   }
 }
 
-/** One horizontal bar per label (served per counter, per clerk), the value at its end. */
-export function horizontalBars({ labels, values, format }) {
+/** One horizontal bar per label (served per counter, per clerk), the value at its end.
+ * `max`: the scale's end (default: the largest value); `marked[i]`: the bar stands out,
+ * its value after a ▼ (not by colour alone); a null value has no bar. */
+export function horizontalBars({ labels, values, format, max = Math.max(1, ...values), marked = [] }) {
   const rowHeight = 20;
   const top = 6;
   const left = 230;
   const right = WIDTH - 70;
-  const max = Math.max(1, ...values);
   const nodes = [];
   labels.forEach((label, i) => {
     const y = top + rowHeight * i;
-    const width = round(((right - left) * values[i]) / max);
-    const name = shape("text", { class: "tick", x: left - 8, y: y + 14, "text-anchor": "end" }, cut(label));
+    const width = round(((right - left) * (values[i] ?? 0)) / max);
+    const low = marked[i] ? " low" : "";
+    const name = shape("text", { class: `tick${low}`, x: left - 8, y: y + 14, "text-anchor": "end" }, cut(label));
     nodes.push(label.length > LABEL_CHARS ? { ...name, title: label } : name);
-    nodes.push(shape("rect", { class: "bar", x: left, y: y + 3, width, height: rowHeight - 6 }));
-    nodes.push(shape("text", { class: "value", x: left + width + 6, y: y + 14 }, format(values[i])));
+    nodes.push(shape("rect", { class: `bar${low}`, x: left, y: y + 3, width, height: rowHeight - 6 }));
+    const value = `${low ? "▼ " : ""}${format(values[i])}`;
+    nodes.push(shape("text", { class: `value${low}`, x: left + width + 6, y: y + 14 }, value));
   });
   const bottom = top + rowHeight * labels.length;
   nodes.push(shape("line", { class: "axis", x1: left, x2: left, y1: top, y2: bottom }));

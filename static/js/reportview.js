@@ -223,11 +223,13 @@ export const COLUMNS = [
   "service_avg",
   "service_p90",
   "within_target",
+  "rating",
 ];
+export const LOW_COLUMN = COLUMNS.indexOf("within_target"); // the cell `low` marks
 
 /** A Row's cells, in COLUMNS' order, as text; `low` when its share within target is
- * under the goal. `format`: config.report. */
-export function rowCells(row, lang, format) {
+ * under the goal. `format`: config.report; `grades`: config.grades. */
+export function rowCells(row, lang, format, grades = []) {
   const wait = row.wait_s || {};
   const service = row.service_s || {};
   const duration = (seconds) => formatDuration(seconds, lang, format.units);
@@ -246,6 +248,7 @@ export function rowCells(row, lang, format) {
       duration(service.avg),
       duration(service.p90),
       formatShare(row.within_target, format.number),
+      ratingText(row.rating, format.number, grades),
     ],
     low: row.within_target !== null && row.within_target !== undefined && row.within_target < GOAL,
   };
@@ -259,8 +262,77 @@ export function reportTable(report, names, lang) {
     rows: rows.map((row) => ({
       key: row.key,
       label: keyLabel(report.by, row.key, names),
-      ...rowCells(row, lang, format),
+      ...rowCells(row, lang, format, names.grades),
     })),
-    total: rowCells(report.total, lang, format),
+    total: rowCells(report.total, lang, format, names.grades),
+  };
+}
+
+// -- satisfaction (issue 18: server/reports/satisfaction.py, docs/skm.md) --------------
+
+export const ELEMENT_IDS = ["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"];
+
+/** A number with `digits` decimals in the language's signs ("87,50"); "" for none. */
+export function formatDecimal(value, digits, number) {
+  if (value === null || value === undefined) return "";
+  const [whole, part] = Math.abs(value).toFixed(digits).split(".");
+  const text = formatCount(Number(whole), number) + (part ? `${number.decimal}${part}` : "");
+  return value < 0 ? `-${text}` : text;
+}
+
+/** The SKM grade (mutu, A-D) of an IKM as the API writes it (two decimals): `grades` is
+ * config.grades, the regulation's table best first, each row's lowest IKM. */
+export function gradeOf(ikm, grades) {
+  return grades.find((row) => ikm >= row.lowest)?.letter ?? "";
+}
+
+/** A row's `rating` (CONTRACT 6.3) in one cell: "3.50 · 87.50 B" (average, IKM, grade). */
+export function ratingText(rating, number, grades) {
+  if (!rating) return "";
+  const ikm = formatDecimal(rating.ikm, 2, number);
+  return `${formatDecimal(rating.avg, 2, number)} · ${ikm} ${gradeOf(rating.ikm, grades)}`.trim();
+}
+
+/** The satisfaction report's address ("json" without &format). */
+export function satisfactionUrl(api, { from, to }, format = "json") {
+  const query = new URLSearchParams({ from, to });
+  if (format !== "json") query.set("format", format);
+  return `${api}?${query}`;
+}
+
+/**
+ * What the satisfaction section shows of the API's answer, as text in the page's language:
+ * the scores and the survey's IKM, the nine elements (null average: nobody answered it), and
+ * the comments with their service's and counter's names. `names` as reportTable's.
+ */
+export function satisfactionView(answer, names) {
+  const number = names.report.number;
+  const decimal = (value) => formatDecimal(value, 2, number);
+  const scores = (s) => s && { count: s.count, avg: decimal(s.avg), ikm: decimal(s.ikm), grade: s.grade };
+  const survey = answer.survey;
+  return {
+    ratings: scores(answer.ratings),
+    desk: answer.desk ? answer.desk.count : 0,
+    phone: answer.phone ? answer.phone.count : 0,
+    survey: survey && {
+      respondents: survey.respondents,
+      ikm: decimal(survey.ikm),
+      grade: survey.grade,
+      elements: survey.elements.map((e) => ({
+        id: e.id,
+        avg: e.avg,
+        text: e.avg === null ? "—" : decimal(e.avg),
+        count: e.count,
+        lowest: e.lowest,
+      })),
+    },
+    comments: answer.comments.items.map((c) => ({
+      score: c.score,
+      text: c.comment,
+      at: c.at,
+      service: names.services[c.service] ?? c.service,
+      counter: c.counter === null ? "" : (names.counters[c.counter] ?? c.counter),
+    })),
+    total: answer.comments.total,
   };
 }

@@ -23,7 +23,7 @@ async def test_the_page_is_given_its_api_names_and_cldr_formats(loket: Loket) ->
     assert config["services"]["A"] == "Şəxsiyyət vəsiqəsi"
     report = config["report"]
     assert report["first_week_day"] == 6  # the demo is in Jakarta: weeks start on Sunday
-    assert report["number"] == {"group": ".", "percent": "#,##0%"}
+    assert report["number"] == {"group": ".", "decimal": ",", "percent": "#,##0%"}
     assert report["weekdays"][0] == "Bazar ertəsi"  # stand-alone: a row's name
     assert report["units"]["minute"]["other"] == "{0} dəq"
     assert config["strings"]["total"] == "Cəmi"
@@ -33,6 +33,16 @@ async def test_the_page_is_given_its_api_names_and_cldr_formats(loket: Loket) ->
     for by in ("service", "counter", "user", "hour", "day", "weekday"):
         assert f'<option value="{by}">' in page
     assert 'id="download-csv"' in page and 'id="download-xlsx"' in page
+    # the satisfaction section (issue 18): its API, the SKM grade table, its words translated
+    assert config["satisfaction"] == "/api/v1/sites/demo/satisfaction"
+    assert config["grades"] == [
+        {"letter": "A", "lowest": 88.31},
+        {"letter": "B", "lowest": 76.61},
+        {"letter": "C", "lowest": 65.0},
+        {"letter": "D", "lowest": 25.0},
+    ]
+    assert config["strings"]["grade_a"] == "Çox yaxşı" and "Məmnunluq" in page
+    assert 'id="download-skm"' in page
 
 
 async def test_the_index_links_each_sites_reports(loket: Loket) -> None:

@@ -85,7 +85,7 @@ test("counts and shares with the language's CLDR signs, not the browser's data",
   assert.equal(view.formatShare(0.7545, ru), "75\u00a0%");
   assert.equal(view.formatShare(1, az), "100%");
   assert.equal(view.formatShare(null, az), "");
-  assert.deepEqual(FORMAT.number, { group: ",", percent: "#,##0%" });
+  assert.deepEqual(FORMAT.number, { group: ",", decimal: ".", percent: "#,##0%" });
 });
 
 test("a report's table: names in the page's language, cells as text, the total last", () => {
@@ -98,15 +98,15 @@ test("a report's table: names in the page's language, cells as text, the total l
   assert.deepEqual(a.cells, [
     "1,204", "1,180", "1,102", "61", "17",
     "13 min", "10 min", "25 min", "1 hr 10 min",
-    "2 min 10 sec", "4 min 23 sec", "75%",
+    "2 min 10 sec", "4 min 23 sec", "75%", "",
   ]);
   assert.equal(a.low, true); // 75 % is under the 80 % goal
   assert.equal(b.low, false);
-  assert.equal(b.cells.at(-1), "100%");
-  assert.deepEqual(c.cells, ["0", "0", "0", "0", "0", "", "", "", "", "", "", ""]);
+  assert.equal(b.cells[view.LOW_COLUMN], "100%");
+  assert.deepEqual(c.cells, ["0", "0", "0", "0", "0", "", "", "", "", "", "", "", ""]);
   assert.equal(c.low, false);
   assert.deepEqual(table.total.cells.slice(0, 5), ["1,244", "1,220", "1,141", "62", "17"]);
-  assert.equal(table.total.cells.at(-1), "76%");
+  assert.equal(table.total.cells[view.LOW_COLUMN], "76%");
   assert.equal(table.rows.length, REPORT.rows.length);
   assert.equal(table.total.cells.length, view.COLUMNS.length);
 });
@@ -200,4 +200,70 @@ test("the share within target per day, with the goal across", () => {
   const dots = ofClass(chart, "circle", "dot").slice(1);
   assert.ok(dots[0].attrs.cy < level.attrs.y1 && dots[1].attrs.cy > level.attrs.y1);
   assert.equal(level.attrs.y1, level.attrs.y2);
+});
+
+// -- satisfaction (issue 18): fixtures/satisfaction.json is the API's answer, checked
+// against server/reports/satisfaction.py by tests/unit/test_satisfaction.py
+const SATISFACTION = fixture("satisfaction.json");
+const GRADES = [
+  { letter: "A", lowest: 88.31 },
+  { letter: "B", lowest: 76.61 },
+  { letter: "C", lowest: 65 },
+  { letter: "D", lowest: 25 },
+];
+const ID_NUMBER = { group: ".", decimal: ",", percent: "#,##0%" };
+
+test("decimals in the language's signs, and the grade at the table's bounds", () => {
+  assert.equal(view.formatDecimal(87.5, 2, ID_NUMBER), "87,50");
+  assert.equal(view.formatDecimal(3.4483, 2, FORMAT.number), "3.45");
+  assert.equal(view.formatDecimal(1234.5, 1, ID_NUMBER), "1.234,5");
+  assert.equal(view.formatDecimal(null, 2, ID_NUMBER), "");
+  assert.deepEqual(
+    [100, 88.31, 88.3, 76.61, 76.6, 65, 64.99, 25].map((ikm) => view.gradeOf(ikm, GRADES)),
+    ["A", "A", "B", "B", "C", "C", "D", "D"],
+  );
+  assert.equal(view.ratingText({ count: 4, avg: 3.5, ikm: 87.5 }, ID_NUMBER, GRADES), "3,50 · 87,50 B");
+  assert.equal(view.ratingText(null, ID_NUMBER, GRADES), "");
+  const rated = { ...REPORT.rows[0], rating: { count: 2, avg: 3.6667, ikm: 91.67 } };
+  const table = view.reportTable({ ...REPORT, rows: [rated] }, { ...NAMES, grades: GRADES }, "en");
+  assert.equal(table.rows[0].cells.at(-1), "3.67 · 91.67 A");
+  assert.equal(view.COLUMNS.at(-1), "rating");
+});
+
+test("the satisfaction section's figures, elements and comments as text", () => {
+  const shown = view.satisfactionView(SATISFACTION, { ...NAMES, grades: GRADES });
+  assert.deepEqual(shown.ratings, { count: 4, avg: "3.00", ikm: "75.00", grade: "C" });
+  assert.equal(shown.desk, 2);
+  assert.equal(shown.phone, 2);
+  assert.equal(shown.survey.respondents, 2);
+  assert.equal(shown.survey.ikm, "75.00");
+  assert.deepEqual(
+    shown.survey.elements.map((e) => [e.id, e.text, e.lowest]).filter(([, text]) => text !== "—"),
+    [["U1", "3.00", true], ["U3", "2.00", true], ["U7", "4.00", false]],
+  );
+  assert.equal(shown.survey.elements.length, 9);
+  assert.deepEqual(shown.comments, [
+    { score: 3, text: "Ramah", at: "2026-12-07T09:30:00+07:00", service: "Electronic ID card", counter: "Counter 1" },
+  ]);
+  assert.equal(shown.total, 2); // one shown of two: the rest are in the SKM report
+  assert.equal(
+    view.satisfactionUrl("/api/v1/sites/demo/satisfaction", { from: "2026-12-01", to: "2026-12-06", by: "day" }, "xlsx"),
+    "/api/v1/sites/demo/satisfaction?from=2026-12-01&to=2026-12-06&format=xlsx",
+  );
+});
+
+test("bars on a fixed scale, the lowest marked by more than colour, none drawn for null", () => {
+  const chart = charts.horizontalBars({
+    labels: ["U1", "U2", "U3"],
+    values: [4, null, 2],
+    format: (v) => (v === null ? "—" : String(v)),
+    max: 4,
+    marked: [false, false, true],
+  });
+  const [full, none] = ofClass(chart, "rect", "bar");
+  const [low] = ofClass(chart, "rect", "bar low");
+  assert.equal(low.attrs.width * 2, full.attrs.width);
+  assert.equal(none.attrs.width, 0);
+  assert.deepEqual(ofClass(chart, "text", "value").map((n) => n.text), ["4", "—"]);
+  assert.deepEqual(ofClass(chart, "text", "value low").map((n) => n.text), ["▼ 2"]);
 });

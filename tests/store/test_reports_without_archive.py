@@ -1,5 +1,6 @@
 """A Redis store keeps the record only in its PostgreSQL archive: without `--archive`, a
-report is a clear 409 `no_archive` that says how to start Loket, never a 500."""
+report (and the satisfaction report) is a clear 409 `no_archive` that says how to start
+Loket, never a 500."""
 
 from __future__ import annotations
 
@@ -33,7 +34,14 @@ async def test_a_redis_store_without_an_archive_answers_no_archive(
             unknown = await http.get(
                 "/api/v1/sites/elsewhere/reports", params=query, headers=headers
             )
+            period = {"from": "2026-11-01", "to": "2026-11-30"}
+            satisfaction = await http.get(
+                "/api/v1/sites/demo/satisfaction", params=period, headers=headers
+            )
     assert answer.status_code == 409, answer.text
     error = answer.json()["error"]
     assert error["code"] == "no_archive" and "--archive postgresql://" in error["message"]
     assert unknown.status_code == 404
+    # the satisfaction report (issue 18) counts ratings with their visits: the record too
+    assert satisfaction.status_code == 409, satisfaction.text
+    assert satisfaction.json()["error"]["code"] == "no_archive"

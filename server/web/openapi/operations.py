@@ -73,6 +73,14 @@ KIOSKS = "/api/v1/sites/{site}/kiosks"
 SCREEN = "/api/v1/sites/{site}/displays/{display}"
 TICKER = "/api/v1/sites/{site}/ticker"
 DAY = {"type": "string", "format": "date"}
+# a report's period (CONTRACT 6.3) and its forms: the reports and the satisfaction report
+PERIOD = (Param("from", "query", DAY), Param("to", "query", DAY))
+PERIOD_ERRORS = (E.MISSING_PARAMETER, E.INVALID_DATE, E.DATES_REVERSED, E.RANGE_TOO_LONG)
+FORMAT = Param("format", "query", {"enum": ["json", "csv", "xlsx"]}, False)
+FILES = (
+    "text/csv; charset=utf-8",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 OWN_TICKET = {"ticket": ref("OwnTicket")}
 RATED = obj({"rating": ref("Rating")})
@@ -548,10 +556,7 @@ OPERATIONS: tuple[Operation, ...] = (
             *c.SUPERVISOR,
             *c.SITE,
             *c.STORE,
-            E.MISSING_PARAMETER,
-            E.INVALID_DATE,
-            E.DATES_REVERSED,
-            E.RANGE_TOO_LONG,
+            *PERIOD_ERRORS,
             E.INVALID_BY,
             E.INVALID_FORMAT,
             E.NO_ARCHIVE,
@@ -559,14 +564,23 @@ OPERATIONS: tuple[Operation, ...] = (
         SUPERVISOR,
         params=(
             SITE_ID,
-            Param("from", "query", DAY),
-            Param("to", "query", DAY),
+            *PERIOD,
             Param("by", "query", {"enum": [by.value for by in By]}),
-            Param("format", "query", {"enum": ["json", "csv", "xlsx"]}, False),
+            FORMAT,
         ),
-        other_media=(
-            "text/csv; charset=utf-8",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+        other_media=FILES,
+    ),
+    Operation(
+        "get",
+        "/api/v1/sites/{site}/satisfaction",
+        "Satisfaction of local days from..to: ratings, the SKM survey's nine elements and IKM, "
+        "per service, counter, clerk and day, and the newest comments; CSV: the SKM "
+        "respondents; XLSX: the yearly SKM report's processing sheet (docs/skm.md)",
+        200,
+        ref("Satisfaction"),
+        (*c.SUPERVISOR, *c.SITE, *c.STORE, *PERIOD_ERRORS, E.INVALID_FORMAT, E.NO_ARCHIVE),
+        SUPERVISOR,
+        params=(SITE_ID, *PERIOD, FORMAT),
+        other_media=FILES,
     ),
 )

@@ -46,6 +46,7 @@ STATUS = {"type": "string", "enum": ["waiting", "called", "done", "no_show", "he
 WAITING: Schema = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 TEXTS: Schema = {"type": "object", "additionalProperties": STRING}  # by language code
 ROLE = {"type": "string", "enum": ["admin", "supervisor", "staff"]}
+GRADE = {"type": "string", "enum": ["A", "B", "C", "D"]}  # the SKM's mutu pelayanan
 TICKET_ID = "^[A-Za-z0-9_-]{8,64}$"
 SCORE = {"type": "integer", "minimum": 1, "maximum": 4}  # CONTRACT 6.4
 TICKET: dict[str, Schema] = {
@@ -237,6 +238,65 @@ SCHEMAS: dict[str, Schema] = {
             "at": TIME,
             "by": {"type": "string", "enum": ["holder", "desk"]},
             "counter": nullable(STRING),
+        }
+    ),
+    # issue 18: the satisfaction report (docs/skm.md)
+    "Scores": obj({"count": COUNT, "avg": NUMBER, "ikm": NUMBER, "grade": GRADE}),
+    "SurveyElement": obj(
+        {
+            "id": {"type": "string", "pattern": "^U[1-9]$"},
+            "name": STRING,
+            "count": COUNT,
+            "sum": COUNT,
+            "avg": nullable(NUMBER),
+            "weighted": nullable(NUMBER),
+            "ikm": nullable(NUMBER),
+            "grade": nullable(GRADE),
+            "lowest": BOOLEAN,
+        }
+    ),
+    "Survey": obj(
+        {
+            "respondents": COUNT,
+            "ikm": NUMBER,
+            "grade": GRADE,
+            "elements": array(ref("SurveyElement"), minItems=9, maxItems=9),
+        }
+    ),
+    "SatisfactionGroup": obj(
+        {"key": STRING, "ratings": nullable(ref("Scores")), "survey": nullable(ref("Survey"))}
+    ),
+    "Satisfaction": obj(
+        {
+            "site": STRING,
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "ratings": nullable(ref("Scores")),
+            "desk": nullable(ref("Scores")),
+            "phone": nullable(ref("Scores")),
+            "survey": nullable(ref("Survey")),
+            "by": obj(
+                {
+                    by: array(ref("SatisfactionGroup"))
+                    for by in ("service", "counter", "user", "day")
+                }
+            ),
+            "comments": obj(
+                {
+                    "total": COUNT,
+                    "items": array(
+                        obj(
+                            {
+                                "score": {"type": "integer", "minimum": 1, "maximum": 4},
+                                "comment": STRING,
+                                "service": STRING,
+                                "counter": nullable(STRING),
+                                "at": TIME,
+                            }
+                        )
+                    ),
+                }
+            ),
         }
     ),
 }
