@@ -13,8 +13,8 @@ from starlette.routing import Route
 from loket.server.domain.errors import NotFound
 from loket.server.domain.rating import Rater, window
 from loket.server.domain.site import Names, Site
-from loket.server.domain.ticket import Status, Ticket
 from loket.server.domain.skm import GRADES
+from loket.server.domain.ticket import Status, Ticket
 from loket.server.hall import site_version
 from loket.server.i18n.calendar import (
     day_format,
