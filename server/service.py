@@ -37,7 +37,6 @@ from loket.server.password_rules import check_password, password_problem
 from loket.server.passwords import Passwords
 from loket.server.protocol import Event
 from loket.server.ratings import Ratings
-from loket.server.reports import satisfaction
 from loket.server.reports.row import By, Report
 from loket.server.reports.satisfaction import Satisfaction
 from loket.server.screens import Screens
@@ -288,9 +287,7 @@ class LoketService:
 
     async def satisfaction(self, site_id: str, first: date, last: date) -> Satisfaction:
         """Issue 18: the site's ratings of visits issued `first` to `last`, summed up."""
-        site = self.site(site_id)
-        rated = await self.store.rated(site.id, first, last)
-        return satisfaction.summarize(site, first, last, rated)
+        return await self.store.satisfaction(self.site(site_id), first, last)
 
     async def snapshot(self, site_id: str) -> Snapshot:
         return await self.store.snapshot(self.site(site_id).id, self.clock())

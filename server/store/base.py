@@ -19,6 +19,7 @@ from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event
 from loket.server.reports.rated import RatedVisit
 from loket.server.reports.row import By, Report
+from loket.server.reports.satisfaction import Satisfaction
 from loket.server.screens import ScreenNotes
 from loket.server.users import Session, User, UserChange
 
@@ -212,6 +213,11 @@ class Store(Protocol):
     async def report(self, site: str, first: date, last: date, by: By) -> Report:
         """The site's report (CONTRACT 6.3) from the record, `first` to `last` (local
         days, both included), without stalling calls; NoArchive without a record."""
+        ...
+
+    async def satisfaction(self, site: Site, first: date, last: date) -> Satisfaction:
+        """The site's satisfaction report (reports.satisfaction.summarize of `rated`), made
+        where a year of ratings does not stall calls; NoArchive without a record."""
         ...
 
     async def rated(self, site: str, first: date, last: date) -> list[RatedVisit]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from loket.server.domain.site import Site
 from loket.server.reports.row import By, Report, Row, Stats, fixed_keys, rating_figures
+from loket.server.reports.satisfaction import Satisfaction, summarize
 from loket.server.store import ratings_sql
 from loket.server.store.report_days import FLOATS, Part, Values, parts
 
@@ -102,6 +103,17 @@ def report_file(path: str, site: Site, first: date, last: date, by: By) -> Repor
 def rated_file(path: str, site: str, first: date, last: date) -> list[ratings_sql.Row]:
     """The rated visits' rows (ratings_sql.rated_rows), read as report_file reads."""
     return _reading(path, lambda conn: ratings_sql.rated_rows(conn, site, first, last))
+
+
+def satisfaction_file(path: str, site: Site, first: date, last: date) -> Satisfaction:
+    """The satisfaction report, summed up here: a year's ratings are made into objects in
+    this process, so the server's loop never pauses for their memory."""
+
+    def read(conn: sqlite3.Connection) -> Satisfaction:
+        rows = ratings_sql.rated_rows(conn, site.id, first, last)
+        return summarize(site, first, last, map(ratings_sql.rated_visit, rows))
+
+    return _reading(path, read)
 
 
 def _reading(path: str, read: Callable[[sqlite3.Connection], T]) -> T:

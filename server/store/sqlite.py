@@ -40,6 +40,7 @@ from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
 from loket.server.reports.rated import RatedVisit, made_in_turns
 from loket.server.reports.row import By, Report
+from loket.server.reports.satisfaction import Satisfaction
 from loket.server.screens import ScreenNotes, from_ms, to_ms
 from loket.server.store import ratings_sql, report_days, report_sql
 from loket.server.store.answers import answer_body, replay
@@ -576,6 +577,11 @@ class SqliteStore:
         return await self._report_job(
             partial(report_sql.report_file, self.path, site_obj, first, last, by)
         )
+
+    async def satisfaction(self, site: Site, first: date, last: date) -> Satisfaction:
+        self._queue(site.id)
+        job = partial(report_sql.satisfaction_file, self.path, site, first, last)
+        return await self._report_job(job)
 
     async def rated(self, site: str, first: date, last: date) -> list[RatedVisit]:
         """Read as a report is, in a report's process, a week at a time (each week's

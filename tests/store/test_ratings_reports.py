@@ -23,6 +23,7 @@ from loket.server.domain import Status
 from loket.server.domain.rating import Rater, Rating
 from loket.server.reports.rated import RatedVisit
 from loket.server.reports.row import By
+from loket.server.reports.satisfaction import summarize
 from loket.server.store import Stamp, Store
 from loket.server.store.base import NoArchive
 from loket.server.store.redis import RedisStore, keys
@@ -97,6 +98,10 @@ async def test_a_rating_made_after_its_day_was_summarized_counts(tmp_path: Path)
         weeks = await store.rated("demo", DAY - timedelta(days=20), DAY + timedelta(days=20))
         assert weeks == rated  # read a week at a time: each once
         assert await store.rated("demo", next_day, next_day + timedelta(days=30)) == []
+        # summed up in the report's process: what summarize makes of the same ratings
+        summed = await store.satisfaction(SITES[0], DAY, DAY)
+        assert summed == summarize(SITES[0], DAY, DAY, rated)
+        assert summed.ratings is not None and summed.ratings.count == 2
     finally:
         await store.close()
     assert [(r.rating.ref, r.rating.score, r.service, r.counter, r.user) for r in rated] == [
@@ -218,6 +223,8 @@ async def test_ratings_reach_the_archive_and_count_in_its_reports(
         report = await store.report("demo", *days, By.COUNTER)
         assert report.rows[1].served == 2 and report.rows[1].to_json()["rating"] == by_counter["2"]
         rated = await store.rated("demo", *days)
+        summed = await store.satisfaction(SITES[0], *days)
+    assert summed == summarize(SITES[0], *days, rated) and summed.desk is not None
     assert [(r.rating, r.service, r.counter, r.user) for r in rated] == [
         (holder(phone, done, 4), "A", "1", "maya"),
         (Rating(desk, 2, done, Rater.DESK, counter="2"), "A", "2", "budi"),
