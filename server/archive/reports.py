@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any, LiteralString
 
 import psycopg
@@ -26,7 +27,9 @@ from loket.server.domain.rating import Rater, Rating
 from loket.server.domain.site import Site
 from loket.server.reports.rated import REF_SLACK, TURN, RatedVisit, made_in_turns
 from loket.server.reports.row import By, Report, Row, Stats, fixed_keys, rating_figures
+from loket.server.reports.satisfaction import Satisfaction, summarize
 from loket.server.store.base import StoreUnavailable
+from loket.server.store.report_processes import ReportProcesses
 
 CONNECT_TIMEOUT_S = 5
 CONCURRENT = 2  # reports counted at once by one process (three connections each); more wait
@@ -151,6 +154,15 @@ class ArchiveReports:
     def __init__(self, url: str, concurrent: int = CONCURRENT) -> None:
         self.url = url
         self._turns = asyncio.Semaphore(concurrent)
+        self._processes = ReportProcesses()
+
+    async def satisfaction(self, site: Site, first: date, last: date) -> Satisfaction:
+        """The satisfaction report of `first` to `last`, read and summed up in a report's
+        process (a year's ratings made in the server would stop its loop for seconds)."""
+        return await self._processes.run(partial(satisfaction_of, self.url, site, first, last))
+
+    async def close(self) -> None:
+        await self._processes.close()
 
     async def report(self, site: Site, first: date, last: date, by: By) -> Report:
         """The site's report from `first` to `last` (local days, both included), a row for
@@ -219,6 +231,16 @@ class ArchiveReports:
             self.url, connect_timeout=CONNECT_TIMEOUT_S, options=SESSION
         ) as conn:
             return await (await conn.execute(query, params)).fetchall()
+
+
+def satisfaction_of(url: str, site: Site, first: date, last: date) -> Satisfaction:
+    """ArchiveReports.satisfaction in its report's process: one connection, one query."""
+    try:
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, options=SESSION) as conn:
+            records = conn.execute(RATED, _params(site, first, last)).fetchall()
+    except psycopg.Error as error:  # its message only: a psycopg error may not pickle
+        raise StoreUnavailable(f"the archive {safe(url)}: {error}") from None
+    return summarize(site, first, last, map(rated_visit, records))
 
 
 def _params(site: Site, first: date, last: date) -> dict[str, Any]:

@@ -9,7 +9,6 @@ process of its own, so that the event loop never waits for it.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from loket.server.store import ratings_sql
 from loket.server.store.report_days import FLOATS, Part, Values, parts
 
 T = TypeVar("T")
-REPORT_NICENESS = 10
 GROUPING: dict[By, str] = {
     By.SERVICE: "service",
     By.DAY: "service",
@@ -87,11 +85,6 @@ class _Sum:
             within_target=self.met / self.judged if self.judged else None,
             rating=rating_figures(self.rated, self.scores),
         )
-
-
-def lower_priority() -> None:
-    """A report's process yields the CPU to the server's (calls come first)."""
-    os.nice(REPORT_NICENESS)
 
 
 def report_file(path: str, site: Site, first: date, last: date, by: By) -> Report:

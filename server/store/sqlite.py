@@ -12,12 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -59,6 +56,7 @@ from loket.server.store.base import (
 )
 from loket.server.store.last_done import last_done
 from loket.server.store.ratings_sql import RATING_COLUMNS, rating_from_row
+from loket.server.store.report_processes import ReportProcesses
 from loket.server.store.rows import (
     TICKET_COLUMNS,
     TICKET_PLACEHOLDERS,
@@ -78,7 +76,6 @@ T = TypeVar("T")
 USERS_POLL = 0.25
 USER_COLUMNS = "username, role, counters, disabled"
 # reports run in their own processes, a few at a time: each may keep a core busy a while
-REPORTS_AT_ONCE = 2
 
 log = logging.getLogger("loket")
 
@@ -94,14 +91,13 @@ class SqliteStore:
         self._publish: Publish = lambda event: None
         self._allowances = Allowances()  # one process: counted in its memory
         self._watch: asyncio.Task[None] | None = None
-        self._reading: asyncio.Semaphore | None = None  # reports running at once
-        self._reporters: ProcessPoolExecutor | None = None  # started by the first report
+        self._reports: ReportProcesses | None = None  # where reports are counted
 
     # -- life ---------------------------------------------------------------
 
     async def open(self, sites: tuple[Site, ...], publish: Publish) -> None:
         self._publish = publish
-        self._reading = asyncio.Semaphore(REPORTS_AT_ONCE)
+        self._reports = ReportProcesses()
         self._writer = Writer()
         await self._writer.submit_alone(lambda: self._open(sites))
 
@@ -189,9 +185,9 @@ class SqliteStore:
         return row
 
     async def close(self) -> None:
-        if self._reporters is not None:
-            await asyncio.to_thread(self._reporters.shutdown, cancel_futures=True)
-            self._reporters = None
+        if self._reports is not None:
+            await self._reports.close()
+            self._reports = None
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -594,22 +590,12 @@ class SqliteStore:
         return made
 
     async def _report_job(self, job: Callable[[], T]) -> T:
-        if self._reading is None:
+        if self._reports is None:
             raise StoreUnavailable("the store is closed")
-        async with self._reading:
-            if self._reporters is None:
-                spawn = multiprocessing.get_context("spawn")  # not a fork of threads
-                self._reporters = ProcessPoolExecutor(
-                    REPORTS_AT_ONCE, mp_context=spawn, initializer=report_sql.lower_priority
-                )
-            loop = asyncio.get_running_loop()
-            try:
-                return await loop.run_in_executor(self._reporters, job)
-            except sqlite3.Error as error:
-                raise StoreUnavailable(f"the database failed: {error}") from error
-            except BrokenProcessPool as error:
-                self._reporters = None  # a new one next time
-                raise StoreUnavailable("the report's process died") from error
+        try:
+            return await self._reports.run(job)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the database failed: {error}") from error
 
     async def prune(self, now: datetime) -> None:
         def job() -> None:

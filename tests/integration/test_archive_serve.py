@@ -128,11 +128,18 @@ def test_reports_and_the_live_view_read_the_archive(
             "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
         ).json()["token"]
         staff = {"Authorization": f"Bearer {token}"}
-        for _ in range(3):
-            assert http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).is_success
+        issued = [
+            http.post("/api/v1/sites/demo/tickets", json={"service": "A"}).json()["ticket"]
+            for _ in range(3)
+        ]
         for action in ("call-next", "done", "call-next"):
             answer = http.post(f"/api/v1/sites/demo/counters/1/{action}", headers=staff)
             assert answer.status_code == 200, answer.text
+        survey = {f"U{n}": 3 for n in range(1, 10)}
+        rated = http.post(
+            f"/api/v1/tickets/{issued[0]['id']}/rating", json={"score": 4, "answers": survey}
+        )
+        assert rated.status_code == 201, rated.text
         day = http.get("/api/v1/sites/demo/state").json()["data"]["now_serving"][0]["ticket"]
         today = day["ref"][:8]
         iso = f"{today[:4]}-{today[4:6]}-{today[6:]}"
@@ -149,6 +156,16 @@ def test_reports_and_the_live_view_read_the_archive(
         assert (total["issued"], total["called"], total["served"]) == (3, 2, 1)
         counters = {row["key"]: row for row in report.json()["rows"]}
         assert counters["1"]["served"] == 1
+        # the rating too reaches the archive, and the satisfaction report is summed up there
+        satisfaction = "/api/v1/sites/demo/satisfaction"
+        while True:
+            summed = http.get(satisfaction, params={"from": iso, "to": iso}, headers=staff)
+            assert summed.status_code == 200, summed.text
+            if summed.json()["ratings"] is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert summed.json()["ratings"]["count"] == 1
+        assert summed.json()["survey"]["ikm"] == 75.0
         live = http.get("/api/v1/sites/demo/live", headers=staff).json()
         assert live["today"]["served"] == 1
         assert live["counters"][0]["served_today"] == 1

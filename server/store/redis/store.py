@@ -32,7 +32,7 @@ from loket.server.kiosks import Kiosk
 from loket.server.protocol import Event, dumps
 from loket.server.reports.rated import RatedVisit
 from loket.server.reports.row import By, Report
-from loket.server.reports.satisfaction import Satisfaction, summarize
+from loket.server.reports.satisfaction import Satisfaction
 from loket.server.screens import ScreenNotes, from_ms, to_ms
 from loket.server.store.answers import replay
 from loket.server.store.base import (
@@ -181,6 +181,8 @@ class RedisStore:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._reports is not None:
+            await self._reports.close()
 
     # -- plumbing -------------------------------------------------------------
 
@@ -560,7 +562,10 @@ class RedisStore:
         return await self._reports.report(found, first, last, by)
 
     async def satisfaction(self, site: Site, first: date, last: date) -> Satisfaction:
-        return summarize(site, first, last, await self.rated(site.id, first, last))
+        found = self._site(site.id)
+        if self._reports is None:
+            raise NoArchive()
+        return await self._reports.satisfaction(found, first, last)
 
     async def rated(self, site: str, first: date, last: date) -> list[RatedVisit]:
         """From the archive, as reports are (the archiver takes the ratings there)."""
