@@ -123,7 +123,8 @@ async function tap(face) {
   const rating = { ref: asking.ref, score: Number(face.dataset.score), until: asking.doneAt + SEND_WINDOW_MS };
   const outcome = await send(rating, 0);
   if (question !== asking) return; // a newer done has the screen now
-  if (outcome === "kept" || outcome === "later") thank();
+  // rated already (on the phone): the visitor's opinion is in, so they are thanked too
+  if (outcome === "kept" || outcome === "later" || outcome === "rated") thank();
   else goIdle();
 }
 
@@ -135,8 +136,9 @@ function thank() {
 
 // -- sending a rating ----------------------------------------------------------------------
 
-/** One try: "kept", "refused" (that is that), "later" (sent again in the background) or
- * "signed_out" (the key or the session is no longer good: staff must sign in again). */
+/** One try: "kept", "rated" (before, elsewhere), "refused" (that is that), "later" (sent
+ * again in the background) or "signed_out" (the key or the session is no longer good:
+ * staff must sign in again). */
 async function send(rating, attempt) {
   try {
     await api(config.rating_api, {
@@ -154,7 +156,8 @@ async function send(rating, attempt) {
       sendLater(rating, attempt);
       return "later";
     }
-    return "refused"; // already_rated, rating_closed, not_last_served, not_served, ...
+    if (failure.code === "already_rated") return "rated";
+    return "refused"; // rating_closed, not_last_served, not_served, ...
   }
 }
 

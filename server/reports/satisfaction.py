@@ -128,14 +128,18 @@ class Survey:
 
 
 def lowest(averages: Mapping[str, float]) -> frozenset[str]:
-    """The elements to improve first: the LOWEST lowest averages and any tied with the last
-    of them, never the best ones; none when all are the same (nothing stands out)."""
+    """The elements to improve first: the lowest average's elements, then the next lowest
+    while that keeps them at most LOWEST (a tie is marked whole or not at all, so that a
+    mark always means "lower than every unmarked one"); never the best; none when all are
+    the same (nothing stands out)."""
     distinct = sorted(set(averages.values()))
-    if len(distinct) < 2:
+    bar = distinct[0] if len(distinct) > 1 else None
+    for value in distinct[1:-1]:
+        if sum(1 for v in averages.values() if v <= value) > LOWEST:
+            break
+        bar = value
+    if bar is None:
         return frozenset()
-    bar = sorted(averages.values())[min(LOWEST, len(averages)) - 1]
-    if bar == distinct[-1]:  # ties with the best: only those under it stand out
-        bar = distinct[-2]
     return frozenset(key for key, value in averages.items() if value <= bar)
 
 

@@ -8,12 +8,13 @@ const WIDTH = 640;
 const FONT = 12; // px in the chart's own units
 const LABEL_CHARS = 30; // a longer name is cut, whole in its <title>
 
-/** 0 and up to about `count` round steps (1, 2 or 5 × 10ⁿ) reaching at least `max`. */
-export function niceTicks(max, count = 5) {
+/** 0 and up to about `count` round steps (1, 2 or 5 × 10ⁿ) reaching at least `max`; `whole`: steps of at least 1. */
+export function niceTicks(max, count = 5, whole = false) {
   if (!(max > 0)) return [0, 1];
   const rough = max / count;
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
+  const nice = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
+  const step = whole ? Math.max(1, nice) : nice; // counts: no half a visitor
   const ticks = [];
   for (let value = 0; value < max + step * 0.999; value += step) ticks.push(round(value));
   return ticks;
@@ -94,7 +95,7 @@ export function barsAndLine({ labels, bars, line, barName, lineName, barFormat, 
   const bottom = 250;
   const left = 56;
   const right = WIDTH - 64;
-  const barTicks = niceTicks(Math.max(0, ...bars));
+  const barTicks = niceTicks(Math.max(0, ...bars), 5, true); // arrivals: whole numbers
   const lineTicks = niceTicks(Math.max(0, ...line.filter((v) => v !== null)));
   const barScale = (v) => bottom - ((bottom - top) * v) / barTicks.at(-1);
   const lineScale = (v) => bottom - ((bottom - top) * v) / lineTicks.at(-1);

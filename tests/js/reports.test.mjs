@@ -151,6 +151,9 @@ test("round axis steps", () => {
   assert.deepEqual(charts.niceTicks(9), [0, 2, 4, 6, 8, 10]);
   assert.deepEqual(charts.niceTicks(0), [0, 1]);
   assert.deepEqual(charts.niceTicks(1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  // a count of visitors steps by whole numbers (2 arrivals an hour: not 0, 0.5, 1, …)
+  assert.deepEqual(charts.niceTicks(2, 5, true), [0, 1, 2]);
+  assert.deepEqual(charts.niceTicks(430, 5, true), [0, 100, 200, 300, 400, 500]);
 });
 
 const ofClass = (chart, tag, name) => chart.nodes.filter((n) => n.tag === tag && n.attrs.class === name);

@@ -157,11 +157,23 @@ def test_the_grade_at_the_table_s_bounds(total: int, ikm: float, letter: str) ->
     assert (data["ratings"]["ikm"], data["ratings"]["grade"]) == (ikm, letter)
 
 
-def test_lowest_names_the_three_lowest_ties_included_never_the_best() -> None:
+def test_lowest_names_up_to_three_lowest_whole_ties_never_the_best() -> None:
     assert lowest({"U1": 3.0, "U2": 3.0, "U3": 3.0}) == frozenset()
     assert lowest({"U1": 3.5, "U2": 3.5, "U3": 3.5, "U4": 3.0}) == {"U4"}
     spread = {"U1": 2.0, "U2": 2.5, "U3": 3.0, "U4": 3.0, "U5": 3.5, "U6": 4.0}
-    assert lowest(spread) == {"U1", "U2", "U3", "U4"}
+    assert lowest(spread) == {"U1", "U2"}  # the two at 3.0 would make four
+    three = {"U1": 2.0, "U2": 2.5, "U3": 2.75, "U4": 3.0, "U5": 4.0}
+    assert lowest(three) == {"U1", "U2", "U3"}
+    # one respondent: one element at 2, three tied at 3, the rest 4: only the 2 stands out
+    one = {"U1": 4.0, "U2": 2.0, "U3": 4.0, "U4": 3.0, "U5": 4.0, "U6": 3.0, "U9": 3.0}
+    assert lowest(one) == {"U2"}
+    # the lowest are tied four ways: they are all the lowest, all marked
+    assert lowest({"U1": 2.0, "U2": 2.0, "U3": 2.0, "U4": 2.0, "U5": 3.0}) == {
+        "U1",
+        "U2",
+        "U3",
+        "U4",
+    }
     assert lowest({"U1": 4.0, "U2": 1.0}) == {"U2"}
 
 
