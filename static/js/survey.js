@@ -14,12 +14,53 @@
 //   skm_u8, skm_u8_1, skm_u8_2, skm_u8_3, skm_u8_4
 //   skm_u9, skm_u9_1, skm_u9_2, skm_u9_3, skm_u9_4
 
-const ASKED = ["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U9", "U8"];
-
 /** [{element: "U1", question, answers: [text of score 1, …, of score 4]}, …] in asking order. */
 export function surveyElements(t) {
-  return ASKED.map((element) => {
-    const key = `skm_${element.toLowerCase()}`;
-    return { element, question: t(key), answers: [1, 2, 3, 4].map((n) => t(`${key}_${n}`)) };
-  });
+  return [
+    {
+      element: "U1",
+      question: t("skm_u1"),
+      answers: [t("skm_u1_1"), t("skm_u1_2"), t("skm_u1_3"), t("skm_u1_4")],
+    },
+    {
+      element: "U2",
+      question: t("skm_u2"),
+      answers: [t("skm_u2_1"), t("skm_u2_2"), t("skm_u2_3"), t("skm_u2_4")],
+    },
+    {
+      element: "U3",
+      question: t("skm_u3"),
+      answers: [t("skm_u3_1"), t("skm_u3_2"), t("skm_u3_3"), t("skm_u3_4")],
+    },
+    {
+      element: "U4",
+      question: t("skm_u4"),
+      answers: [t("skm_u4_1"), t("skm_u4_2"), t("skm_u4_3"), t("skm_u4_4")],
+    },
+    {
+      element: "U5",
+      question: t("skm_u5"),
+      answers: [t("skm_u5_1"), t("skm_u5_2"), t("skm_u5_3"), t("skm_u5_4")],
+    },
+    {
+      element: "U6",
+      question: t("skm_u6"),
+      answers: [t("skm_u6_1"), t("skm_u6_2"), t("skm_u6_3"), t("skm_u6_4")],
+    },
+    {
+      element: "U7",
+      question: t("skm_u7"),
+      answers: [t("skm_u7_1"), t("skm_u7_2"), t("skm_u7_3"), t("skm_u7_4")],
+    },
+    {
+      element: "U9",
+      question: t("skm_u9"),
+      answers: [t("skm_u9_1"), t("skm_u9_2"), t("skm_u9_3"), t("skm_u9_4")],
+    },
+    {
+      element: "U8",
+      question: t("skm_u8"),
+      answers: [t("skm_u8_1"), t("skm_u8_2"), t("skm_u8_3"), t("skm_u8_4")],
+    },
+  ];
 }
