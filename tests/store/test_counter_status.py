@@ -145,3 +145,34 @@ async def test_redis_data_without_statuses_reads_closed_or_open_while_serving(
         assert called.ticket["number"] == "A002"
     finally:
         await store.close()
+
+
+async def test_the_live_view_reads_the_board_and_the_statuses_once_per_event(
+    redis_url: str,
+) -> None:
+    """A supervisor's live view reads the snapshot and every counter's status with its
+    clerk after each event: on Redis that is one script run, not one for each."""
+    box = Opened(redis_url)
+    store = box.store
+    await store.open(SITES, box.events.append)
+    stats = redis.Redis.from_url(redis_url)
+
+    def scripts_run() -> int:
+        calls = stats.info("commandstats").get("cmdstat_evalsha", {"calls": 0})
+        return int(calls["calls"])
+
+    try:
+        await store.snapshot("demo", NOON)  # the script loaded (a first EVALSHA fails)
+        for change, status in ((OPEN, CounterStatus.OPEN), (CLOSE, CounterStatus.CLOSED)):
+            await store.set_status("demo", "1", change, Stamp(NOON, "siti"))  # an event
+            await settle()
+            before = scripts_run()
+            snapshot = await store.snapshot("demo", NOON)
+            read = await store.counter_states("demo", NOON)
+            assert scripts_run() - before == 1
+            assert states(snapshot.data)["1"][0] == status.value
+            assert (read[0].counter, read[0].status) == ("1", status)
+            assert read[0].user == ("siti" if status is CounterStatus.OPEN else None)
+    finally:
+        stats.close()
+        await store.close()

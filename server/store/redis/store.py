@@ -112,7 +112,8 @@ class RedisStore:
         self._scripts: Scripts | None = None
         self._feed: Feed | None = None
         self._sites: dict[str, Site] = {}
-        self._snapshots: dict[str, tuple[date, Snapshot]] = {}  # with the day it is of
+        # with the day it is of, and the counters' statuses with their clerks
+        self._snapshots: dict[str, tuple[date, Snapshot, list[CounterState]]] = {}
         self._users_changed: Callable[[], None] = lambda: None
         self._sites_changed: Callable[[], None] = lambda: None
 
@@ -419,23 +420,21 @@ class RedisStore:
         }
 
     async def counter_states(self, site: str, now: datetime) -> list[CounterState]:
-        found = self._site(site)
-        _, scripts, feed = self._open()
-        with reachable():
-            state = await scripts.snapshot(found)
-        feed.notice(state.epoch)
-        return [counter_state for _, _, counter_state in _counters(found, state, now)]
+        return (await self._board(site, now))[1]
 
     async def snapshot(self, site: str, now: datetime | None = None) -> Snapshot:
-        """Cached until the site's next event here or its next day (the counters close),
-        so a reconnect storm reads it once."""
+        return (await self._board(site, now or datetime.now(UTC)))[0]
+
+    async def _board(self, site: str, at: datetime) -> tuple[Snapshot, list[CounterState]]:
+        """The snapshot, and every counter's status with its clerk (for staff), from one
+        read. Cached until the site's next event here or its next day (the counters
+        close), so a reconnect storm, or a live view after each event, reads it once."""
         found = self._site(site)
         _, scripts, feed = self._open()
-        at = now or datetime.now(UTC)
         day = found.local_day(at)
         cached = self._snapshots.get(site)
         if cached is not None and cached[0] == day and feed.connected:
-            return cached[1]
+            return cached[1], cached[2]
         with reachable():
             state = await scripts.snapshot(found)
         feed.notice(state.epoch)
@@ -456,8 +455,8 @@ class RedisStore:
         snapshot = Snapshot(state.seq, board.to_json())
         # cached only if no event the feed published is missing from it
         if state.epoch == feed.epoch and feed.connected and state.seq >= feed.last(site):
-            self._snapshots[site] = (day, snapshot)
-        return snapshot
+            self._snapshots[site] = (day, snapshot, counters)
+        return snapshot, counters
 
     async def ticket(self, ticket_id: str) -> tuple[Ticket, int | None]:
         client, _, _ = self._open()
