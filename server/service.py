@@ -355,7 +355,7 @@ class LoketService:
     def _stamp(self, user: User) -> Stamp:
         return Stamp(self.clock(), user.username)
 
-    def _at_counter(self, user: User, site_id: str, counter_id: str) -> Site:
+    def at_counter(self, user: User, site_id: str, counter_id: str) -> Site:
         site = self.site(site_id)
         site.counter(counter_id)
         if not user.may_act(site.id, counter_id):
@@ -365,14 +365,14 @@ class LoketService:
     async def call_next(
         self, user: User, site_id: str, counter: str, idempotency_key: str | None = None
     ) -> Result:
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         key = None if idempotency_key is None else (user.username, idempotency_key)
         return await self.store.call_next(
             site.id, counter, self._stamp(user), self.announcer.announcement, key
         )
 
     async def recall(self, user: User, site_id: str, counter: str) -> Result:
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         return await self.store.recall(
             site.id, counter, self._stamp(user), self.announcer.announcement
         )
@@ -384,11 +384,11 @@ class LoketService:
         return await self._finish(user, site_id, counter, Status.NO_SHOW)
 
     async def _finish(self, user: User, site_id: str, counter: str, status: Status) -> Result:
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         return await self.store.finish(site.id, counter, status, self._stamp(user))
 
     async def transfer(self, user: User, site_id: str, counter: str, to: Destination) -> Result:
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         if to.counter is not None:
             site.counter(to.counter)
         if to.service is not None:
@@ -398,20 +398,20 @@ class LoketService:
 
     async def call(self, user: User, site_id: str, counter: str, name: str) -> Result:
         """Call one ticket by its ref or its number of the day (CONTRACT 6.5)."""
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         return await self.store.call(
             site.id, counter, name, self._stamp(user), self.announcer.announcement
         )
 
     async def hold(self, user: User, site_id: str, counter: str) -> Result:
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         return await self.store.hold(site.id, counter, self._stamp(user))
 
     async def set_status(
         self, user: User, site_id: str, counter: str, change: StatusChange
     ) -> Result:
         """Open, pause or close a counter (CONTRACT 6.2): its clerks, supervisors, admins."""
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         if change.services is not None:
             if not change.services:
                 raise Invalid(
@@ -428,7 +428,7 @@ class LoketService:
     async def line(self, user: User, site_id: str, counter: str) -> dict[str, Any]:
         """The counter's line (CONTRACT 6.5): who it would call, in order, with their wait
         so far; whom it holds; its current ticket; its status (6.2), for its clerk."""
-        site = self._at_counter(user, site_id, counter)
+        site = self.at_counter(user, site_id, counter)
         now = self.clock()
         line = await self.store.line(site.id, counter, LINE_LIMIT, now)
         return {

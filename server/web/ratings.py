@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from loket.server.domain.error_codes import ErrorCode
 from loket.server.domain.rating import Rating
-from loket.server.domain.skm import rating_input, score
+from loket.server.domain.skm import rating_input, score_of
 from loket.server.errors import Forbidden, Invalid
 from loket.server.service import LoketService
 from loket.server.web import auth
@@ -38,18 +38,14 @@ async def desk_rating(request: Request) -> Response:
     ref = field(body, "ref", str)
     if not 0 < len(ref) <= MAX_REF:
         raise Invalid("The field 'ref' must name a ticket.", ErrorCode.INVALID_FIELD)
-    if "score" not in body:
-        raise Invalid("The field 'score' is required.", ErrorCode.MISSING_FIELD)
-    return _kept(await service.ratings.at_desk(site_id, counter, ref, score(body["score"])))
+    return _kept(await service.ratings.at_desk(site_id, counter, ref, score_of(body)))
 
 
 async def _desk(request: Request, service: LoketService, site_id: str, counter: str) -> None:
     """Who rates at the desk: the device enrolled for this counter, or its clerk's session."""
     key = request.headers.get(KIOSK_HEADER)
     if key is None:
-        user = await auth.staff(request, service, request.method)
-        if not user.may_act(service.site(site_id).id, counter):
-            raise Forbidden(f"{user.username} may not act at counter {counter} of {site_id}.")
+        service.at_counter(await auth.staff(request, service, request.method), site_id, counter)
         return
     kiosk = await checked_kiosk(request, service, service.site(site_id), key)
     if kiosk.counter != counter:

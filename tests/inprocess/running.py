@@ -15,8 +15,10 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -76,6 +78,18 @@ class Loket:
     def service(self) -> LoketService:
         service: LoketService = self.app.state.service
         return service
+
+    def pin_morning(self, site: str = "demo") -> datetime:
+        """The hall's clock at 09:00 today, so that minutes and hours on stay that day."""
+        zone = ZoneInfo(self.service.site(site).timezone)
+        morning = datetime.now(zone).replace(hour=9, minute=0, second=0, microsecond=0)
+        return self.pin_clock(morning)
+
+    def pin_clock(self, moment: datetime) -> datetime:
+        """The service's clock stopped at `moment` (in UTC, as it keeps time)."""
+        at = moment.astimezone(UTC)
+        self.service.clock = lambda: at
+        return at
 
     @property
     def speech(self) -> QuietSpeech:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,10 +41,7 @@ async def targeted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
 
 async def test_lines_against_their_target_and_who_is_served_where(targeted: Loket) -> None:
     loket = targeted
-    # mid-morning in the hall: 20 minutes on must not cross the site's midnight
-    zone = ZoneInfo(loket.service.site("demo").timezone)
-    morning = datetime.now(zone).replace(hour=9, minute=0, second=0, microsecond=0)
-    loket.service.clock = lambda: morning.astimezone(UTC)
+    loket.pin_morning()  # 20 minutes on must not cross the site's midnight
     for _ in range(3):
         await loket.issue("A")
     await loket.issue("B")

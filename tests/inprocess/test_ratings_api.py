@@ -3,10 +3,9 @@ desk's from the device beside a counter, and every refusal of 6.4 with its code.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,19 +16,6 @@ from tests.inprocess.test_http import code
 from tests.inprocess.test_kiosks import PHONE, from_address
 
 SURVEY = {f"U{n}": 1 + n % 4 for n in range(1, 10)}
-
-
-def pin_morning(loket: Loket) -> datetime:
-    """The hall's clock at 09:00 today, so that minutes and hours on stay the same day."""
-    zone = ZoneInfo(loket.service.site("demo").timezone)
-    morning = datetime.now(zone).replace(hour=9, minute=0, second=0, microsecond=0)
-    return later(loket, morning, timedelta(0))
-
-
-def later(loket: Loket, start: datetime, by: timedelta) -> datetime:
-    moment = (start + by).astimezone(UTC)
-    loket.service.clock = lambda: moment
-    return moment
 
 
 async def served(loket: Loket, counter: str = "1", service: str = "A") -> dict[str, Any]:
@@ -53,7 +39,7 @@ def rate_at(loket: Loket, counter: str, body: Any, headers: dict[str, str]) -> A
 
 @pytest.fixture
 async def hall(loket: Loket) -> Loket:
-    pin_morning(loket)
+    loket.pin_morning()
     return loket
 
 
@@ -85,11 +71,11 @@ async def test_a_ticket_not_served_cannot_be_rated(hall: Loket) -> None:
 
 
 async def test_the_holder_has_24_hours(hall: Loket) -> None:
-    start = pin_morning(hall)
+    start = hall.pin_morning()
     first, second = await served(hall), await served(hall)
-    later(hall, start, timedelta(hours=24))
+    hall.pin_clock(start + timedelta(hours=24))
     assert (await rate(hall, first["id"], {"score": 2})).status_code == 201
-    later(hall, start, timedelta(hours=24, seconds=1))
+    hall.pin_clock(start + timedelta(hours=24, seconds=1))
     assert code(await rate(hall, second["id"], {"score": 2}), 409) == "rating_closed"
 
 
@@ -165,7 +151,7 @@ async def test_a_flood_of_ratings_from_one_address_is_limited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with running_loket(tmp_path, monkeypatch, ticket_rate=0.01, ticket_burst=10) as loket:
-        pin_morning(loket)
+        loket.pin_morning()
         ticket = await served(loket)
         async with from_address(loket, PHONE) as phone:
             codes = []
@@ -216,13 +202,13 @@ async def test_the_desk_rates_the_ticket_its_counter_served_last(hall: Loket) ->
 
 
 async def test_the_desk_has_5_minutes_and_only_served_tickets(hall: Loket) -> None:
-    start = pin_morning(hall)
+    start = hall.pin_morning()
     clerk = await hall.auth()
     waiting = (await hall.issue("A"))["ticket"]
     refused = await rate_at(hall, "1", {"ref": waiting["ref"], "score": 4}, clerk)
     assert code(refused, 409) == "not_served"
     ticket = await served(hall, "1")
-    later(hall, start, timedelta(minutes=5, seconds=1))
+    hall.pin_clock(start + timedelta(minutes=5, seconds=1))
     closed = await rate_at(hall, "1", {"ref": ticket["ref"], "score": 4}, clerk)
     assert code(closed, 409) == "rating_closed"
     # the holder still may, for a day

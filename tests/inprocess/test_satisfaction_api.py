@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from tests.inprocess.running import Loket
-from tests.inprocess.test_ratings_api import later, pin_morning, rate, rate_at, served
+from tests.inprocess.test_ratings_api import rate, rate_at, served
 
 URL = "/api/v1/sites/demo/satisfaction"
 ALL_FOURS = {f"U{n}": 4 for n in range(1, 10)}
@@ -27,7 +27,7 @@ async def rated(loket: Loket) -> dict[str, Any]:
     09:10 B at counter 3, the desk: 2; 09:20 A at counter 1, its holder: 3, U1 3 and U3 1
     only, "Antre lama".
     """
-    morning = pin_morning(loket)
+    morning = loket.pin_morning()
     admin = await loket.auth()
     first = await served(loket, "1", "A")
     answer = await rate(
@@ -36,11 +36,11 @@ async def rated(loket: Loket) -> dict[str, Any]:
         {"score": 4, "answers": {**ALL_FOURS, "U3": 2}, "comment": "Cepat dan ramah"},
     )
     assert answer.status_code == 201, answer.text
-    later(loket, morning, timedelta(minutes=10))
+    loket.pin_clock(morning + timedelta(minutes=10))
     second = await served(loket, "3", "B")
     answer = await rate_at(loket, "3", {"ref": second["ref"], "score": 2}, admin)
     assert answer.status_code == 201, answer.text
-    later(loket, morning, timedelta(minutes=20))
+    loket.pin_clock(morning + timedelta(minutes=20))
     third = await served(loket, "1", "A")
     answer = await rate(
         loket, third["id"], {"score": 3, "answers": {"U1": 3, "U3": 1}, "comment": "Antre lama"}
